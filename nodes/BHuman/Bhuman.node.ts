@@ -1,0 +1,56 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import * as campaign from './actions/campaign';
+import * as product from './actions/product';
+import { router } from './actions/router';
+import * as store from './actions/store';
+import * as video from './actions/video';
+import * as videoInstance from './actions/videoInstance';
+import * as workspace from './actions/workspace';
+import * as listSearch from './methods/listSearch';
+
+export class BHuman implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'BHuman',
+		name: 'bhuman',
+		icon: { light: 'file:../../icons/bhuman.svg', dark: 'file:../../icons/bhuman.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Generate personalized videos with BHuman and read your video instances, videos, workspaces and store',
+		defaults: { name: 'BHuman' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'bhumanApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Campaign', value: 'campaign' },
+					{ name: 'Product', value: 'product' },
+					{ name: 'Store', value: 'store' },
+					{ name: 'Video', value: 'video' },
+					{ name: 'Video Instance', value: 'videoInstance' },
+					{ name: 'Workspace', value: 'workspace' },
+				],
+				default: 'video',
+			},
+			...campaign.description,
+			...product.description,
+			...store.description,
+			...video.description,
+			...videoInstance.description,
+			...workspace.description,
+		],
+	};
+
+	methods = { listSearch };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,26 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+import { campaignLocator } from '../../helpers/descriptions';
+import { getIdParameter } from '../../helpers/ids';
+import { forEachItem } from '../../helpers/utils';
+import { bhumanApiRequest, notFoundError, recordsOf } from '../../transport';
+
+export const description: INodeProperties[] = updateDisplayOptions(
+	{ show: { resource: ['campaign'], operation: ['get'] } },
+	[campaignLocator],
+);
+
+export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
+	return await forEachItem.call(this, items, async (itemIndex) => {
+		const id = getIdParameter.call(this, 'campaignId', itemIndex, 'Campaign', 'campaign')!;
+		const notFound = `Campaign ${id}`;
+		const body = await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/campaign', {
+			qs: { id },
+			itemIndex,
+			notFound,
+		});
+		const campaign = Array.isArray(body) ? recordsOf(body).records[0] : (body as IDataObject | undefined);
+		if (!campaign) throw notFoundError.call(this, notFound, itemIndex);
+		return campaign;
+	});
+}

@@ -1,0 +1,40 @@
+import type { INodeProperties } from 'n8n-workflow';
+import * as get from './get.operation';
+import * as getAll from './getMany.operation';
+import * as getGeneratedVideos from './getGeneratedVideos.operation';
+
+export { get, getAll, getGeneratedVideos };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['campaign'] } },
+		options: [
+			{
+				name: 'Get',
+				value: 'get',
+				description: 'Get a campaign by ID',
+				action: 'Get a campaign',
+			},
+			{
+				name: 'Get Generated Videos',
+				value: 'getGeneratedVideos',
+				description: 'List the videos generated for a campaign',
+				action: 'Get the generated videos of a campaign',
+			},
+			{
+				name: 'Get Many',
+				value: 'getAll',
+				description: 'List your campaigns',
+				action: 'Get many campaigns',
+			},
+		],
+		default: 'getAll',
+	},
+	...get.description,
+	...getAll.description,
+	...getGeneratedVideos.description,
+];

@@ -1,0 +1,21 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+import { returnAllOrLimit } from '../../helpers/descriptions';
+import { forEachItem, getLimit } from '../../helpers/utils';
+import { bhumanApiRequest, recordsOf } from '../../transport';
+
+export const description: INodeProperties[] = updateDisplayOptions(
+	{ show: { resource: ['product'], operation: ['getAll'] } },
+	returnAllOrLimit,
+);
+
+export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
+	return await forEachItem.call(this, items, async (itemIndex) => {
+		// The store's product list is not paged by BHuman: Limit is applied here.
+		const products = recordsOf(
+			await bhumanApiRequest.call(this, 'GET', '/api/store/product', { itemIndex }),
+		).records;
+		const limit = getLimit.call(this, itemIndex);
+		return limit === undefined ? products : products.slice(0, limit);
+	});
+}

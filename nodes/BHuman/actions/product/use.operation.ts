@@ -1,0 +1,73 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import {
+	folderLocator,
+	productLocator,
+	videoInstanceLocator,
+	workspaceLocator,
+} from '../../helpers/descriptions';
+import { getIdParameter, itemLabel } from '../../helpers/ids';
+import { forEachItem } from '../../helpers/utils';
+import { bhumanApiRequest } from '../../transport';
+
+export const description: INodeProperties[] = updateDisplayOptions(
+	{ show: { resource: ['product'], operation: ['use'] } },
+	[
+		productLocator,
+		{ ...workspaceLocator, description: 'The workspace to add the product to' },
+		{
+			displayName:
+				'Without a folder, BHuman creates a new folder and video instance. With a folder only, it creates a new video instance in it. An existing video instance needs its folder.',
+			name: 'useNotice',
+			type: 'notice',
+			default: '',
+		},
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add Option',
+			default: {},
+			options: [
+				{ ...folderLocator, description: 'Folder to put the video instance in' },
+				{
+					...videoInstanceLocator,
+					required: false,
+					description: 'Existing video instance to apply the product to (needs Folder)',
+				},
+			],
+		},
+	],
+);
+
+export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
+	return await forEachItem.call(this, items, async (itemIndex) => {
+		const body: IDataObject = {
+			id: getIdParameter.call(this, 'productId', itemIndex, 'Product'),
+			workspace_id: getIdParameter.call(this, 'workspaceId', itemIndex, 'Workspace'),
+			folder_id:
+				getIdParameter.call(this, 'options.folderId', itemIndex, 'Folder', 'other', { optional: true }) ??
+				null,
+			video_instance_id:
+				getIdParameter.call(this, 'options.videoInstanceId', itemIndex, 'Video Instance', 'videoInstance', {
+					optional: true,
+				}) ?? null,
+		};
+		// The guide's rule, checked here so that no request is sent that BHuman would refuse.
+		if (body.video_instance_id && !body.folder_id) {
+			throw new NodeOperationError(
+				this.getNode(),
+				`Folder is required when Video Instance is set (${itemLabel(itemIndex)})`,
+				{
+					itemIndex,
+					description: 'Add the folder the video instance is in, or remove the video instance to create a new one.',
+				},
+			);
+		}
+		return (await bhumanApiRequest.call(this, 'POST', '/api/store/product/use', {
+			body,
+			itemIndex,
+			notFound: `Product ${body.id as string} or workspace ${body.workspace_id as string}`,
+		})) as IDataObject;
+	});
+}

@@ -1,0 +1,27 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+import { videoInstanceLocator } from '../../helpers/descriptions';
+import { getIdParameter } from '../../helpers/ids';
+import { forEachItem } from '../../helpers/utils';
+import { bhumanApiRequest, notFoundError, recordsOf } from '../../transport';
+
+export const description: INodeProperties[] = updateDisplayOptions(
+	{ show: { resource: ['videoInstance'], operation: ['get'] } },
+	[videoInstanceLocator],
+);
+
+export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
+	return await forEachItem.call(this, items, async (itemIndex) => {
+		const id = getIdParameter.call(this, 'videoInstanceId', itemIndex, 'Video Instance', 'videoInstance')!;
+		const notFound = `Video instance ${id}`;
+		// The guide documents a one-element list; a bare object is accepted too.
+		const body = await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/video_instance', {
+			qs: { id },
+			itemIndex,
+			notFound,
+		});
+		const instance = Array.isArray(body) ? (recordsOf(body).records[0] as IDataObject | undefined) : (body as IDataObject);
+		if (!instance) throw notFoundError.call(this, notFound, itemIndex);
+		return instance;
+	});
+}

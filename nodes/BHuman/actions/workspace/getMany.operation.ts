@@ -1,0 +1,44 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+import { returnAllOrLimit, workspaceLocator } from '../../helpers/descriptions';
+import { getIdParameter } from '../../helpers/ids';
+import { forEachItem, getLimit } from '../../helpers/utils';
+import { bhumanApiRequest, recordsOf } from '../../transport';
+
+export const description: INodeProperties[] = updateDisplayOptions(
+	{ show: { resource: ['workspace'], operation: ['getAll'] } },
+	[
+		...returnAllOrLimit,
+		{
+			displayName: 'Filters',
+			name: 'filters',
+			type: 'collection',
+			placeholder: 'Add Filter',
+			default: {},
+			options: [
+				{
+					...workspaceLocator,
+					required: false,
+					description: 'Only this workspace',
+				},
+			],
+		},
+	],
+);
+
+export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
+	return await forEachItem.call(this, items, async (itemIndex) => {
+		const id = getIdParameter.call(this, 'filters.workspaceId', itemIndex, 'Workspace', 'other', {
+			optional: true,
+		});
+		const body = await bhumanApiRequest.call(this, 'GET', '/api/workspace', {
+			qs: id ? { id } : undefined,
+			itemIndex,
+			notFound: id ? `Workspace ${id}` : undefined,
+		});
+		// The workspace list is not paged by BHuman: Limit is applied here.
+		const workspaces: IDataObject[] = recordsOf(body).records;
+		const limit = getLimit.call(this, itemIndex);
+		return limit === undefined ? workspaces : workspaces.slice(0, limit);
+	});
+}

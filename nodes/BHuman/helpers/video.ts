@@ -1,0 +1,30 @@
+import type { IDataObject } from 'n8n-workflow';
+
+/** Render states after which BHuman does not change a generation any more. */
+export const FINAL_STATUSES = ['succeeded', 'failed'];
+
+function text(value: unknown): string | undefined {
+	return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * One shape for a generated video wherever it comes from (a list, polling by id,
+ * a callback), so one downstream workflow serves them all. BHuman's own fields
+ * are kept; the normalized ones are added in camelCase.
+ */
+export function normalizeVideo(record: IDataObject): IDataObject {
+	const normalized: IDataObject = {
+		status: record.status,
+		pageUrl: text(record.share_url) ?? text(record.video_url) ?? text(record.vimeo_url) ?? null,
+		mp4Url: text(record.url) ?? null,
+		thumbnailUrl: text(record.thumbnail) ?? null,
+		gifUrl: text(record.gif) ?? null,
+		whatsappVideoUrl: text(record.whatsapp_video_url) ?? null,
+		message: text(record.message) ?? null,
+	};
+	if (record.id !== undefined) normalized.id = record.id;
+	if (record.video_instance_id !== undefined) normalized.videoInstanceId = record.video_instance_id;
+	if (record.campaign_id !== undefined) normalized.campaignId = record.campaign_id;
+	if (record.row_index !== undefined) normalized.rowIndex = record.row_index;
+	return { ...record, ...normalized };
+}

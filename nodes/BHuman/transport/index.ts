@@ -1,0 +1,276 @@
+/**
+ * The one HTTP caller of the BHuman nodes. It alone knows BHuman's hosts, how
+ * the credential is applied, which requests are retried and how pages are walked.
+ */
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHookFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+	IN8nHttpFullResponse,
+	IWebhookFunctions,
+	JsonObject,
+} from 'n8n-workflow';
+import { NodeApiError, sleep } from 'n8n-workflow';
+
+export type BHumanContext =
+	| IExecuteFunctions
+	| ILoadOptionsFunctions
+	| IHookFunctions
+	| IWebhookFunctions;
+
+export const CREDENTIAL_TYPE = 'bhumanApi';
+
+/** BHuman serves its API from three hosts; the path prefix says which. */
+const HOSTS = {
+	studio: 'https://studio.bhuman.ai',
+	user: 'https://user.bhuman.ai',
+	store: 'https://store.bhuman.ai',
+} as const;
+
+export const PAGE_SIZE = 100;
+
+/** GET requests are retried this many times at most (so 4 attempts in all). */
+export const MAX_RETRIES = 3;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 8_000;
+/** A Retry-After longer than this is not waited for: the error is reported instead. */
+const RETRY_AFTER_MAX_MS = 60_000;
+
+export interface RequestOptions {
+	qs?: IDataObject;
+	body?: IDataObject;
+	/** The item the request is made for, carried into errors. */
+	itemIndex?: number;
+	/** What a 404 means, e.g. "Video instance 7d85…": the error then says it was not found. */
+	notFound?: string;
+}
+
+export function hostFor(path: string): string {
+	if (path.startsWith('/api/ai_studio/')) return HOSTS.studio;
+	if (path.startsWith('/api/store/')) return HOSTS.store;
+	return HOSTS.user;
+}
+
+async function baseUrlFor(this: BHumanContext, path: string): Promise<string> {
+	const credentials = await this.getCredentials(CREDENTIAL_TYPE);
+	const override = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
+	return override ? override.replace(/\/+$/, '') : hostFor(path);
+}
+
+/** BHuman's own explanation from an error body, whatever shape it came in. */
+export function messageFromBody(body: unknown): string | undefined {
+	if (body === undefined || body === null || body === '') return undefined;
+	if (typeof body === 'string') {
+		try {
+			return messageFromBody(JSON.parse(body));
+		} catch {
+			return body.slice(0, 500);
+		}
+	}
+	if (Buffer.isBuffer(body)) return messageFromBody(body.toString('utf8'));
+	if (typeof body !== 'object') return String(body);
+	const data = body as IDataObject;
+	for (const key of ['message', 'error', 'detail', 'msg']) {
+		const value = data[key];
+		if (typeof value === 'string' && value) return value;
+		if (Array.isArray(value) && value.length) {
+			return value
+				.map((entry) => (typeof entry === 'object' && entry ? (entry as IDataObject).msg ?? JSON.stringify(entry) : String(entry)))
+				.join('; ');
+		}
+	}
+	return undefined;
+}
+
+function statusMessage(status: number, options: RequestOptions, bhumanMessage?: string): string {
+	if (status === 401) {
+		return 'BHuman rejected the API key: check the API Key ID and API Key Secret of your BHuman credential';
+	}
+	if (status === 403) return 'BHuman refused access with this API key';
+	if (status === 404) return options.notFound ? `${options.notFound} was not found` : 'BHuman could not find the resource';
+	if (status === 400 || status === 422) {
+		return `BHuman rejected the request: ${bhumanMessage ?? 'invalid parameters'}`;
+	}
+	if (status === 429) return 'BHuman is rate limiting requests: try again later or send fewer at once';
+	if (status >= 500) return `BHuman answered with a server error (${status})`;
+	return `BHuman answered with HTTP ${status}`;
+}
+
+function apiError(
+	this: BHumanContext,
+	status: number,
+	body: unknown,
+	options: RequestOptions,
+): NodeApiError {
+	const bhumanMessage = messageFromBody(body);
+	const message = statusMessage(status, options, bhumanMessage);
+	const description = bhumanMessage ? `BHuman says: ${bhumanMessage}` : undefined;
+	return new NodeApiError(
+		this.getNode(),
+		{ message: bhumanMessage ?? message, httpCode: String(status) } as JsonObject,
+		{ message, description, httpCode: String(status), itemIndex: options.itemIndex },
+	);
+}
+
+/** A 404 for a resource BHuman answered with an empty list for. */
+export function notFoundError(this: BHumanContext, what: string, itemIndex?: number) {
+	return apiError.call(this, 404, undefined, { notFound: what, itemIndex });
+}
+
+/**
+ * A request that got no HTTP answer (refused, reset, timed out, or refused by
+ * n8n itself). The error is rebuilt from its code and message alone: the
+ * original carries the request config, which holds the Authorization header.
+ */
+function networkError(this: BHumanContext, error: unknown, url: string, options: RequestOptions) {
+	const code = networkErrorCode(error);
+	if (code === undefined) {
+		const message = error instanceof Error ? error.message : String(error);
+		return new NodeApiError(this.getNode(), { message } as JsonObject, {
+			message: `The request to BHuman failed: ${message}`,
+			itemIndex: options.itemIndex,
+		});
+	}
+	return new NodeApiError(
+		this.getNode(),
+		{ message: `Could not reach BHuman (${code})`, code } as JsonObject,
+		{
+			message: `Could not reach BHuman at ${new URL(url).origin} (${code})`,
+			description:
+				'Check the network, and the Base URL of the BHuman credential if one is set.',
+			itemIndex: options.itemIndex,
+		},
+	);
+}
+
+const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ECONNABORTED|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_SOCKET_CONNECTION_TIMEOUT|UND_ERR_SOCKET|ESOCKETTIMEDOUT)$/;
+
+export function networkErrorCode(error: unknown): string | undefined {
+	const seen = new Set<unknown>();
+	let current = error as IDataObject | undefined;
+	while (current && typeof current === 'object' && !seen.has(current)) {
+		seen.add(current);
+		if (typeof current.code === 'string' && NETWORK_CODES.test(current.code)) return current.code;
+		const message = typeof current.message === 'string' ? current.message : '';
+		const match = message.match(/\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ECONNABORTED|EPIPE|ENOTFOUND|EAI_AGAIN)\b/);
+		if (match) return match[1];
+		if (/socket hang up/i.test(message)) return 'ECONNRESET';
+		current = (current.cause ?? current.context) as IDataObject | undefined;
+	}
+	return undefined;
+}
+
+/** Milliseconds a Retry-After header asks for (seconds or an HTTP date), if any. */
+export function retryAfterMs(header: unknown, now = Date.now()): number | undefined {
+	if (typeof header !== 'string' && typeof header !== 'number') return undefined;
+	const text = String(header).trim();
+	if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+	const date = Date.parse(text);
+	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export function backoffMs(attempt: number): number {
+	return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
+}
+
+function isRetryableStatus(status: number) {
+	return status === 429 || status >= 500;
+}
+
+/**
+ * One BHuman API call. GETs are retried on 429, 5xx and network errors with a
+ * bounded backoff that honours Retry-After. Nothing else is retried: a POST
+ * may have been acted on (generation is paid), so its failure is reported as is.
+ */
+export async function bhumanApiRequest<T = unknown>(
+	this: BHumanContext,
+	method: IHttpRequestMethods,
+	path: string,
+	options: RequestOptions = {},
+): Promise<T> {
+	const url = `${await baseUrlFor.call(this, path)}${path}`;
+	const request: IHttpRequestOptions = {
+		method,
+		url,
+		qs: options.qs,
+		body: options.body,
+		json: true,
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		headers: { Accept: 'application/json' },
+	};
+	const retries = method === 'GET' ? MAX_RETRIES : 0;
+
+	for (let attempt = 0; ; attempt++) {
+		let response: IN8nHttpFullResponse;
+		try {
+			response = (await this.helpers.httpRequestWithAuthentication.call(
+				this,
+				CREDENTIAL_TYPE,
+				{ ...request },
+			)) as IN8nHttpFullResponse;
+		} catch (error) {
+			const code = networkErrorCode(error);
+			if (code !== undefined && attempt < retries) {
+				await sleep(backoffMs(attempt));
+				continue;
+			}
+			throw networkError.call(this, error, url, options);
+		}
+
+		const status = response.statusCode;
+		if (status >= 200 && status < 300) return response.body as T;
+
+		if (attempt < retries && isRetryableStatus(status)) {
+			const asked = retryAfterMs(response.headers?.['retry-after']);
+			if (asked === undefined || asked <= RETRY_AFTER_MAX_MS) {
+				await sleep(asked ?? backoffMs(attempt));
+				continue;
+			}
+		}
+		throw apiError.call(this, status, response.body, options);
+	}
+}
+
+/** The records of a list response: a bare array, or the array inside `{ total, <key>: [...] }`. */
+export function recordsOf(body: unknown): { records: IDataObject[]; total?: number } {
+	if (Array.isArray(body)) return { records: body as IDataObject[] };
+	if (body && typeof body === 'object') {
+		const data = body as IDataObject;
+		const total = typeof data.total === 'number' ? data.total : undefined;
+		for (const value of Object.values(data)) {
+			if (Array.isArray(value)) return { records: value as IDataObject[], total };
+		}
+		return { records: [], total };
+	}
+	return { records: [] };
+}
+
+/**
+ * Walks a paged list (page 0, 1, 2 … at one page size) until a short page, the
+ * reported total, or `limit` records. With a limit under a page, one page of
+ * exactly that size is asked for.
+ */
+export async function bhumanApiRequestAllItems(
+	this: BHumanContext,
+	path: string,
+	options: RequestOptions & { limit?: number } = {},
+): Promise<IDataObject[]> {
+	const { limit, ...requestOptions } = options;
+	const size = limit !== undefined ? Math.max(1, Math.min(PAGE_SIZE, limit)) : PAGE_SIZE;
+	const collected: IDataObject[] = [];
+	for (let page = 0; ; page++) {
+		const body = await bhumanApiRequest.call(this, 'GET', path, {
+			...requestOptions,
+			qs: { ...requestOptions.qs, page, size },
+		});
+		const { records, total } = recordsOf(body);
+		collected.push(...records);
+		if (limit !== undefined && collected.length >= limit) return collected.slice(0, limit);
+		if (records.length < size) return collected;
+		if (total !== undefined && (page + 1) * size >= total) return collected;
+	}
+}

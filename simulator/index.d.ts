@@ -1,0 +1,261 @@
+// Type declarations for the BHuman API simulator (simulator/index.js), for TypeScript tests.
+
+export interface SimSizes {
+  videoInstances: number;
+  workspaces: number;
+  products: number;
+  campaigns: number;
+  categories: number;
+  tags: number;
+  generatedVideosPerInstance: number;
+  generatedVideosPerCampaign: number;
+}
+
+export interface RenderOptions {
+  /** Time a row stays `queued` (default 200). */
+  queuedMs: number;
+  /** Time a row then stays `processing` (default 800). */
+  processingMs: number;
+  /** Extra delay per row index, so rows of one request finish one after another (default 0). */
+  staggerMs: number;
+}
+
+export interface CallbackOptions {
+  /** Send each callback this many times (default 1; 0 disables callbacks). */
+  repeat: number;
+  /** Shuffle callbacks of rows that finish at the same moment (default false). */
+  reorder: boolean;
+  /** Wait before sending each callback (default 0). */
+  delayMs: number;
+  /** Delay of the `whatsapp.ready` callback after the succeeded one (default 300). */
+  whatsappDelayMs: number;
+}
+
+export interface SimulatorOptions {
+  /** 0 = any free port (default). The host is always 127.0.0.1. */
+  port?: number;
+  keyId?: string;
+  keySecret?: string;
+  latencyMs?: number;
+  seed?: number;
+  sizes?: Partial<SimSizes>;
+  render?: Partial<RenderOptions>;
+  callbacks?: Partial<CallbackOptions>;
+  /** Default true; false logs one line per API request to stdout. */
+  quiet?: boolean;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** Path without query string. */
+  path: string;
+  query: Record<string, string>;
+  /** Lower-cased header names, including `authorization`. */
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON body, or null when absent or not JSON. */
+  body: any;
+  /** Status answered; 0 when an injected fault dropped the connection; null while pending. */
+  status: number | null;
+  at: number;
+}
+
+export interface Fault {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | string;
+  /** Exact path (no query), or a prefix ending with `*`. Omitted = any path. */
+  path?: string;
+  /** Default 500. */
+  status?: number;
+  /** JSON body (or a string sent as text/plain). Default `{code, message}`. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Destroy the socket without answering. */
+  drop?: boolean;
+  /** How many matching requests fail (default 1; -1 or Infinity = forever). */
+  times?: number;
+  /** How many matching requests pass first (default 0). */
+  after?: number;
+}
+
+export interface CallbackSent {
+  url: string;
+  body: any;
+  status?: number;
+  error?: string;
+  at: number;
+}
+
+export interface VideoInstance {
+  id: string;
+  name: string;
+  user_id: string;
+  folder_id: string;
+  actor_id: string | null;
+  product_id: string | null;
+  industry: number;
+  use_case: string | null;
+  created_at: string;
+  updated_at: string;
+  variables: string[];
+}
+
+export interface Workspace {
+  workspace_id: string;
+  user_id: string;
+  name: string;
+  role: 'owner' | 'member';
+  description: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Product {
+  id: string;
+  name: string;
+  category: number;
+  description: string | null;
+  video_url: string | null;
+  image_url: string | null;
+  thumbnail: string | null;
+  creator_id: string;
+  actor_id: string;
+  length: number;
+  downloads: number;
+  ratings: number;
+  reviews: number;
+  tags: number[] | null;
+  created_at: string;
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  video_instance_id: string | null;
+  workspace_id: string | null;
+  status: string;
+  whatsapp_enabled: boolean;
+  variables: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Folder {
+  id: string;
+  name: string;
+  workspace_id: string | null;
+  created_at: string;
+}
+
+export interface NamedId {
+  id: number;
+  name: string;
+}
+
+export interface SimData {
+  videoInstances: VideoInstance[];
+  workspaces: Workspace[];
+  products: Product[];
+  categories: NamedId[];
+  tags: NamedId[];
+  campaigns: Campaign[];
+  folders: Folder[];
+}
+
+export type GenerationStatus = 'queued' | 'processing' | 'succeeded' | 'failed';
+
+/** Public record of GET /api/ai_studio/generated_video_by_id (and the list endpoints). */
+export interface GeneratedVideo {
+  id: string;
+  video_id: string;
+  user_id: string;
+  actor_id: string;
+  video_instance_id: string | null;
+  campaign_id: string | null;
+  campaign_result_id: string | null;
+  status: GenerationStatus;
+  share_url: string | null;
+  url: string | null;
+  vimeo_url: string | null;
+  thumbnail: string | null;
+  gif: string | null;
+  whatsapp_video_url?: string;
+  message: string | null;
+  execution_name: string;
+  row_index: number;
+  text: string[];
+  checksum: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Internal generation record (shape may change; prefer the HTTP API in tests). */
+export interface GenerationRecord {
+  id: string;
+  videoInstanceId: string | null;
+  campaignId: string | null;
+  campaignResultId: string | null;
+  rowIndex: number;
+  text: string[];
+  createdMs: number;
+  queuedMs: number;
+  totalMs: number;
+  outcome: 'succeeded' | 'failed' | 'never';
+  callbackUrl: string | null;
+  whatsapp: boolean;
+  seeded: boolean;
+  forced?: { status: 'succeeded' | 'failed'; atMs: number; message: string };
+  [key: string]: unknown;
+}
+
+export interface SimState {
+  url: string;
+  port: number;
+  keyId: string;
+  seed: number;
+  latencyMs: number;
+  render: RenderOptions;
+  callbacks: CallbackOptions;
+  sizes: SimSizes;
+  counts: Record<string, number | Record<string, number>>;
+}
+
+export declare class Simulator {
+  constructor(options?: SimulatorOptions);
+  readonly url: string;
+  readonly port: number;
+  readonly keyId: string;
+  readonly keySecret: string;
+  latencyMs: number;
+  readonly requests: RequestLogEntry[];
+  readonly callbacksSent: CallbackSent[];
+  readonly generations: Map<string, GenerationRecord>;
+  /** Active faults with their counters (seen = matching requests, fired = answered by the fault). */
+  readonly faults: Array<Record<string, unknown> & { seen: number; fired: number }>;
+  readonly data: SimData;
+  start(): Promise<this>;
+  clearRequests(): void;
+  inject(fault: Fault): void;
+  clearFaults(): void;
+  setLatency(ms: number): void;
+  setCallbacks(opts: Partial<CallbackOptions>): void;
+  setRender(opts: Partial<RenderOptions>): void;
+  /** Clears requests, faults, live generations, pending/sent callbacks and product/use-created folders and instances. */
+  reset(): void;
+  /** Force a generation to finish now; returns its public record. Throws if unknown. */
+  completeGeneration(id: string, status?: 'succeeded' | 'failed', message?: string): GeneratedVideo;
+  /** Re-send a finished generation's callback (or its whatsapp.ready with event set). */
+  replayCallback(id: string, opts?: { event?: 'whatsapp.ready'; url?: string }): { url: string; body: unknown };
+  state(): SimState;
+  /** Closes the server, sockets, pending timers and callback deliveries. */
+  close(): Promise<void>;
+}
+
+export declare function startSimulator(options?: SimulatorOptions): Promise<Simulator>;
+
+export declare const DEFAULT_SIZES: Readonly<SimSizes>;
+
+export declare const media: {
+  mp4(id?: string): Buffer;
+  png(id?: string): Buffer;
+  gif(): Buffer;
+  crc32(buf: Uint8Array): number;
+};

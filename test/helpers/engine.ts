@@ -1,0 +1,266 @@
+/**
+ * Runs the BHuman nodes through n8n's own execution engine (n8n-core's
+ * WorkflowExecute), the way packages/core/nodes-testing does for n8n's nodes,
+ * with the credential applied as n8n applies generic authentication.
+ */
+import { ExecutionLifecycleHooks, LoadOptionsContext, WorkflowExecute } from 'n8n-core';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	INode,
+	INodeCredentialsDetails,
+	INodeExecutionData,
+	INodeParameters,
+	INodeType,
+	INodeTypes,
+	IRun,
+	IRunExecutionData,
+	IVersionedNodeType,
+	IWorkflowExecuteAdditionalData,
+	ExecutionError,
+} from 'n8n-workflow';
+import { ICredentialsHelper, isExpression, Workflow } from 'n8n-workflow';
+import { BHumanApi } from '../../credentials/BHumanApi.credentials';
+import { BHuman } from '../../nodes/BHuman/Bhuman.node';
+
+export const BHUMAN_TYPE = 'n8n-nodes-bhuman.bhuman';
+export const SOURCE_TYPE = 'test.items';
+
+/** A source node for tests: outputs the items given in its `items` parameter. */
+class TestItems implements INodeType {
+	description = {
+		displayName: 'Test Items',
+		name: 'items',
+		group: ['input'],
+		version: 1,
+		description: 'Outputs fixed items',
+		defaults: { name: 'Items' },
+		inputs: ['main'],
+		outputs: ['main'],
+		properties: [{ displayName: 'Items', name: 'items', type: 'json', default: '[]' }],
+	} as unknown as INodeType['description'];
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = JSON.parse(this.getNodeParameter('items', 0) as string) as IDataObject[];
+		return [items.map((json) => ({ json }))];
+	}
+}
+
+const nodeTypeInstances: Record<string, INodeType> = {
+	[BHUMAN_TYPE]: new BHuman(),
+	[SOURCE_TYPE]: new TestItems(),
+};
+
+export function registerNodeType(type: string, nodeType: INodeType) {
+	nodeTypeInstances[type] = nodeType;
+}
+
+export const nodeTypes: INodeTypes = {
+	getByName: (type: string) => nodeTypeInstances[type] as INodeType | IVersionedNodeType,
+	getByNameAndVersion: (type: string) => nodeTypeInstances[type],
+	getKnownTypes: () => ({}),
+};
+
+const credentialTypes: Record<string, ICredentialType> = { bhumanApi: new BHumanApi() };
+
+/** n8n's CredentialsHelper reduced to what nodes need: stored data and generic auth. */
+export class TestCredentialsHelper extends ICredentialsHelper {
+	constructor(private readonly credentials: Record<string, ICredentialDataDecryptedObject>) {
+		super();
+	}
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		requestOptions: IHttpRequestOptions,
+		workflow: Workflow,
+		node: INode,
+	): Promise<IHttpRequestOptions> {
+		const { authenticate } = credentialTypes[typeName];
+		if (typeof authenticate === 'function') return await authenticate(credentials, requestOptions);
+		if (authenticate?.type !== 'generic') return requestOptions;
+		// As packages/cli's CredentialsHelper: every key and value may be an expression over $credentials.
+		const resolve = (value: string) =>
+			isExpression(value)
+				? String(
+						workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials } as never, undefined, '') ?? '',
+					)
+				: value;
+		for (const [outerKey, outerValue] of Object.entries(authenticate.properties)) {
+			const target = ((requestOptions as unknown as IDataObject)[outerKey] ??= {}) as IDataObject;
+			for (const [key, value] of Object.entries(outerValue as IDataObject)) {
+				target[resolve(key)] = resolve(value as string);
+			}
+		}
+		return requestOptions;
+	}
+
+	async preAuthentication() {
+		return undefined;
+	}
+
+	async runPreAuthentication() {
+		return undefined;
+	}
+
+	getParentTypes() {
+		return [];
+	}
+
+	async getDecrypted(_data: IWorkflowExecuteAdditionalData, _details: INodeCredentialsDetails, type: string) {
+		return { ...(this.credentials[type] ?? {}) };
+	}
+
+	async getCredentials(): Promise<never> {
+		throw new Error('not used by these nodes');
+	}
+
+	async updateCredentials() {}
+
+	async updateCredentialsOauthTokenData() {}
+
+	getCredentialsProperties(type: string) {
+		return credentialTypes[type].properties;
+	}
+
+	isCredentialUsableByNode() {
+		return true;
+	}
+}
+
+export interface SimCredentials {
+	apiKeyId: string;
+	apiKeySecret: string;
+	baseUrl: string;
+}
+
+export function additionalDataFor(
+	credentials: SimCredentials,
+	hooks?: ExecutionLifecycleHooks,
+): IWorkflowExecuteAdditionalData {
+	return {
+		credentialsHelper: new TestCredentialsHelper({ bhumanApi: { ...credentials } }),
+		hooks,
+		executeWorkflow: async () => {
+			throw new Error('not used');
+		},
+		restApiUrl: 'http://localhost:5678/rest',
+		instanceBaseUrl: 'http://localhost:5678/',
+		webhookBaseUrl: 'http://localhost:5678/webhook',
+		webhookWaitingBaseUrl: 'http://localhost:5678/webhook-waiting',
+		webhookTestBaseUrl: 'http://localhost:5678/webhook-test',
+		formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
+		currentNodeParameters: undefined,
+		executionTimeoutTimestamp: undefined,
+		userId: 'test-user',
+		variables: {},
+		logAiEvent: () => {},
+		getRunExecutionData: async () => undefined,
+	} as unknown as IWorkflowExecuteAdditionalData;
+}
+
+export interface RunOptions {
+	parameters: INodeParameters;
+	/** Input items of the BHuman node (as json). */
+	items?: IDataObject[];
+	credentials: SimCredentials;
+	continueOnFail?: boolean;
+}
+
+export interface RunResult {
+	/** Output items of the BHuman node (main output 0). */
+	items: INodeExecutionData[];
+	/** The execution's error, when the node stopped it. */
+	error?: ExecutionError;
+	run: IRun;
+}
+
+let executionCounter = 0;
+
+/** Runs `Items → BHuman` as one workflow execution and returns the BHuman node's output. */
+export async function runBHuman({ parameters, items = [{}], credentials, continueOnFail }: RunOptions): Promise<RunResult> {
+	const source: INode = {
+		id: 'source',
+		name: 'Items',
+		type: SOURCE_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: { items: JSON.stringify(items) },
+	};
+	const bhuman: INode = {
+		id: 'bhuman',
+		name: 'BHuman',
+		type: BHUMAN_TYPE,
+		typeVersion: 1,
+		position: [200, 0],
+		parameters,
+		credentials: { bhumanApi: { id: '1', name: 'BHuman account' } },
+		...(continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+	};
+	const workflow = new Workflow({
+		id: 'test',
+		name: 'test',
+		nodes: [source, bhuman],
+		connections: { Items: { main: [[{ node: 'BHuman', type: 'main', index: 0 }]] } },
+		nodeTypes,
+		active: false,
+		settings: {},
+	});
+
+	const executionId = String(++executionCounter);
+	const hooks = new ExecutionLifecycleHooks('manual', executionId, {
+		id: 'test',
+		name: 'test',
+		nodes: workflow.nodes as never,
+		connections: workflow.connectionsBySourceNode,
+		active: false,
+		activeVersionId: null,
+		isArchived: false,
+		createdAt: new Date(),
+		updatedAt: new Date(),
+	} as never);
+	let finished!: (run: IRun) => void;
+	const done = new Promise<IRun>((resolve) => (finished = resolve));
+	hooks.addHandler('workflowExecuteAfter', (fullRunData) => finished(fullRunData));
+
+	const runExecutionData: IRunExecutionData = {
+		startData: {},
+		resultData: { runData: {} },
+		executionData: {
+			contextData: {},
+			metadata: {},
+			waitingExecution: {},
+			waitingExecutionSource: null,
+			nodeExecutionStack: [{ node: source, data: { main: [[{ json: {} }]] }, source: null }],
+		},
+	} as IRunExecutionData;
+
+	const workflowExecute = new WorkflowExecute(additionalDataFor(credentials, hooks), 'manual', runExecutionData);
+	await workflowExecute.processRunExecutionData(workflow);
+	const run = await done;
+
+	const taskData = run.data.resultData.runData.BHuman?.[0];
+	return {
+		items: (taskData?.data?.main?.[0] ?? []) as INodeExecutionData[],
+		error: run.data.resultData.error,
+		run,
+	};
+}
+
+/** A LoadOptionsContext for the BHuman node, for list searches. */
+export function loadOptionsContext(credentials: SimCredentials, parameters: INodeParameters = {}) {
+	const node: INode = {
+		id: 'bhuman',
+		name: 'BHuman',
+		type: BHUMAN_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters,
+		credentials: { bhumanApi: { id: '1', name: 'BHuman account' } },
+	};
+	const workflow = new Workflow({ id: 'test', nodes: [node], connections: {}, nodeTypes, active: false });
+	return new LoadOptionsContext(workflow, node, additionalDataFor(credentials), 'parameters');
+}
