@@ -15,6 +15,9 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, sleep } from 'n8n-workflow';
 
+/** A streamed response body (node:stream may not be imported by community nodes). */
+type Readable = Extract<Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0], { pipe: unknown }>;
+
 export type BHumanContext =
 	| IExecuteFunctions
 	| ILoadOptionsFunctions
@@ -134,16 +137,21 @@ function networkError(this: BHumanContext, error: unknown, url: string, options:
 			itemIndex: options.itemIndex,
 		});
 	}
-	return new NodeApiError(
+	const message = `Could not reach BHuman at ${new URL(url).origin} (${code})`;
+	const nodeError = new NodeApiError(
 		this.getNode(),
 		{ message: `Could not reach BHuman (${code})`, code } as JsonObject,
 		{
-			message: `Could not reach BHuman at ${new URL(url).origin} (${code})`,
+			message,
 			description:
 				'Check the network, and the Base URL of the BHuman credential if one is set.',
 			itemIndex: options.itemIndex,
 		},
 	);
+	// NodeApiError swaps any message holding a known code (ECONNREFUSED…) for n8n's
+	// generic text, which names neither BHuman, the origin nor the code: keep ours.
+	nodeError.message = message;
+	return nodeError;
 }
 
 const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ECONNABORTED|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_SOCKET_CONNECTION_TIMEOUT|UND_ERR_SOCKET|ESOCKETTIMEDOUT)$/;
@@ -181,8 +189,59 @@ function isRetryableStatus(status: number) {
 }
 
 /**
- * One BHuman API call. GETs are retried on 429, 5xx and network errors with a
- * bounded backoff that honours Retry-After. Nothing else is retried: a POST
+ * Sends one request, retrying it `retries` times on 429, 5xx and network
+ * errors with a bounded backoff that honours Retry-After.
+ */
+async function send(
+	this: BHumanContext,
+	request: IHttpRequestOptions,
+	retries: number,
+	options: RequestOptions,
+	authenticated: boolean,
+): Promise<IN8nHttpFullResponse> {
+	for (let attempt = 0; ; attempt++) {
+		let response: IN8nHttpFullResponse;
+		try {
+			response = (
+				authenticated
+					? await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, { ...request })
+					: await this.helpers.httpRequest({ ...request })
+			) as IN8nHttpFullResponse;
+		} catch (error) {
+			if (networkErrorCode(error) !== undefined && attempt < retries) {
+				await sleep(backoffMs(attempt));
+				continue;
+			}
+			throw networkError.call(this, error, request.url, options);
+		}
+
+		const status = response.statusCode;
+		if (status >= 200 && status < 300) return response;
+
+		if (attempt < retries && isRetryableStatus(status)) {
+			const asked = retryAfterMs(response.headers?.['retry-after']);
+			if (asked === undefined || asked <= RETRY_AFTER_MAX_MS) {
+				discard(response.body);
+				await sleep(asked ?? backoffMs(attempt));
+				continue;
+			}
+		}
+		discard(response.body);
+		throw apiError.call(this, status, isStream(response.body) ? undefined : response.body, options);
+	}
+}
+
+function isStream(body: unknown): body is Readable {
+	return typeof (body as Readable | undefined)?.pipe === 'function';
+}
+
+/** An unread error body of a streamed download would hold its socket open. */
+function discard(body: unknown) {
+	if (isStream(body)) body.destroy();
+}
+
+/**
+ * One BHuman API call. GETs are retried (see `send`). Nothing else is: a POST
  * may have been acted on (generation is paid), so its failure is reported as is.
  */
 export async function bhumanApiRequest<T = unknown>(
@@ -191,10 +250,9 @@ export async function bhumanApiRequest<T = unknown>(
 	path: string,
 	options: RequestOptions = {},
 ): Promise<T> {
-	const url = `${await baseUrlFor.call(this, path)}${path}`;
 	const request: IHttpRequestOptions = {
 		method,
-		url,
+		url: `${await baseUrlFor.call(this, path)}${path}`,
 		qs: options.qs,
 		body: options.body,
 		json: true,
@@ -202,37 +260,32 @@ export async function bhumanApiRequest<T = unknown>(
 		ignoreHttpStatusErrors: true,
 		headers: { Accept: 'application/json' },
 	};
-	const retries = method === 'GET' ? MAX_RETRIES : 0;
+	const response = await send.call(this, request, method === 'GET' ? MAX_RETRIES : 0, options, true);
+	return response.body as T;
+}
 
-	for (let attempt = 0; ; attempt++) {
-		let response: IN8nHttpFullResponse;
-		try {
-			response = (await this.helpers.httpRequestWithAuthentication.call(
-				this,
-				CREDENTIAL_TYPE,
-				{ ...request },
-			)) as IN8nHttpFullResponse;
-		} catch (error) {
-			const code = networkErrorCode(error);
-			if (code !== undefined && attempt < retries) {
-				await sleep(backoffMs(attempt));
-				continue;
-			}
-			throw networkError.call(this, error, url, options);
-		}
-
-		const status = response.statusCode;
-		if (status >= 200 && status < 300) return response.body as T;
-
-		if (attempt < retries && isRetryableStatus(status)) {
-			const asked = retryAfterMs(response.headers?.['retry-after']);
-			if (asked === undefined || asked <= RETRY_AFTER_MAX_MS) {
-				await sleep(asked ?? backoffMs(attempt));
-				continue;
-			}
-		}
-		throw apiError.call(this, status, response.body, options);
-	}
+/**
+ * Streams a rendered file (MP4, thumbnail) from the URL BHuman gave. These are
+ * public storage URLs: the BHuman credential is not sent to them.
+ */
+export async function downloadMedia(
+	this: IExecuteFunctions,
+	url: string,
+	options: RequestOptions = {},
+): Promise<{ stream: Readable; contentType?: string }> {
+	const request: IHttpRequestOptions = {
+		method: 'GET',
+		url,
+		encoding: 'stream',
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+	};
+	const response = await send.call(this, request, MAX_RETRIES, options, false);
+	const contentType = response.headers?.['content-type'];
+	return {
+		stream: response.body as Readable,
+		contentType: typeof contentType === 'string' ? contentType.split(';')[0].trim() : undefined,
+	};
 }
 
 /** The records of a list response: a bare array, or the array inside `{ total, <key>: [...] }`. */

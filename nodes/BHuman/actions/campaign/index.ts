@@ -1,9 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
+import * as generate from './generate.operation';
 import * as get from './get.operation';
 import * as getAll from './getMany.operation';
 import * as getGeneratedVideos from './getGeneratedVideos.operation';
 
-export { get, getAll, getGeneratedVideos };
+export { generate, get, getAll, getGeneratedVideos };
 
 export const description: INodeProperties[] = [
 	{
@@ -13,6 +14,12 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['campaign'] } },
 		options: [
+			{
+				name: 'Generate',
+				value: 'generate',
+				description: 'Generate one campaign video per input item',
+				action: 'Generate campaign videos',
+			},
 			{
 				name: 'Get',
 				value: 'get',
@@ -34,6 +41,7 @@ export const description: INodeProperties[] = [
 		],
 		default: 'getAll',
 	},
+	...generate.description,
 	...get.description,
 	...getAll.description,
 	...getGeneratedVideos.description,

@@ -1,0 +1,25 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+import { videoInstanceLocator } from '../../helpers/descriptions';
+import { deliveryProperties, executeGenerate, rowProperties } from '../../helpers/generate';
+
+export const description: INodeProperties[] = updateDisplayOptions(
+	{ show: { resource: ['video'], operation: ['generate'] } },
+	[
+		{ ...videoInstanceLocator, description: 'The video instance to personalize' },
+		...rowProperties,
+		...deliveryProperties,
+	],
+);
+
+/** POST /api/ai_studio/try_sample: one personalized video per row. */
+export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
+	return await executeGenerate.call(this, items, {
+		path: '/api/ai_studio/try_sample',
+		bodyField: 'video_instance_id',
+		outputField: 'videoInstanceId',
+		targetParameter: 'videoInstanceId',
+		targetLabel: 'Video Instance',
+		targetKind: 'videoInstance',
+	});
+}

@@ -1,0 +1,78 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import { extractId, itemLabel } from '../../helpers/ids';
+import { errorJson, toNodeError } from '../../helpers/utils';
+import { normalizeVideo } from '../../helpers/video';
+import { attachVideo } from '../../helpers/wait';
+import { bhumanApiRequest } from '../../transport';
+
+export const description: INodeProperties[] = updateDisplayOptions(
+	{ show: { resource: ['video'], operation: ['get'] } },
+	[
+		{
+			displayName: 'Generation ID',
+			name: 'generationId',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'e.g. c10ee155-6202-4cec-9a40-dde536e2ab4e',
+			description: 'The ID BHuman returned for the video when it was generated',
+		},
+		{
+			displayName: 'Download Video',
+			name: 'downloadVideo',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to put the MP4 into a binary property when the video has succeeded',
+		},
+		{
+			displayName: 'Put Video in Field',
+			name: 'binaryPropertyName',
+			type: 'string',
+			default: 'data',
+			required: true,
+			displayOptions: { show: { downloadVideo: [true] } },
+			description: 'The name of the binary property to put the MP4 in',
+		},
+	],
+);
+
+/** GET /api/ai_studio/generated_video_by_id: one generation, its status and its URLs. */
+export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
+	const returnData: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			returnData.push(await getGeneration.call(this, itemIndex));
+		} catch (caught) {
+			const error = toNodeError.call(this, caught, itemIndex);
+			if (!this.continueOnFail()) throw error;
+			returnData.push({ json: errorJson(error), pairedItem: { item: itemIndex } });
+		}
+	}
+	return returnData;
+}
+
+async function getGeneration(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData> {
+	const raw = this.getNodeParameter('generationId', itemIndex) as string;
+	const id = extractId(raw);
+	if (!id) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`Generation ID of ${itemLabel(itemIndex)} is not a valid ID: '${String(raw).slice(0, 80)}'`,
+			{ itemIndex, description: 'Use the UUID that Generate returned as id.' },
+		);
+	}
+	const record = await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/generated_video_by_id', {
+		qs: { id },
+		itemIndex,
+		notFound: `Generation ${id}`,
+	});
+	const json = normalizeVideo(record as IDataObject);
+	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
+	const download = this.getNodeParameter('downloadVideo', itemIndex, false) as boolean;
+	if (download && json.status === 'succeeded' && typeof json.mp4Url === 'string') {
+		const property = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
+		await attachVideo.call(this, item, id, json.mp4Url, property, itemIndex);
+	}
+	return item;
+}

@@ -1,0 +1,94 @@
+/** Waiting for renders to finish, and fetching the finished MP4. */
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
+import { bhumanApiRequest, downloadMedia } from '../transport';
+import { FINAL_STATUSES } from './video';
+
+export interface WaitOptions {
+	pollIntervalMs: number;
+	maxWaitMs: number;
+	/** Polls in flight at once (each generation has at most one). */
+	concurrency: number;
+}
+
+export interface WaitResult {
+	/** The last record BHuman returned, if any poll succeeded. */
+	record?: IDataObject;
+	polls: number;
+	timedOut: boolean;
+	/** The last poll's error, when BHuman could not be asked. */
+	pollError?: string;
+}
+
+/** Runs `task` over `list` with at most `limit` running at once. */
+async function forEachConcurrently<T>(list: T[], limit: number, task: (entry: T) => Promise<void>) {
+	let next = 0;
+	const worker = async () => {
+		while (next < list.length) await task(list[next++]);
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, list.length) }, worker));
+}
+
+/**
+ * Polls `GET /generated_video_by_id` for each generation until it is final or
+ * the deadline passes. A round starts every poll interval (the first one
+ * interval after the start: nothing renders faster), so a generation is polled
+ * at most maxWait / interval times, and one that finishes is noticed within
+ * one interval. The node never throws here: what is unfinished at the
+ * deadline comes out with `timedOut`.
+ */
+export async function waitForGenerations(
+	this: IExecuteFunctions,
+	ids: string[],
+	options: WaitOptions,
+): Promise<Map<string, WaitResult>> {
+	const results = new Map<string, WaitResult>(ids.map((id) => [id, { polls: 0, timedOut: false }]));
+	const deadline = Date.now() + options.maxWaitMs;
+	let pending = [...results.keys()];
+	let roundStart = Date.now();
+
+	while (pending.length > 0) {
+		const nextRound = roundStart + options.pollIntervalMs;
+		if (nextRound > deadline) break;
+		await sleep(Math.max(0, nextRound - Date.now()));
+		roundStart = Date.now();
+
+		await forEachConcurrently(pending, options.concurrency, async (id) => {
+			const result = results.get(id)!;
+			result.polls++;
+			try {
+				result.record = (await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/generated_video_by_id', {
+					qs: { id },
+					notFound: `Generation ${id}`,
+				})) as IDataObject;
+				result.pollError = undefined;
+			} catch (error) {
+				// Polling is best effort: the next round asks again, the deadline still holds.
+				result.pollError = (error as Error).message;
+			}
+		});
+		pending = pending.filter((id) => !FINAL_STATUSES.includes(results.get(id)!.record?.status as string));
+	}
+	for (const id of pending) results.get(id)!.timedOut = true;
+	return results;
+}
+
+/** Streams the generation's MP4 into the item's binary property. */
+export async function attachVideo(
+	this: IExecuteFunctions,
+	item: INodeExecutionData,
+	generationId: string,
+	mp4Url: string,
+	binaryPropertyName: string,
+	itemIndex: number,
+) {
+	const { stream, contentType } = await downloadMedia.call(this, mp4Url, {
+		itemIndex,
+		notFound: `The video file of generation ${generationId}`,
+	});
+	const mimeType = contentType?.startsWith('video/') ? contentType : 'video/mp4';
+	item.binary = {
+		...item.binary,
+		[binaryPropertyName]: await this.helpers.prepareBinaryData(stream, `${generationId}.mp4`, mimeType),
+	};
+}
