@@ -236,7 +236,7 @@ export async function runBHuman({ parameters, items = [{}], credentials, continu
 			waitingExecutionSource: null,
 			nodeExecutionStack: [{ node: source, data: { main: [[{ json: {} }]] }, source: null }],
 		},
-	} as IRunExecutionData;
+	} as unknown as IRunExecutionData;
 
 	const workflowExecute = new WorkflowExecute(additionalDataFor(credentials, hooks), 'manual', runExecutionData);
 	await workflowExecute.processRunExecutionData(workflow);

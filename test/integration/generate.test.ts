@@ -99,7 +99,7 @@ describe('Video → Generate: batching', () => {
 			{ name: 'James', company: 'Google' },
 			{ name: 'Ada', company: 'Babbage' },
 		]);
-		expect(out.every((item) => (item.pairedItem as IDataObject).item === 0)).toBe(true);
+		expect(out.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 0 }, { item: 0 }]);
 	});
 });
 

@@ -5,7 +5,7 @@ import type {
 	INodeListSearchItems,
 	INodeListSearchResult,
 } from 'n8n-workflow';
-import { bhumanApiRequest, PAGE_SIZE, recordsOf } from '../transport';
+import { bhumanApiRequest, bhumanApiRequestAllItems, PAGE_SIZE, recordsOf } from '../transport';
 
 function matches(filter: string | undefined, ...fields: unknown[]) {
 	if (!filter) return true;
@@ -109,31 +109,24 @@ export async function searchProducts(
 
 /**
  * BHuman has no folder list endpoint; the folders that hold video instances
- * are the ones a user can pick, so they are gathered from one page of instances.
+ * are the ones a user can pick, so they are gathered from all the instances.
  */
 export async function searchFolders(
 	this: ILoadOptionsFunctions,
 	filter?: string,
-	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
-	const instances = await searchPaged.call(
-		this,
-		'/api/ai_studio/video_instances',
-		(instance) => ({ name: String(instance.name ?? ''), value: String(instance.folder_id ?? '') }),
-		undefined,
-		paginationToken,
-	);
+	const instances = await bhumanApiRequestAllItems.call(this, '/api/ai_studio/video_instances');
 	const folders = new Map<string, string[]>();
-	for (const { name, value } of instances.results) {
-		if (!value) continue;
-		folders.set(String(value), [...(folders.get(String(value)) ?? []), name]);
+	for (const instance of instances) {
+		if (!instance.folder_id) continue;
+		const id = String(instance.folder_id);
+		const names = folders.get(id);
+		if (names) names.push(String(instance.name ?? ''));
+		else folders.set(id, [String(instance.name ?? '')]);
 	}
 	const results = [...folders].map(([id, names]) => ({
 		name: `Folder of ${names.slice(0, 2).join(', ')}${names.length > 2 ? ` and ${names.length - 2} more` : ''}`,
 		value: id,
 	}));
-	return {
-		results: results.filter((item) => matches(filter, item.name, item.value)),
-		paginationToken: instances.paginationToken,
-	};
+	return { results: results.filter((item) => matches(filter, item.name, item.value)) };
 }

@@ -67,7 +67,11 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		return (await bhumanApiRequest.call(this, 'POST', '/api/store/product/use', {
 			body,
 			itemIndex,
-			notFound: `Product ${body.id as string} or workspace ${body.workspace_id as string}`,
+			// BHuman's message (in the description) says which of them it did not know.
+			notFound: `One of ${Object.entries(body)
+				.filter(([, value]) => value)
+				.map(([field, value]) => `${field === 'id' ? 'product' : field.replace(/_id$/, '').replace('_', ' ')} ${value as string}`)
+				.join(', ')}`,
 		})) as IDataObject;
 	});
 }
