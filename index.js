@@ -3,5 +3,6 @@
 // files listed in package.json's "n8n" section). Run `npm run build` first.
 const { BHumanApi } = require('./dist/credentials/BHumanApi.credentials');
 const { BHuman } = require('./dist/nodes/BHuman/Bhuman.node');
+const { BHumanTrigger } = require('./dist/nodes/BHumanTrigger/BhumanTrigger.node');
 
-module.exports = { BHumanApi, BHuman };
+module.exports = { BHumanApi, BHuman, BHumanTrigger };

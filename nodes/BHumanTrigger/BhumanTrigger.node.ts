@@ -1,0 +1,233 @@
+import type {
+	IDataObject,
+	IHookFunctions,
+	INodeType,
+	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import { bhumanApiRequest } from '../BHuman/transport';
+import type { CallbackRequest } from './callback';
+import { callbackOutput, filterOf, parseCallback, WHATSAPP_READY } from './callback';
+import { deliveryKey, remember, seenBefore } from './deliveries';
+import { checkToken } from './token';
+
+/** The part of n8n's response object the trigger writes to when it refuses a callback. */
+interface CallbackResponse {
+	writeHead(status: number, headers: Record<string, string>): unknown;
+	end(body: string): unknown;
+}
+
+/** Answers the request itself (n8n sends nothing more) and starts no execution. */
+function refuse(this: IWebhookFunctions, status: number, reason: string): IWebhookResponseData {
+	const res = this.getResponseObject() as unknown as CallbackResponse;
+	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+	res.end(JSON.stringify({ result: 'rejected', reason }));
+	return { noWebhookResponse: true };
+}
+
+/** Acknowledged with 200 (n8n answers with `webhookResponse`), nothing started. */
+function ignore(reason: string, id: string, event: string): IWebhookResponseData {
+	return { webhookResponse: { result: 'ignored', reason, id, event } };
+}
+
+type Verification =
+	| { outcome: 'known'; record: IDataObject }
+	| { outcome: 'unknown' }
+	| { outcome: 'failed'; httpCode?: string };
+
+/** BHuman's own record of a generation, fetched with the node's credential. */
+async function verifyWithBHuman(this: IWebhookFunctions, id: string): Promise<Verification> {
+	let answer: unknown;
+	try {
+		answer = await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/generated_video_by_id', {
+			qs: { id },
+			notFound: `Generation ${id}`,
+		});
+	} catch (error) {
+		const httpCode = (error as { httpCode?: unknown }).httpCode;
+		const code = typeof httpCode === 'string' ? httpCode : undefined;
+		// 404: no such generation. 400/422: not an id BHuman could have issued.
+		if (code === '404' || code === '400' || code === '422') return { outcome: 'unknown' };
+		return { outcome: 'failed', httpCode: code };
+	}
+	const record = Array.isArray(answer) ? answer[0] : answer;
+	if (typeof record !== 'object' || record === null) return { outcome: 'failed' };
+	const data = record as IDataObject;
+	if (data.id !== undefined && String(data.id).toLowerCase() !== id.toLowerCase()) return { outcome: 'unknown' };
+	if (typeof data.status !== 'string' || data.status === '') return { outcome: 'failed' };
+	return { outcome: 'known', record: data };
+}
+
+export class BHumanTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'BHuman Trigger',
+		name: 'bhumanTrigger',
+		icon: { light: 'file:../../icons/bhuman.svg', dark: 'file:../../icons/bhuman.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{"On " + ($parameter["events"] || []).join(", ")}}',
+		description: 'Starts the workflow when BHuman calls back about a generated video',
+		defaults: { name: 'BHuman Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: 'bhumanApi',
+				required: true,
+				displayOptions: { show: { verify: [true] } },
+			},
+		],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				path: 'bhuman',
+			},
+		],
+		properties: [
+			{
+				displayName:
+					'BHuman has no API to register this URL: paste it yourself. Copy the Production URL of this node (Webhook URLs, above) into the Callback URL of the BHuman node\'s Generate operation, and add the token when one is set below: <code>&lt;Production URL&gt;?token=&lt;your token&gt;</code>. BHuman then calls it once per generated video. Activate the workflow: the Test URL answers only while n8n listens for a test event.',
+				name: 'callbackUrlNotice',
+				type: 'notice',
+				default: '',
+			},
+			{
+				displayName: 'Events',
+				name: 'events',
+				type: 'multiOptions',
+				required: true,
+				options: [
+					{
+						name: 'Other Status',
+						value: 'other',
+						description: 'A callback with any other status or event (e.g. processing)',
+					},
+					{
+						name: 'Video Failed',
+						value: 'video.failed',
+						description: 'A generation ended with status failed',
+					},
+					{
+						name: 'Video Succeeded',
+						value: 'video.succeeded',
+						description: 'A generation ended with status succeeded: its page, MP4, thumbnail and GIF are ready',
+					},
+					{
+						name: 'WhatsApp Video Ready',
+						value: 'whatsapp.ready',
+						description: 'The WhatsApp version of a succeeded video is ready (campaigns with WhatsApp enabled)',
+					},
+				],
+				default: ['video.failed', 'video.succeeded'],
+				description:
+					'Callbacks that start the workflow. Others are acknowledged to BHuman and start nothing.',
+			},
+			{
+				displayName: 'Token',
+				name: 'token',
+				type: 'string',
+				typeOptions: { password: true },
+				default: '',
+				description:
+					'Optional shared secret. When set, a callback must carry it in the URL (?token=…) or in an X-BHuman-Token header: without it the callback is refused with 401, with a wrong one with 403, and nothing starts.',
+			},
+			{
+				displayName: 'Verify With BHuman',
+				name: 'verify',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to fetch each generation from BHuman (with the credential) before starting. A callback for an ID BHuman does not know is refused with 403, and the workflow gets BHuman's own status and URLs instead of the posted ones.",
+			},
+			{
+				displayName: 'Ignore Repeated Deliveries',
+				name: 'ignoreRepeats',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to acknowledge, without starting the workflow, a callback whose event and generation ID already started it. The last 1,000 are remembered.',
+			},
+		],
+	};
+
+	// BHuman has no API to register or remove a callback URL: the user pastes the
+	// URL into the generate operation. n8n requires these methods; they change nothing.
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		// 1. The token, before anything in the body is looked at.
+		const token = this.getNodeParameter('token', '') as string;
+		if (token !== '') {
+			const check = checkToken(token, this.getQueryData() as IDataObject, this.getHeaderData() as IDataObject);
+			if (check === 'missing') return refuse.call(this, 401, 'This callback needs a token');
+			if (check === 'wrong') return refuse.call(this, 403, 'The token is wrong');
+		}
+
+		// 2. The body: a JSON object with an id and a status or event.
+		const parsed = parseCallback(this.getRequestObject() as unknown as CallbackRequest);
+		if (!parsed.ok) return refuse.call(this, 400, parsed.reason);
+		const { body, id } = parsed;
+		let event = parsed.event;
+
+		const events = this.getNodeParameter('events', []) as string[];
+		const ignoreRepeats = this.getNodeParameter('ignoreRepeats', true) as boolean;
+		const staticData = this.getWorkflowStaticData('node');
+
+		// 3. Cheap answers first: an unselected event or a known repeat costs no API call.
+		if (!events.includes(filterOf(event))) return ignore('event not selected', id, event);
+		if (ignoreRepeats && seenBefore(staticData, deliveryKey(event, id))) {
+			return ignore('repeated delivery', id, event);
+		}
+
+		// 4. Verification: BHuman's record replaces what was posted.
+		let source = body;
+		const verify = this.getNodeParameter('verify', false) as boolean;
+		if (verify) {
+			const verification = await verifyWithBHuman.call(this, id);
+			if (verification.outcome === 'unknown') {
+				return refuse.call(this, 403, 'BHuman does not know this generation');
+			}
+			if (verification.outcome === 'failed') {
+				const code = verification.httpCode ? ` (HTTP ${verification.httpCode})` : '';
+				return refuse.call(this, 502, `Could not verify this callback with BHuman${code}`);
+			}
+			const { record } = verification;
+			if (event === WHATSAPP_READY) {
+				const url = record.whatsapp_video_url;
+				if (typeof url !== 'string' || url === '') {
+					return refuse.call(this, 403, 'BHuman has no WhatsApp video for this generation');
+				}
+			} else if (event.startsWith('video.')) {
+				event = `video.${record.status as string}`;
+				if (!events.includes(filterOf(event))) return ignore('event not selected', id, event);
+				if (ignoreRepeats && seenBefore(staticData, deliveryKey(event, id))) {
+					return ignore('repeated delivery', id, event);
+				}
+			}
+			source = record;
+		}
+
+		// 5. Accepted: remembered, answered 200 at once, one execution with one item.
+		if (ignoreRepeats) remember(staticData, deliveryKey(event, id));
+		return {
+			webhookResponse: { result: 'accepted', id, event },
+			workflowData: [[{ json: callbackOutput(id, event, body, source, verify) }]],
+		};
+	}
+}

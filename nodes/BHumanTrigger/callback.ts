@@ -1,0 +1,129 @@
+/**
+ * BHuman's generation callbacks: reading the posted body, naming its event and
+ * giving it the same output shape as the BHuman node's video records.
+ */
+import type { IDataObject } from 'n8n-workflow';
+import { normalizeVideo } from '../BHuman/helpers/video';
+
+/** The event of a `whatsapp.ready` callback (sent after `succeeded` for WhatsApp campaigns). */
+export const WHATSAPP_READY = 'whatsapp.ready';
+
+/** Values of the Events parameter. Every event not named here counts as `other`. */
+export const EVENT_FILTERS = ['video.succeeded', 'video.failed', WHATSAPP_READY, 'other'] as const;
+
+/** Longest generation id / event name accepted (BHuman's ids are 36-character UUIDs). */
+const MAX_ID_LENGTH = 200;
+const MAX_EVENT_LENGTH = 100;
+
+export type ParsedCallback =
+	| { ok: true; body: IDataObject; id: string; event: string }
+	| { ok: false; reason: string };
+
+/** The part of n8n's request object the trigger reads. */
+export interface CallbackRequest {
+	body?: unknown;
+	rawBody?: unknown;
+}
+
+function isPlainObject(value: unknown): value is IDataObject {
+	return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
+
+function text(value: unknown): string | undefined {
+	return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/**
+ * The callback's JSON object. n8n parses `application/json` bodies itself; any
+ * other content type leaves a string (text/plain) or only the raw bytes, which
+ * are parsed here, so a sender with the wrong content type still gets through.
+ */
+function bodyOf(request: CallbackRequest): { body: IDataObject } | { reason: string } {
+	const parsed = request.body;
+	if (isPlainObject(parsed) && Object.keys(parsed).length > 0) return { body: parsed };
+
+	let raw: string | undefined;
+	if (typeof parsed === 'string') raw = parsed;
+	else if (Buffer.isBuffer(parsed)) raw = parsed.toString('utf8');
+	else if (Buffer.isBuffer(request.rawBody)) raw = request.rawBody.toString('utf8');
+
+	if (raw === undefined || raw.trim() === '') return { reason: 'The callback body is empty' };
+	let value: unknown;
+	try {
+		value = JSON.parse(raw);
+	} catch {
+		return { reason: 'The callback body is not JSON' };
+	}
+	if (!isPlainObject(value)) return { reason: 'The callback body is not a JSON object' };
+	return { body: value };
+}
+
+/** The event a callback body announces: its `event`, or `video.<status>`. */
+export function eventOf(body: IDataObject): string | undefined {
+	const event = text(body.event);
+	if (event) return event;
+	const status = text(body.status);
+	return status ? `video.${status}` : undefined;
+}
+
+/** Which Events choice an event falls under. */
+export function filterOf(event: string): (typeof EVENT_FILTERS)[number] {
+	return (EVENT_FILTERS as readonly string[]).includes(event) && event !== 'other'
+		? (event as (typeof EVENT_FILTERS)[number])
+		: 'other';
+}
+
+/** Reads and checks one callback: a JSON object with an `id` and a status or event. */
+export function parseCallback(request: CallbackRequest): ParsedCallback {
+	const result = bodyOf(request);
+	if ('reason' in result) return { ok: false, reason: result.reason };
+	const { body } = result;
+
+	if (body.id === undefined || body.id === null || body.id === '') {
+		return { ok: false, reason: 'The callback has no id' };
+	}
+	if (typeof body.id !== 'string' || body.id.trim() === '') {
+		return { ok: false, reason: 'The callback id is not a string' };
+	}
+	const id = body.id.trim();
+	if (id.length > MAX_ID_LENGTH) return { ok: false, reason: 'The callback id is too long' };
+
+	const event = eventOf(body);
+	if (!event) return { ok: false, reason: 'The callback has neither a status nor an event' };
+	if (event.length > MAX_EVENT_LENGTH) return { ok: false, reason: 'The callback event is too long' };
+
+	return { ok: true, body, id, event };
+}
+
+/**
+ * The trigger's output item: the field names of the BHuman node's video output
+ * (so one downstream workflow serves both), the event, whether BHuman confirmed
+ * it, and the posted body untouched.
+ *
+ * @param source  the record the fields come from: BHuman's own record when the
+ *                callback was verified, otherwise the posted body
+ */
+export function callbackOutput(
+	id: string,
+	event: string,
+	body: IDataObject,
+	source: IDataObject,
+	verified: boolean,
+): IDataObject {
+	const video = normalizeVideo(source);
+	const campaignId = source.campaign_id ?? body.campaign_id;
+	return {
+		id,
+		event,
+		status: typeof video.status === 'string' ? video.status : null,
+		pageUrl: video.pageUrl,
+		mp4Url: video.mp4Url,
+		thumbnailUrl: video.thumbnailUrl,
+		gifUrl: video.gifUrl,
+		whatsappVideoUrl: video.whatsappVideoUrl,
+		message: video.message,
+		campaignId: typeof campaignId === 'string' && campaignId !== '' ? campaignId : null,
+		verified,
+		body,
+	};
+}

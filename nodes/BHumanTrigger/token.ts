@@ -1,0 +1,49 @@
+/**
+ * The trigger's shared secret: where a callback carries it and how it is compared.
+ */
+import { createHash, timingSafeEqual } from 'crypto';
+
+/** Header that may carry the token instead of the `token` query parameter. */
+export const TOKEN_HEADER = 'x-bhuman-token';
+export const TOKEN_QUERY = 'token';
+
+export type TokenCheck = 'missing' | 'wrong' | 'ok';
+
+function digest(value: string): Buffer {
+	return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * Constant-time comparison. Both sides are hashed first, so the buffers compared
+ * have the same length whatever was sent, and the time taken says nothing about
+ * the token's length or how much of it matched.
+ */
+export function tokensEqual(given: string, expected: string): boolean {
+	return timingSafeEqual(digest(given), digest(expected));
+}
+
+function firstString(value: unknown): string | undefined {
+	if (Array.isArray(value)) return firstString(value[0]);
+	return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * Checks the token a callback carries (query `token` or header `X-BHuman-Token`)
+ * against the expected one. Every candidate is compared, so the answer takes the
+ * same time whichever of them matched.
+ */
+export function checkToken(
+	expected: string,
+	query: Record<string, unknown> | undefined,
+	headers: Record<string, unknown> | undefined,
+): TokenCheck {
+	const candidates = [firstString(query?.[TOKEN_QUERY]), firstString(headers?.[TOKEN_HEADER])].filter(
+		(value): value is string => value !== undefined,
+	);
+	if (candidates.length === 0) return 'missing';
+	let matched = false;
+	for (const candidate of candidates) {
+		if (tokensEqual(candidate, expected)) matched = true;
+	}
+	return matched ? 'ok' : 'wrong';
+}

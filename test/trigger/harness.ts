@@ -1,0 +1,338 @@
+/**
+ * A local HTTP listener that hands each request to the BHuman Trigger the way
+ * n8n's webhook server does: the body parsed as n8n's body parser parses it, a
+ * real n8n-core WebhookContext around the real request and response, and n8n's
+ * answer for what `webhook()` returns (nothing when the node answered itself,
+ * otherwise 200 with `webhookResponse`). The workflow's static data lives as
+ * JSON between requests, as in n8n's database: loaded for each request and
+ * saved when an accepted callback's execution ends.
+ *
+ * By default that execution takes no time (static data is saved as soon as
+ * `webhook()` returns). With `execute: true` it is a real n8n-core execution of
+ * `BHuman Trigger → Collect`, run after the answer was sent, and static data is
+ * saved when it ends, as n8n does.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse as parseQueryString } from 'node:querystring';
+import { ExecutionLifecycleHooks, WebhookContext, WorkflowExecute } from 'n8n-core';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INode,
+	INodeExecutionData,
+	INodeParameters,
+	INodeType,
+	IRun,
+	IRunExecutionData,
+	IWebhookData,
+	IWebhookResponseData,
+	IWorkflowExecuteAdditionalData,
+} from 'n8n-workflow';
+import { Workflow } from 'n8n-workflow';
+import { BHumanTrigger } from '../../nodes/BHumanTrigger/BhumanTrigger.node';
+import { additionalDataFor, nodeTypes, registerNodeType, type SimCredentials } from '../helpers/engine';
+
+export const TRIGGER_TYPE = 'n8n-nodes-bhuman.bhumanTrigger';
+export const COLLECT_TYPE = 'test.collect';
+export const WEBHOOK_ID = '5b7c1f0e-7f5e-4d8a-9a55-0c6f2b1d9e11';
+const DESCRIPTION = new BHumanTrigger().description;
+/** The path n8n serves this node's production webhook on: /webhook/<webhookId>/<path>. */
+export const WEBHOOK_PATH = `/webhook/${WEBHOOK_ID}/${DESCRIPTION.webhooks![0].path}`;
+
+/** A downstream node for tests: passes its input items through. */
+class Collect implements INodeType {
+	description = {
+		displayName: 'Collect',
+		name: 'collect',
+		group: ['transform'],
+		version: 1,
+		description: 'Passes items through',
+		defaults: { name: 'Collect' },
+		inputs: ['main'],
+		outputs: ['main'],
+		properties: [],
+	} as unknown as INodeType['description'];
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return [this.getInputData().map((item, index) => ({ json: item.json, pairedItem: { item: index } }))];
+	}
+}
+
+registerNodeType(TRIGGER_TYPE, new BHumanTrigger());
+registerNodeType(COLLECT_TYPE, new Collect());
+
+export interface Delivery {
+	/** Status the listener answered. */
+	status: number;
+	/** Body it answered, parsed when JSON. */
+	response: any;
+	/** What `webhook()` returned (undefined when it threw or the parser refused the body). */
+	result?: IWebhookResponseData;
+	/** The items of the execution it started, if it started one. */
+	items?: INodeExecutionData[];
+	/** The posted body as received (parsed JSON or text). */
+	posted: unknown;
+	/** With `execute: true`: the finished execution the callback started. */
+	run?: IRun;
+}
+
+export interface TriggerListener {
+	/** http://127.0.0.1:<port> */
+	origin: string;
+	/** The production webhook URL (origin + WEBHOOK_PATH). */
+	url: string;
+	deliveries: Delivery[];
+	/** Deliveries that started an execution. */
+	readonly accepted: Delivery[];
+	/** The stored static data of the workflow (as n8n keeps it in its database). */
+	staticData(): IDataObject;
+	setParameters(parameters: INodeParameters): void;
+	/** With `execute: true`: the executions that finished, in the order they finished. */
+	runs: IRun[];
+	/** Waits until `n` deliveries were answered. */
+	waitFor(n: number, timeoutMs?: number): Promise<Delivery[]>;
+	/** POSTs to the webhook URL (plus `query`) and returns the listener's answer. */
+	post(body: unknown, init?: { query?: string; headers?: Record<string, string>; raw?: boolean }): Promise<Delivery>;
+	close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const DUMMY_CREDENTIALS: SimCredentials = {
+	apiKeyId: 'unused',
+	apiKeySecret: 'unused',
+	baseUrl: 'http://127.0.0.1:9',
+};
+
+/** n8n's body parser (packages/cli/src/middlewares/body-parser.ts), for the content types a callback may use. */
+function parseBody(req: http.IncomingMessage, rawBody: Buffer): { body: unknown } | { error: string } {
+	const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+	let body: unknown;
+	if (rawBody.length) {
+		if (contentType === 'application/json') {
+			try {
+				body = JSON.parse(rawBody.toString('utf8'));
+			} catch {
+				return { error: 'Failed to parse request body' };
+			}
+		} else if (contentType === 'text/plain') {
+			body = rawBody.toString('utf8');
+		}
+	}
+	return { body: body ?? {} };
+}
+
+function send(res: http.ServerResponse, status: number, data: unknown) {
+	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+	res.end(JSON.stringify(data));
+}
+
+let executionCounter = 0;
+
+/** Runs `BHuman Trigger → Collect` from the trigger's output, as n8n starts a webhook execution. */
+async function execute(workflow: Workflow, trigger: INode, workflowData: INodeExecutionData[][], credentials: SimCredentials) {
+	const hooks = new ExecutionLifecycleHooks('webhook', String(++executionCounter), {
+		id: workflow.id,
+		name: workflow.name,
+		nodes: Object.values(workflow.nodes),
+		connections: workflow.connectionsBySourceNode,
+		active: true,
+		activeVersionId: null,
+		isArchived: false,
+		createdAt: new Date(),
+		updatedAt: new Date(),
+	} as never);
+	let finished!: (run: IRun) => void;
+	const done = new Promise<IRun>((resolve) => (finished = resolve));
+	hooks.addHandler('workflowExecuteAfter', (run) => finished(run));
+	const runExecutionData = {
+		startData: {},
+		resultData: { runData: {} },
+		executionData: {
+			contextData: {},
+			metadata: {},
+			waitingExecution: {},
+			waitingExecutionSource: null,
+			nodeExecutionStack: [{ node: trigger, data: { main: workflowData }, source: null }],
+		},
+	} as unknown as IRunExecutionData;
+	await new WorkflowExecute(additionalDataFor(credentials, hooks), 'webhook', runExecutionData).processRunExecutionData(workflow);
+	return await done;
+}
+
+export async function startTriggerListener(options: {
+	parameters?: INodeParameters;
+	credentials?: SimCredentials;
+	/** Run each accepted callback's execution (Trigger → Collect) and save static data when it ends. */
+	execute?: boolean;
+}): Promise<TriggerListener> {
+	let parameters: INodeParameters = options.parameters ?? {};
+	const credentials = options.credentials ?? DUMMY_CREDENTIALS;
+	let storedStaticData = '{}';
+	const deliveries: Delivery[] = [];
+	const runs: IRun[] = [];
+	const description = DESCRIPTION;
+
+	async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<Omit<Delivery, 'status' | 'response'>> {
+		const chunks: Buffer[] = [];
+		for await (const chunk of req) chunks.push(chunk as Buffer);
+		const rawBody = Buffer.concat(chunks);
+		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+		if (req.method !== 'POST' || url.pathname !== WEBHOOK_PATH) {
+			send(res, 404, { code: 404, message: 'The requested webhook is not registered.' });
+			return { posted: undefined };
+		}
+		const parsed = parseBody(req, rawBody);
+		if ('error' in parsed) {
+			// n8n answers this itself (UnprocessableRequestError); the node never runs.
+			send(res, 422, { code: 422, message: parsed.error });
+			return { posted: rawBody.toString('utf8') };
+		}
+		Object.assign(req, {
+			body: parsed.body,
+			rawBody,
+			query: parseQueryString(url.search.slice(1)),
+			params: {},
+		});
+
+		const node: INode = {
+			id: 'trigger',
+			name: 'BHuman Trigger',
+			type: TRIGGER_TYPE,
+			typeVersion: 1,
+			position: [0, 0],
+			webhookId: WEBHOOK_ID,
+			parameters,
+			credentials: { bhumanApi: { id: '1', name: 'BHuman account' } },
+		};
+		const collect: INode = {
+			id: 'collect',
+			name: 'Collect',
+			type: COLLECT_TYPE,
+			typeVersion: 1,
+			position: [200, 0],
+			parameters: {},
+		};
+		const workflow = new Workflow({
+			id: 'trigger-test',
+			name: 'trigger test',
+			nodes: options.execute ? [node, collect] : [node],
+			connections: options.execute
+				? { [node.name]: { main: [[{ node: collect.name, type: 'main', index: 0 }]] } }
+				: {},
+			nodeTypes,
+			active: true,
+			staticData: JSON.parse(storedStaticData) as IDataObject,
+		});
+		const additionalData: IWorkflowExecuteAdditionalData = {
+			...additionalDataFor(credentials),
+			httpRequest: req,
+			httpResponse: res,
+		} as unknown as IWorkflowExecuteAdditionalData;
+		const webhookData: IWebhookData = {
+			httpMethod: 'POST',
+			node: node.name,
+			path: `${WEBHOOK_ID}/${description.webhooks![0].path}`,
+			webhookDescription: description.webhooks![0],
+			workflowId: workflow.id,
+			workflowExecuteAdditionalData: additionalData,
+			webhookId: WEBHOOK_ID,
+		};
+		const context = new WebhookContext(workflow, workflow.nodes[node.name], additionalData, 'webhook', webhookData, [], null);
+
+		let result: IWebhookResponseData;
+		try {
+			result = await new BHumanTrigger().webhook.call(context);
+		} catch (error) {
+			send(res, 500, { code: 0, message: 'Error in workflow', error: (error as Error).message });
+			return { posted: parsed.body };
+		}
+		const saveStaticData = () => {
+			if ((workflow.staticData as IDataObject).__dataChanged === true) storedStaticData = JSON.stringify(workflow.staticData);
+		};
+		if (result.workflowData !== undefined && !options.execute) saveStaticData();
+		if (result.noWebhookResponse !== true) {
+			if (res.headersSent) throw new Error('the node answered but did not return noWebhookResponse');
+			const data =
+				result.webhookResponse !== undefined
+					? result.webhookResponse
+					: { message: result.workflowData ? 'Workflow was started' : 'Webhook call received' };
+			send(res, 200, data);
+		} else if (!res.writableEnded) {
+			throw new Error('noWebhookResponse returned but the node did not answer');
+		}
+		let run: IRun | undefined;
+		if (result.workflowData !== undefined && options.execute) {
+			run = await execute(workflow, workflow.nodes[node.name], result.workflowData, credentials);
+			runs.push(run);
+			saveStaticData();
+		}
+		return { result, items: result.workflowData?.[0], posted: parsed.body, run };
+	}
+
+	const server = http.createServer((req, res) => {
+		// The answer as the caller saw it is recorded from what was written.
+		const written: Buffer[] = [];
+		const end = res.end.bind(res) as (chunk?: unknown) => http.ServerResponse;
+		res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+			if (chunk !== undefined && typeof chunk !== 'function') written.push(Buffer.from(chunk as string));
+			return (end as (...args: unknown[]) => http.ServerResponse)(chunk, ...rest);
+		}) as typeof res.end;
+		handle(req, res)
+			.then((partial) => {
+				const text = Buffer.concat(written).toString('utf8');
+				let response: unknown = text;
+				try {
+					response = JSON.parse(text);
+				} catch {}
+				deliveries.push({ status: res.statusCode, response, ...partial });
+			})
+			.catch((error) => {
+				if (!res.headersSent) send(res, 500, { message: String(error) });
+				deliveries.push({ status: 500, response: String(error), posted: undefined });
+			});
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	const url = origin + WEBHOOK_PATH;
+
+	return {
+		origin,
+		url,
+		deliveries,
+		runs,
+		get accepted() {
+			return deliveries.filter((delivery) => delivery.items !== undefined);
+		},
+		staticData: () => JSON.parse(storedStaticData) as IDataObject,
+		setParameters(next) {
+			parameters = next;
+		},
+		async waitFor(n, timeoutMs = 10_000) {
+			const end = Date.now() + timeoutMs;
+			while (deliveries.length < n && Date.now() < end) await sleep(10);
+			return deliveries;
+		},
+		async post(body, init = {}) {
+			const before = deliveries.length;
+			const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
+			const response = await fetch(url + (init.query ? `?${init.query}` : ''), {
+				method: 'POST',
+				headers,
+				body: init.raw ? (body as string) : body === undefined ? undefined : JSON.stringify(body),
+			});
+			await response.arrayBuffer();
+			const end = Date.now() + 5_000;
+			while (deliveries.length <= before && Date.now() < end) await sleep(2);
+			const delivery = deliveries[before];
+			if (delivery.status !== response.status) throw new Error(`recorded ${delivery.status}, answered ${response.status}`);
+			return delivery;
+		},
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}

@@ -1,0 +1,246 @@
+/**
+ * The BHuman Trigger through n8n-core's WebhookContext, with real HTTP requests
+ * (bodies, headers, query strings) sent to a local listener.
+ */
+import { startTriggerListener, type Delivery, type TriggerListener } from './harness';
+
+const ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
+const ID2 = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+const CAMPAIGN = '16fd2706-8baf-433b-82eb-8c7fada847da';
+const TOKEN = 'tok-3f9a1c0e5b7d4e2a8c6b';
+const ALL_EVENTS = ['other', 'video.failed', 'video.succeeded', 'whatsapp.ready'];
+
+const succeeded = (id = ID) => ({
+	id,
+	status: 'succeeded',
+	video_url: `https://app.bhuman.ai/share/${id}`,
+	url: `https://cdn.bhuman.ai/${id}.mp4`,
+	thumbnail: `https://cdn.bhuman.ai/${id}.png`,
+	gif: `https://cdn.bhuman.ai/${id}.gif`,
+	campaign_id: CAMPAIGN,
+	campaign_result_id: 'c1',
+});
+const failed = (id = ID) => ({ id, status: 'failed', video_url: '', url: '', thumbnail: '', gif: '' });
+const whatsappReady = (id = ID) => ({
+	event: 'whatsapp.ready',
+	id,
+	campaign_id: CAMPAIGN,
+	whatsapp_video_url: `https://cdn.bhuman.ai/${id}-whatsapp.mp4`,
+});
+
+let listener: TriggerListener;
+afterEach(async () => {
+	await listener?.close();
+});
+
+function expectAccepted(delivery: Delivery) {
+	expect(delivery.status).toBe(200);
+	expect(delivery.response).toMatchObject({ result: 'accepted' });
+	expect(delivery.items).toHaveLength(1);
+	return delivery.items![0].json;
+}
+
+function expectNoExecution(delivery: Delivery, status: number) {
+	expect(delivery.status).toBe(status);
+	expect(delivery.items).toBeUndefined();
+	expect(delivery.result?.workflowData).toBeUndefined();
+}
+
+describe('events', () => {
+	it('starts on every event when all are selected, with one output shape', async () => {
+		listener = await startTriggerListener({ parameters: { events: ALL_EVENTS } });
+
+		const ok = expectAccepted(await listener.post(succeeded()));
+		expect(ok).toEqual({
+			id: ID,
+			event: 'video.succeeded',
+			status: 'succeeded',
+			pageUrl: `https://app.bhuman.ai/share/${ID}`,
+			mp4Url: `https://cdn.bhuman.ai/${ID}.mp4`,
+			thumbnailUrl: `https://cdn.bhuman.ai/${ID}.png`,
+			gifUrl: `https://cdn.bhuman.ai/${ID}.gif`,
+			whatsappVideoUrl: null,
+			message: null,
+			campaignId: CAMPAIGN,
+			verified: false,
+			body: succeeded(),
+		});
+
+		const bad = expectAccepted(await listener.post(failed()));
+		expect(bad).toMatchObject({ id: ID, event: 'video.failed', status: 'failed', pageUrl: null, mp4Url: null, campaignId: null });
+
+		const whatsapp = expectAccepted(await listener.post(whatsappReady()));
+		expect(whatsapp).toMatchObject({
+			id: ID,
+			event: 'whatsapp.ready',
+			status: null,
+			whatsappVideoUrl: `https://cdn.bhuman.ai/${ID}-whatsapp.mp4`,
+			campaignId: CAMPAIGN,
+			body: whatsappReady(),
+		});
+
+		const other = expectAccepted(await listener.post({ id: ID, status: 'processing' }));
+		expect(other).toMatchObject({ event: 'video.processing', status: 'processing' });
+
+		// Every output has the same keys.
+		const keys = Object.keys(ok).sort();
+		for (const json of [bad, whatsapp, other]) expect(Object.keys(json).sort()).toEqual(keys);
+	});
+
+	it('accepts share_url as the hosted page (the polling name of video_url)', async () => {
+		listener = await startTriggerListener({ parameters: {} });
+		const { video_url, ...rest } = succeeded();
+		const json = expectAccepted(await listener.post({ ...rest, share_url: video_url }));
+		expect(json.pageUrl).toBe(video_url);
+	});
+
+	it('defaults to succeeded and failed: other events are acknowledged with 200 and start nothing', async () => {
+		listener = await startTriggerListener({ parameters: {} });
+		expectAccepted(await listener.post(succeeded()));
+		expectAccepted(await listener.post(failed(ID2)));
+
+		const whatsapp = await listener.post(whatsappReady());
+		expectNoExecution(whatsapp, 200);
+		expect(whatsapp.response).toEqual({ result: 'ignored', reason: 'event not selected', id: ID, event: 'whatsapp.ready' });
+
+		const processing = await listener.post({ id: ID, status: 'processing' });
+		expectNoExecution(processing, 200);
+		expect(processing.response).toMatchObject({ result: 'ignored', event: 'video.processing' });
+		expect(listener.accepted).toHaveLength(2);
+	});
+
+	it.each([
+		[['whatsapp.ready'], ['whatsapp.ready']],
+		[['video.failed'], ['video.failed']],
+		[['other'], ['video.processing', 'video.queued']],
+		[['video.succeeded'], ['video.succeeded']],
+	])('with only %j selected, starts on %j', async (events, expected) => {
+		listener = await startTriggerListener({ parameters: { events } });
+		for (const body of [succeeded(), failed(), whatsappReady(), { id: ID, status: 'processing' }, { id: ID, status: 'queued' }]) {
+			await listener.post(body);
+		}
+		expect(listener.deliveries.every((d) => d.status === 200)).toBe(true);
+		expect(listener.accepted.map((d) => d.items![0].json.event)).toEqual(expected);
+	});
+});
+
+describe('token', () => {
+	beforeEach(async () => {
+		listener = await startTriggerListener({ parameters: { token: TOKEN } });
+	});
+
+	it('refuses a callback without the token with 401', async () => {
+		const delivery = await listener.post(succeeded());
+		expectNoExecution(delivery, 401);
+		expect(delivery.response).toEqual({ result: 'rejected', reason: 'This callback needs a token' });
+		expectNoExecution(await listener.post(succeeded(), { query: 'token=' }), 401);
+	});
+
+	it('refuses a wrong token with 403, in the query or the header', async () => {
+		for (const init of [
+			{ query: 'token=nope' },
+			{ query: `token=${TOKEN}x` },
+			{ query: `token=${TOKEN.slice(0, -1)}` },
+			{ headers: { 'X-BHuman-Token': 'nope' } },
+		]) {
+			const delivery = await listener.post(succeeded(), init);
+			expectNoExecution(delivery, 403);
+			expect(delivery.response).toEqual({ result: 'rejected', reason: 'The token is wrong' });
+		}
+	});
+
+	it('checks the token before the body: a bad body without a token is a 401, not a 400', async () => {
+		expectNoExecution(await listener.post('not json', { raw: true, headers: { 'content-type': 'text/plain' } }), 401);
+		expectNoExecution(await listener.post({}, { query: 'token=wrong' }), 403);
+	});
+
+	it('accepts the right token in the query (with other query parameters) or in the X-BHuman-Token header', async () => {
+		expectAccepted(await listener.post(succeeded(), { query: `my_param=aaa&token=${encodeURIComponent(TOKEN)}` }));
+		expectAccepted(await listener.post(failed(), { headers: { 'X-BHuman-Token': TOKEN } }));
+		expect(listener.accepted).toHaveLength(2);
+	});
+
+	it('never puts the token in an output or an answer', async () => {
+		await listener.post(succeeded(), { query: `token=${TOKEN}` });
+		await listener.post(failed(), { headers: { 'X-BHuman-Token': TOKEN } });
+		await listener.post(succeeded(ID2), { query: 'token=wrong' });
+		expect(listener.accepted).toHaveLength(2);
+		expect(JSON.stringify(listener.deliveries)).not.toContain(TOKEN);
+	});
+});
+
+describe('bad bodies', () => {
+	beforeEach(async () => {
+		listener = await startTriggerListener({ parameters: { events: ALL_EVENTS } });
+	});
+
+	it.each([
+		['text that is not JSON', 'not json', 'text/plain', 'The callback body is not JSON'],
+		['bytes that are not JSON', '\u0000\u0001garbage', 'application/octet-stream', 'The callback body is not JSON'],
+		['an empty body', '', 'application/json', 'The callback body is empty'],
+		['an empty text body', '   ', 'text/plain', 'The callback body is empty'],
+		['a JSON array', JSON.stringify([succeeded()]), 'application/json', 'The callback body is not a JSON object'],
+		['a JSON string', JSON.stringify('hello'), 'text/plain', 'The callback body is not a JSON object'],
+		['an empty object', '{}', 'application/json', 'The callback has no id'],
+		['no id', JSON.stringify({ status: 'succeeded', url: 'https://x/y.mp4' }), 'application/json', 'The callback has no id'],
+		['an empty id', JSON.stringify({ id: '', status: 'succeeded' }), 'application/json', 'The callback has no id'],
+		['a numeric id', JSON.stringify({ id: 42, status: 'succeeded' }), 'application/json', 'The callback id is not a string'],
+		['an id of 201 characters', JSON.stringify({ id: 'a'.repeat(201), status: 'succeeded' }), 'application/json', 'The callback id is too long'],
+		['neither status nor event', JSON.stringify({ id: ID }), 'application/json', 'The callback has neither a status nor an event'],
+	])('answers %s with 400 and a short reason', async (_name, raw, contentType, reason) => {
+		const delivery = await listener.post(raw, { raw: true, headers: { 'content-type': contentType } });
+		expectNoExecution(delivery, 400);
+		expect(delivery.response).toEqual({ result: 'rejected', reason });
+	});
+
+	it('reads a JSON callback sent with another content type', async () => {
+		const json = expectAccepted(
+			await listener.post(JSON.stringify(succeeded()), { raw: true, headers: { 'content-type': 'text/plain' } }),
+		);
+		expect(json.id).toBe(ID);
+	});
+});
+
+describe('repeated deliveries', () => {
+	it('ignores a repeat and accepts a new (event, id)', async () => {
+		listener = await startTriggerListener({ parameters: { events: ALL_EVENTS } });
+		expectAccepted(await listener.post(succeeded()));
+
+		const repeat = await listener.post(succeeded());
+		expectNoExecution(repeat, 200);
+		expect(repeat.response).toEqual({ result: 'ignored', reason: 'repeated delivery', id: ID, event: 'video.succeeded' });
+
+		expectAccepted(await listener.post(whatsappReady())); // same id, new event
+		expectAccepted(await listener.post(succeeded(ID2))); // same event, new id
+		expectNoExecution(await listener.post(whatsappReady()), 200);
+		expect(listener.accepted).toHaveLength(3);
+		expect(listener.staticData()).toEqual({
+			'node:BHuman Trigger': {
+				deliveries: [`video.succeeded ${ID}`, `whatsapp.ready ${ID}`, `video.succeeded ${ID2}`],
+			},
+		});
+	});
+
+	it('starts on every copy when Ignore Repeated Deliveries is off, and remembers nothing', async () => {
+		listener = await startTriggerListener({ parameters: { ignoreRepeats: false } });
+		expectAccepted(await listener.post(succeeded()));
+		expectAccepted(await listener.post(succeeded()));
+		expect(listener.staticData()).toEqual({});
+	});
+
+	it('keeps at most 1,000 keys over 1,001 distinct deliveries, forgetting the oldest', async () => {
+		listener = await startTriggerListener({ parameters: {} });
+		const ids = Array.from({ length: 1001 }, (_, i) => `gen-${String(i).padStart(4, '0')}`);
+		for (const id of ids) expectAccepted(await listener.post(succeeded(id)));
+
+		const remembered = (listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] }).deliveries;
+		expect(remembered).toHaveLength(1000);
+		expect(remembered[0]).toBe(`video.succeeded ${ids[1]}`);
+		expect(remembered[999]).toBe(`video.succeeded ${ids[1000]}`);
+
+		// The newest is still known; the oldest was forgotten and starts again.
+		expectNoExecution(await listener.post(succeeded(ids[1000])), 200);
+		expectAccepted(await listener.post(succeeded(ids[0])));
+		expect((listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] }).deliveries).toHaveLength(1000);
+	}, 120_000);
+});
