@@ -62,7 +62,8 @@ export class BHumanApi implements ICredentialType {
 	// The workspace list is cheap and read-only: a 200 proves the key id and secret.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : "https://user.bhuman.ai"}}',
+			baseURL:
+				'={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : "https://user.bhuman.ai"}}',
 			url: '/api/workspace',
 			method: 'GET',
 		},

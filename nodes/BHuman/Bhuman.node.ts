@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import * as campaign from './actions/campaign';
 import * as product from './actions/product';
@@ -17,7 +22,8 @@ export class BHuman implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Generate personalized videos with BHuman and read your video instances, videos, workspaces and store',
+		description:
+			'Generate personalized videos with BHuman and read your video instances, videos, workspaces and store',
 		defaults: { name: 'BHuman' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

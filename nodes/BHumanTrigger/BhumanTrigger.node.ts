@@ -55,7 +55,8 @@ async function verifyWithBHuman(this: IWebhookFunctions, id: string): Promise<Ve
 	const record = Array.isArray(answer) ? answer[0] : answer;
 	if (typeof record !== 'object' || record === null) return { outcome: 'failed' };
 	const data = record as IDataObject;
-	if (data.id !== undefined && String(data.id).toLowerCase() !== id.toLowerCase()) return { outcome: 'unknown' };
+	if (data.id !== undefined && String(data.id).toLowerCase() !== id.toLowerCase())
+		return { outcome: 'unknown' };
 	if (typeof data.status !== 'string' || data.status === '') return { outcome: 'failed' };
 	return { outcome: 'known', record: data };
 }
@@ -90,7 +91,7 @@ export class BHumanTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'BHuman has no API to register this URL: paste it yourself. Copy the Production URL of this node (Webhook URLs, above) into the Callback URL of the BHuman node\'s Generate operation, and add the token when one is set below: <code>&lt;Production URL&gt;?token=&lt;your token&gt;</code>. BHuman then calls it once per generated video. Activate the workflow: the Test URL answers only while n8n listens for a test event.',
+					"BHuman has no API to register this URL: paste it yourself. Copy the Production URL of this node (Webhook URLs, above) into the Callback URL of the BHuman node's Generate operation, and add the token when one is set below: <code>&lt;Production URL&gt;?token=&lt;your token&gt;</code>. BHuman then calls it once per generated video. Activate the workflow: the Test URL answers only while n8n listens for a test event.",
 				name: 'callbackUrlNotice',
 				type: 'notice',
 				default: '',
@@ -114,12 +115,14 @@ export class BHumanTrigger implements INodeType {
 					{
 						name: 'Video Succeeded',
 						value: 'video.succeeded',
-						description: 'A generation ended with status succeeded: its page, MP4, thumbnail and GIF are ready',
+						description:
+							'A generation ended with status succeeded: its page, MP4, thumbnail and GIF are ready',
 					},
 					{
 						name: 'WhatsApp Video Ready',
 						value: 'whatsapp.ready',
-						description: 'The WhatsApp version of a succeeded video is ready (campaigns with WhatsApp enabled)',
+						description:
+							'The WhatsApp version of a succeeded video is ready (campaigns with WhatsApp enabled)',
 					},
 				],
 				default: ['video.failed', 'video.succeeded'],
@@ -174,7 +177,11 @@ export class BHumanTrigger implements INodeType {
 		// 1. The token, before anything in the body is looked at.
 		const token = this.getNodeParameter('token', '') as string;
 		if (token !== '') {
-			const check = checkToken(token, this.getQueryData() as IDataObject, this.getHeaderData() as IDataObject);
+			const check = checkToken(
+				token,
+				this.getQueryData() as IDataObject,
+				this.getHeaderData() as IDataObject,
+			);
 			if (check === 'missing') return refuse.call(this, 401, 'This callback needs a token');
 			if (check === 'wrong') return refuse.call(this, 403, 'The token is wrong');
 		}

@@ -26,7 +26,9 @@ export interface CallbackRequest {
 }
 
 function isPlainObject(value: unknown): value is IDataObject {
-	return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+	return (
+		typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value)
+	);
 }
 
 function text(value: unknown): string | undefined {
@@ -90,7 +92,8 @@ export function parseCallback(request: CallbackRequest): ParsedCallback {
 
 	const event = eventOf(body);
 	if (!event) return { ok: false, reason: 'The callback has neither a status nor an event' };
-	if (event.length > MAX_EVENT_LENGTH) return { ok: false, reason: 'The callback event is too long' };
+	if (event.length > MAX_EVENT_LENGTH)
+		return { ok: false, reason: 'The callback event is too long' };
 
 	return { ok: true, body, id, event };
 }

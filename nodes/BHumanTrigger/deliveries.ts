@@ -30,5 +30,6 @@ export function seenBefore(staticData: IDataObject, key: string): boolean {
 export function remember(staticData: IDataObject, key: string): void {
 	const list = remembered(staticData).filter((existing) => existing !== key);
 	list.push(key);
-	staticData[STATIC_KEY] = list.length > MAX_REMEMBERED ? list.slice(list.length - MAX_REMEMBERED) : list;
+	staticData[STATIC_KEY] =
+		list.length > MAX_REMEMBERED ? list.slice(list.length - MAX_REMEMBERED) : list;
 }

@@ -37,9 +37,10 @@ export function checkToken(
 	query: Record<string, unknown> | undefined,
 	headers: Record<string, unknown> | undefined,
 ): TokenCheck {
-	const candidates = [firstString(query?.[TOKEN_QUERY]), firstString(headers?.[TOKEN_HEADER])].filter(
-		(value): value is string => value !== undefined,
-	);
+	const candidates = [
+		firstString(query?.[TOKEN_QUERY]),
+		firstString(headers?.[TOKEN_HEADER]),
+	].filter((value): value is string => value !== undefined);
 	if (candidates.length === 0) return 'missing';
 	let matched = false;
 	for (const candidate of candidates) {

@@ -86,7 +86,14 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		const resolve = (value: string) =>
 			isExpression(value)
 				? String(
-						workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials } as never, undefined, '') ?? '',
+						workflow.expression.getSimpleParameterValue(
+							node,
+							value,
+							'internal',
+							{ $credentials: credentials } as never,
+							undefined,
+							'',
+						) ?? '',
 					)
 				: value;
 		for (const [outerKey, outerValue] of Object.entries(authenticate.properties)) {
@@ -110,7 +117,11 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		return [];
 	}
 
-	async getDecrypted(_data: IWorkflowExecuteAdditionalData, _details: INodeCredentialsDetails, type: string) {
+	async getDecrypted(
+		_data: IWorkflowExecuteAdditionalData,
+		_details: INodeCredentialsDetails,
+		type: string,
+	) {
 		return { ...(this.credentials[type] ?? {}) };
 	}
 
@@ -181,7 +192,12 @@ export interface RunResult {
 let executionCounter = 0;
 
 /** Runs `Items → BHuman` as one workflow execution and returns the BHuman node's output. */
-export async function runBHuman({ parameters, items = [{}], credentials, continueOnFail }: RunOptions): Promise<RunResult> {
+export async function runBHuman({
+	parameters,
+	items = [{}],
+	credentials,
+	continueOnFail,
+}: RunOptions): Promise<RunResult> {
 	const source: INode = {
 		id: 'source',
 		name: 'Items',
@@ -238,7 +254,11 @@ export async function runBHuman({ parameters, items = [{}], credentials, continu
 		},
 	} as unknown as IRunExecutionData;
 
-	const workflowExecute = new WorkflowExecute(additionalDataFor(credentials, hooks), 'manual', runExecutionData);
+	const workflowExecute = new WorkflowExecute(
+		additionalDataFor(credentials, hooks),
+		'manual',
+		runExecutionData,
+	);
 	await workflowExecute.processRunExecutionData(workflow);
 	const run = await done;
 
@@ -261,6 +281,12 @@ export function loadOptionsContext(credentials: SimCredentials, parameters: INod
 		parameters,
 		credentials: { bhumanApi: { id: '1', name: 'BHuman account' } },
 	};
-	const workflow = new Workflow({ id: 'test', nodes: [node], connections: {}, nodeTypes, active: false });
+	const workflow = new Workflow({
+		id: 'test',
+		nodes: [node],
+		connections: {},
+		nodeTypes,
+		active: false,
+	});
 	return new LoadOptionsContext(workflow, node, additionalDataFor(credentials), 'parameters');
 }

@@ -69,7 +69,11 @@ export async function closedPort(): Promise<number> {
 }
 
 /** GET from the simulator directly (not through the node), with valid credentials; not left in the request log. */
-export async function simGet<T = any>(handle: SimHandle, path: string, query: Record<string, string | number> = {}): Promise<T> {
+export async function simGet<T = any>(
+	handle: SimHandle,
+	path: string,
+	query: Record<string, string | number> = {},
+): Promise<T> {
 	const url = new URL(path, handle.sim.url);
 	for (const [key, value] of Object.entries(query)) url.searchParams.set(key, String(value));
 	const before = handle.sim.requests.length;
@@ -81,7 +85,11 @@ export async function simGet<T = any>(handle: SimHandle, path: string, query: Re
 }
 
 /** Every record of a paged simulator list (bare array pages), read directly. */
-export async function simGetAll<T = any>(handle: SimHandle, path: string, query: Record<string, string | number> = {}): Promise<T[]> {
+export async function simGetAll<T = any>(
+	handle: SimHandle,
+	path: string,
+	query: Record<string, string | number> = {},
+): Promise<T[]> {
 	const all: T[] = [];
 	for (let page = 0; ; page++) {
 		const records = await simGet<T[]>(handle, path, { ...query, page, size: 100 });

@@ -15,40 +15,69 @@ const basic = (id: string, secret: string) => Buffer.from(`${id}:${secret}`).toS
 
 /** Neither secret, nor a Basic header value built from it, appears in the error or the output items. */
 function expectNoSecrets(result: RunResult) {
-	const forbidden = [SECRET, WRONG_SECRET, basic(h.sim.keyId, SECRET), basic(h.sim.keyId, WRONG_SECRET)];
-	const texts = [JSON.stringify(result.error ?? null), String(result.error?.stack ?? ''), JSON.stringify(result.items)];
+	const forbidden = [
+		SECRET,
+		WRONG_SECRET,
+		basic(h.sim.keyId, SECRET),
+		basic(h.sim.keyId, WRONG_SECRET),
+	];
+	const texts = [
+		JSON.stringify(result.error ?? null),
+		String(result.error?.stack ?? ''),
+		JSON.stringify(result.items),
+	];
 	for (const text of texts) for (const secret of forbidden) expect(text).not.toContain(secret);
 }
 
-async function run(parameters: INodeParameters, options: { items?: IDataObject[]; credentials?: SimCredentials; continueOnFail?: boolean } = {}) {
-	const result = await runBHuman({ ...options, parameters, credentials: options.credentials ?? h.credentials });
+async function run(
+	parameters: INodeParameters,
+	options: { items?: IDataObject[]; credentials?: SimCredentials; continueOnFail?: boolean } = {},
+) {
+	const result = await runBHuman({
+		...options,
+		parameters,
+		credentials: options.credentials ?? h.credentials,
+	});
 	expectNoSecrets(result);
 	return result;
 }
 
 const instance = (index = 0) => h.sim.data.videoInstances[index];
-const getInstance = (id: string): INodeParameters => ({ resource: 'videoInstance', operation: 'get', videoInstanceId: rl(id) });
+const getInstance = (id: string): INodeParameters => ({
+	resource: 'videoInstance',
+	operation: 'get',
+	videoInstanceId: rl(id),
+});
 const log = () => h.sim.requests.map(({ method, path, status }) => [method, path, status]);
 const UNKNOWN = '7d859e18-dc89-446f-9718-9533bb178a75';
 
 test('the secret check itself catches a secret or its Basic value in an error or an item', () => {
-	const leak = (error: unknown, items: unknown[] = []) => () => expectNoSecrets({ error, items } as unknown as RunResult);
+	const leak =
+		(error: unknown, items: unknown[] = []) =>
+		() =>
+			expectNoSecrets({ error, items } as unknown as RunResult);
 	expect(leak({ message: 'ok' })).not.toThrow();
 	expect(leak({ message: 'x', context: { auth: { password: SECRET } } })).toThrow();
-	expect(leak(undefined, [{ json: { header: `Basic ${basic(h.sim.keyId, WRONG_SECRET)}` } }])).toThrow();
+	expect(
+		leak(undefined, [{ json: { header: `Basic ${basic(h.sim.keyId, WRONG_SECRET)}` } }]),
+	).toThrow();
 	expect(leak({ message: 'x', stack: `Error: ${basic(h.sim.keyId, SECRET)}` })).toThrow();
 });
 
 describe('BHuman error answers', () => {
 	test('401 (wrong secret): says to check the API key ID and secret, httpCode 401, no secret anywhere', async () => {
-		const result = await run(getInstance(instance().id), { credentials: { ...h.credentials, apiKeySecret: WRONG_SECRET } });
+		const result = await run(getInstance(instance().id), {
+			credentials: { ...h.credentials, apiKeySecret: WRONG_SECRET },
+		});
 		expect(result.error).toBeDefined();
 		expect(result.error!.message).toMatch(/check the API Key ID and API Key Secret/i);
 		expect((result.error as unknown as IDataObject).httpCode).toBe('401');
 		expect(result.items).toEqual([]);
 		// Sent with the wrong secret, and not retried.
 		expect(h.sim.requests).toHaveLength(1);
-		expect(h.sim.requests[0].headers.authorization).toBe(`Basic ${basic(h.sim.keyId, WRONG_SECRET)}`);
+		expect(h.sim.requests[0].headers.authorization).toBe(
+			`Basic ${basic(h.sim.keyId, WRONG_SECRET)}`,
+		);
 		expect(log()).toEqual([['GET', '/api/ai_studio/video_instance', 401]]);
 	});
 
@@ -72,7 +101,12 @@ describe('BHuman error answers', () => {
 	test('404 on Campaign → Get and Get Generated Videos names the campaign', async () => {
 		for (const operation of ['get', 'getGeneratedVideos']) {
 			h.sim.clearRequests();
-			const result = await run({ resource: 'campaign', operation, campaignId: rl(UNKNOWN), returnAll: true });
+			const result = await run({
+				resource: 'campaign',
+				operation,
+				campaignId: rl(UNKNOWN),
+				returnAll: true,
+			});
 			expect(result.error?.message).toBe(`Campaign ${UNKNOWN} was not found`);
 			expect((result.error as unknown as IDataObject).httpCode).toBe('404');
 			expect(h.sim.requests).toHaveLength(1);
@@ -80,27 +114,47 @@ describe('BHuman error answers', () => {
 	});
 
 	test('404 on Video → Get Many names the video instance', async () => {
-		const result = await run({ resource: 'video', operation: 'getAll', videoInstanceId: rl(UNKNOWN), returnAll: true });
+		const result = await run({
+			resource: 'video',
+			operation: 'getAll',
+			videoInstanceId: rl(UNKNOWN),
+			returnAll: true,
+		});
 		expect(result.error?.message).toBe(`Video instance ${UNKNOWN} was not found`);
 	});
 
 	test('404 on the Workspace filter names the workspace', async () => {
-		const result = await run({ resource: 'workspace', operation: 'getAll', returnAll: true, filters: { workspaceId: rl(UNKNOWN) } });
+		const result = await run({
+			resource: 'workspace',
+			operation: 'getAll',
+			returnAll: true,
+			filters: { workspaceId: rl(UNKNOWN) },
+		});
 		expect(result.error?.message).toBe(`Workspace ${UNKNOWN} was not found`);
 		expect(log()).toEqual([['GET', '/api/workspace', 404]]);
 	});
 
 	test("422 shows BHuman's message in the message and the description, and is not retried", async () => {
-		h.sim.inject({ path: '/api/ai_studio/video_instance', status: 422, body: { code: 422, message: 'Invalid UUID for parameter id' } });
+		h.sim.inject({
+			path: '/api/ai_studio/video_instance',
+			status: 422,
+			body: { code: 422, message: 'Invalid UUID for parameter id' },
+		});
 		const result = await run(getInstance(instance().id));
-		expect(result.error?.message).toBe('BHuman rejected the request: Invalid UUID for parameter id');
+		expect(result.error?.message).toBe(
+			'BHuman rejected the request: Invalid UUID for parameter id',
+		);
 		expect(result.error?.description).toBe('BHuman says: Invalid UUID for parameter id');
 		expect((result.error as unknown as IDataObject).httpCode).toBe('422');
 		expect(log()).toEqual([['GET', '/api/ai_studio/video_instance', 422]]);
 	});
 
 	test("400 shows BHuman's message (detail field), and is not retried", async () => {
-		h.sim.inject({ path: '/api/workspace', status: 400, body: { detail: 'size must be at most 100' } });
+		h.sim.inject({
+			path: '/api/workspace',
+			status: 400,
+			body: { detail: 'size must be at most 100' },
+		});
 		const result = await run({ resource: 'workspace', operation: 'getAll', returnAll: true });
 		expect(result.error?.message).toBe('BHuman rejected the request: size must be at most 100');
 		expect(result.error?.description).toBe('BHuman says: size must be at most 100');
@@ -125,7 +179,11 @@ describe('BHuman error answers', () => {
 
 describe('retries', () => {
 	test('429 with Retry-After: 0, then success: the result is fine after 2 GETs', async () => {
-		h.sim.inject({ path: '/api/ai_studio/video_instance', status: 429, headers: { 'retry-after': '0' } });
+		h.sim.inject({
+			path: '/api/ai_studio/video_instance',
+			status: 429,
+			headers: { 'retry-after': '0' },
+		});
 		const result = await run(getInstance(instance(3).id));
 		expect(result.error).toBeUndefined();
 		expect(result.items.map((item) => item.json)).toEqual([instance(3)]);
@@ -139,7 +197,9 @@ describe('retries', () => {
 		h.sim.inject({ path: '/api/store/settings', status: 429, headers: { 'retry-after': '1' } });
 		const result = await run({ resource: 'store', operation: 'getSettings' });
 		expect(result.error).toBeUndefined();
-		expect(result.items.map((item) => item.json)).toEqual([{ category: h.sim.data.categories, tags: h.sim.data.tags }]);
+		expect(result.items.map((item) => item.json)).toEqual([
+			{ category: h.sim.data.categories, tags: h.sim.data.tags },
+		]);
 		expect(log()).toEqual([
 			['GET', '/api/store/settings', 429],
 			['GET', '/api/store/settings', 200],
@@ -185,7 +245,9 @@ describe('retries', () => {
 		const result = await run({ resource: 'campaign', operation: 'getAll', returnAll: true });
 		expect(result.error?.message).toBe('BHuman answered with a server error (500)');
 		expect((result.error as unknown as IDataObject).httpCode).toBe('500');
-		expect(log()).toEqual(Array.from({ length: 4 }, () => ['GET', '/api/ai_studio/campaigns', 500]));
+		expect(log()).toEqual(
+			Array.from({ length: 4 }, () => ['GET', '/api/ai_studio/campaigns', 500]),
+		);
 		// Backoff 0.5 s, 1 s, 2 s between the attempts.
 		expect(Date.now() - started).toBeGreaterThanOrEqual(3400);
 	});
@@ -193,7 +255,11 @@ describe('retries', () => {
 	test('a dropped connection once, then success: fine after 2 requests', async () => {
 		h.sim.inject({ path: '/api/ai_studio/campaign', drop: true });
 		const campaign = h.sim.data.campaigns[2];
-		const result = await run({ resource: 'campaign', operation: 'get', campaignId: rl(campaign.id) });
+		const result = await run({
+			resource: 'campaign',
+			operation: 'get',
+			campaignId: rl(campaign.id),
+		});
 		expect(result.error).toBeUndefined();
 		expect(result.items.map((item) => item.json)).toEqual([campaign]);
 		expect(log()).toEqual([
@@ -205,7 +271,9 @@ describe('retries', () => {
 	test('connection refused: a clear error naming ECONNREFUSED and the origin, without the secret', async () => {
 		const port = await closedPort();
 		const baseUrl = `http://127.0.0.1:${port}`;
-		const result = await run(getInstance(instance().id), { credentials: { ...h.credentials, baseUrl } });
+		const result = await run(getInstance(instance().id), {
+			credentials: { ...h.credentials, baseUrl },
+		});
 		expect(result.error).toBeDefined();
 		expect(result.error!.message).toContain('ECONNREFUSED');
 		expect(result.error!.message).toContain(baseUrl);
@@ -240,14 +308,25 @@ describe('retries', () => {
 });
 
 describe('Continue On Fail', () => {
-	const byExpression: INodeParameters = { resource: 'videoInstance', operation: 'get', videoInstanceId: rl('={{ $json.id }}') };
+	const byExpression: INodeParameters = {
+		resource: 'videoInstance',
+		operation: 'get',
+		videoInstanceId: rl('={{ $json.id }}'),
+	};
 
 	test('item 1 with a bad id: 3 output items, item 1 holds the error naming it, the others their data', async () => {
 		const [a, c] = [instance(11), instance(12)];
-		const result = await run(byExpression, { items: [{ id: a.id }, { id: 'not-a-uuid' }, { id: c.id }], continueOnFail: true });
+		const result = await run(byExpression, {
+			items: [{ id: a.id }, { id: 'not-a-uuid' }, { id: c.id }],
+			continueOnFail: true,
+		});
 		expect(result.error).toBeUndefined();
 		expect(result.items).toHaveLength(3);
-		expect(result.items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(result.items.map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+		]);
 		expect(result.items[0].json).toEqual(a);
 		expect(result.items[2].json).toEqual(c);
 		expect(result.items[1].json.error).toEqual(expect.stringContaining('item 1'));
@@ -259,14 +338,24 @@ describe('Continue On Fail', () => {
 
 	test('an API error (404) on item 1 becomes its output item with the httpCode', async () => {
 		const [a, c] = [instance(21), instance(22)];
-		const result = await run(byExpression, { items: [{ id: a.id }, { id: UNKNOWN }, { id: c.id }], continueOnFail: true });
+		const result = await run(byExpression, {
+			items: [{ id: a.id }, { id: UNKNOWN }, { id: c.id }],
+			continueOnFail: true,
+		});
 		expect(result.error).toBeUndefined();
 		expect(result.items.map((item) => item.json)).toEqual([
 			a,
-			expect.objectContaining({ error: `Video instance ${UNKNOWN} was not found`, httpCode: '404' }),
+			expect.objectContaining({
+				error: `Video instance ${UNKNOWN} was not found`,
+				httpCode: '404',
+			}),
 			c,
 		]);
-		expect(result.items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(result.items.map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+		]);
 		expect(h.sim.requests).toHaveLength(3);
 	});
 
@@ -286,7 +375,10 @@ describe('Continue On Fail', () => {
 
 	test('connections dropped on every attempt: after 4 attempts the item holds the network error', async () => {
 		h.sim.inject({ path: '/api/ai_studio/video_instance', drop: true, times: -1 });
-		const result = await run(byExpression, { items: [{ id: instance(1).id }], continueOnFail: true });
+		const result = await run(byExpression, {
+			items: [{ id: instance(1).id }],
+			continueOnFail: true,
+		});
 		expect(result.error).toBeUndefined();
 		expect(result.items).toHaveLength(1);
 		expect(result.items[0].json.error).toMatch(/Could not reach BHuman/);

@@ -38,12 +38,17 @@ function generateParams(extra: INodeParameters = {}): INodeParameters {
 /** Generations created by this test's requests, in creation order (seeded ones left out). */
 const liveIds = () => [...s.sim.generations.values()].filter((g) => !g.seeded).map((g) => g.id);
 
-const generatePosts = () => s.sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/ai_studio/try_sample');
+const generatePosts = () =>
+	s.sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/ai_studio/try_sample');
 
 describe('Video → Generate: batching', () => {
 	test('2,500 items at batch size 2,000: 2 requests, 2,500 outputs in input order, each paired', async () => {
 		const items = contacts(2500);
-		const { items: out, error } = await runBHuman({ parameters: generateParams({ batchSize: 2000 }), items, credentials: s.credentials });
+		const { items: out, error } = await runBHuman({
+			parameters: generateParams({ batchSize: 2000 }),
+			items,
+			credentials: s.credentials,
+		});
 		expect(error).toBeUndefined();
 		const posts = generatePosts();
 		expect(posts).toHaveLength(2);
@@ -59,13 +64,20 @@ describe('Video → Generate: batching', () => {
 			expect(item.json.rowIndex).toBe(index < 2000 ? index : index - 2000);
 			expect(item.json.videoInstanceId).toBe(instanceId());
 			expect(item.json.status).toBe('accepted');
-			expect(s.sim.generations.get(item.json.id as string)?.text).toEqual([`Name ${index}`, `Company ${index}`]);
+			expect(s.sim.generations.get(item.json.id as string)?.text).toEqual([
+				`Name ${index}`,
+				`Company ${index}`,
+			]);
 		});
 		expect(new Set(out.map((item) => item.json.id)).size).toBe(2500);
 	});
 
 	test('2,500 items at the default batch size 100: 25 requests', async () => {
-		const { items: out } = await runBHuman({ parameters: generateParams(), items: contacts(2500), credentials: s.credentials });
+		const { items: out } = await runBHuman({
+			parameters: generateParams(),
+			items: contacts(2500),
+			credentials: s.credentials,
+		});
 		expect(generatePosts()).toHaveLength(25);
 		expect(out).toHaveLength(2500);
 	});
@@ -73,7 +85,11 @@ describe('Video → Generate: batching', () => {
 	test('numbers and booleans are sent as text; callback URL is sent as callback_url', async () => {
 		const items = [{ first_name: 42, company: true }];
 		const callbackUrl = 'https://n8n.example.com/webhook/abc/bhuman?token=t1';
-		await runBHuman({ parameters: generateParams({ callbackUrl }), items, credentials: s.credentials });
+		await runBHuman({
+			parameters: generateParams({ callbackUrl }),
+			items,
+			credentials: s.credentials,
+		});
 		const [post] = generatePosts();
 		expect(post.body.names).toEqual([['42', 'true']]);
 		expect(post.body.callback_url).toBe(callbackUrl);
@@ -93,7 +109,11 @@ describe('Video → Generate: batching', () => {
 		});
 		expect(error).toBeUndefined();
 		expect(generatePosts()).toHaveLength(1);
-		expect(generatePosts()[0].body.names).toEqual([['Don', 'Apple'], ['James', 'Google'], ['Ada', 'Babbage']]);
+		expect(generatePosts()[0].body.names).toEqual([
+			['Don', 'Apple'],
+			['James', 'Google'],
+			['Ada', 'Babbage'],
+		]);
 		expect(out.map((item) => item.json.variables)).toEqual([
 			{ name: 'Don', company: 'Apple' },
 			{ name: 'James', company: 'Google' },
@@ -105,9 +125,27 @@ describe('Video → Generate: batching', () => {
 
 describe('Video → Generate: validation before any request', () => {
 	const cases: Array<[string, IDataObject[], INodeParameters, RegExp]> = [
-		['an empty value', [{ first_name: 'A', company: 'X' }, { first_name: '', company: 'Y' }], {}, /item 1.*"name".*empty/],
-		['a missing value', [{ first_name: 'A', company: 'X' }, { company: 'Y' }, { first_name: 'C', company: 'Z' }], {}, /item 1.*"name"/],
-		['an object value', [{ first_name: 'A', company: { legal: 'X' } }], {}, /item 0.*"company".*object/],
+		[
+			'an empty value',
+			[
+				{ first_name: 'A', company: 'X' },
+				{ first_name: '', company: 'Y' },
+			],
+			{},
+			/item 1.*"name".*empty/,
+		],
+		[
+			'a missing value',
+			[{ first_name: 'A', company: 'X' }, { company: 'Y' }, { first_name: 'C', company: 'Z' }],
+			{},
+			/item 1.*"name"/,
+		],
+		[
+			'an object value',
+			[{ first_name: 'A', company: { legal: 'X' } }],
+			{},
+			/item 0.*"company".*object/,
+		],
 		['an array value', [{ first_name: ['A'], company: 'X' }], {}, /item 0.*"name".*array/],
 		[
 			'an empty variable name',
@@ -118,7 +156,14 @@ describe('Video → Generate: validation before any request', () => {
 		[
 			'a duplicated variable name',
 			[{ first_name: 'A', company: 'X' }],
-			{ variables: { variable: [{ name: 'name', value: 'x' }, { name: 'name', value: 'y' }] } },
+			{
+				variables: {
+					variable: [
+						{ name: 'name', value: 'x' },
+						{ name: 'name', value: 'y' },
+					],
+				},
+			},
 			/item 0.*"name" is given twice/,
 		],
 		[
@@ -142,17 +187,28 @@ describe('Video → Generate: validation before any request', () => {
 		[
 			'JSON names with a short row',
 			[{}],
-			{ inputMode: 'json', variablesJson: '["name","company"]', namesJson: '[["Don","Apple"],["James"]]' },
+			{
+				inputMode: 'json',
+				variablesJson: '["name","company"]',
+				namesJson: '[["Don","Apple"],["James"]]',
+			},
 			/item 0.*row 1 has 1 values but there are 2 variables/,
 		],
 	];
 
-	test.each(cases)('%s: error names the item and the variable, zero requests', async (_name, items, extra, message) => {
-		const { error, items: out } = await runBHuman({ parameters: generateParams(extra), items, credentials: s.credentials });
-		expect(error?.message).toMatch(message);
-		expect(out).toHaveLength(0);
-		expect(s.sim.requests).toHaveLength(0);
-	});
+	test.each(cases)(
+		'%s: error names the item and the variable, zero requests',
+		async (_name, items, extra, message) => {
+			const { error, items: out } = await runBHuman({
+				parameters: generateParams(extra),
+				items,
+				credentials: s.credentials,
+			});
+			expect(error?.message).toMatch(message);
+			expect(out).toHaveLength(0);
+			expect(s.sim.requests).toHaveLength(0);
+		},
+	);
 
 	test('empty values are sent when Allow Empty Values is on', async () => {
 		const items = [{ first_name: '', company: 'Y' }];
@@ -166,11 +222,23 @@ describe('Video → Generate: validation before any request', () => {
 	});
 
 	test('with Continue On Fail invalid items become error items and the valid ones are sent', async () => {
-		const items = [{ first_name: 'A', company: 'X' }, { first_name: '', company: 'Y' }, { first_name: 'C', company: 'Z' }];
-		const { items: out, error } = await runBHuman({ parameters: generateParams(), items, credentials: s.credentials, continueOnFail: true });
+		const items = [
+			{ first_name: 'A', company: 'X' },
+			{ first_name: '', company: 'Y' },
+			{ first_name: 'C', company: 'Z' },
+		];
+		const { items: out, error } = await runBHuman({
+			parameters: generateParams(),
+			items,
+			credentials: s.credentials,
+			continueOnFail: true,
+		});
 		expect(error).toBeUndefined();
 		expect(generatePosts()).toHaveLength(1);
-		expect(generatePosts()[0].body.names).toEqual([['A', 'X'], ['C', 'Z']]);
+		expect(generatePosts()[0].body.names).toEqual([
+			['A', 'X'],
+			['C', 'Z'],
+		]);
 		expect(out.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(out[1].json.error).toMatch(/item 1.*"name".*empty/);
 		expect(out[0].json.id).toBeDefined();
@@ -186,14 +254,22 @@ describe('Video → Generate: paid POSTs are never retried; nothing accepted is 
 		['a dropped connection', { drop: true }],
 	])('the generate POST is not retried on %s', async (_name, fault) => {
 		s.sim.inject({ method: 'POST', path: '/api/ai_studio/try_sample', ...fault });
-		const { error } = await runBHuman({ parameters: generateParams(), items: contacts(3), credentials: s.credentials });
+		const { error } = await runBHuman({
+			parameters: generateParams(),
+			items: contacts(3),
+			credentials: s.credentials,
+		});
 		expect(error).toBeDefined();
 		expect(generatePosts()).toHaveLength(1);
 	});
 
 	test('batch 3 of 5 fails without Continue On Fail: the error lists every accepted id with its item', async () => {
 		s.sim.inject({ method: 'POST', path: '/api/ai_studio/try_sample', status: 500, after: 2 });
-		const { error } = await runBHuman({ parameters: generateParams({ batchSize: 2 }), items: contacts(10), credentials: s.credentials });
+		const { error } = await runBHuman({
+			parameters: generateParams({ batchSize: 2 }),
+			items: contacts(10),
+			credentials: s.credentials,
+		});
 		expect(generatePosts()).toHaveLength(3);
 		expect(error?.message).toMatch(/Batch 3 of 5 failed/);
 		expect(generatePosts().map((post) => post.status)).toEqual([200, 200, 500]);
@@ -215,7 +291,14 @@ describe('Video → Generate: paid POSTs are never retried; nothing accepted is 
 		expect(out).toHaveLength(6);
 		const ids = liveIds();
 		expect(ids).toHaveLength(4);
-		expect(out.map((item) => item.json.id ?? null)).toEqual([ids[0], ids[1], null, null, ids[2], ids[3]]);
+		expect(out.map((item) => item.json.id ?? null)).toEqual([
+			ids[0],
+			ids[1],
+			null,
+			null,
+			ids[2],
+			ids[3],
+		]);
 		expect(out[2].json.error).toMatch(/Batch 2 of 3 failed/);
 		expect(out[3].json.variables).toEqual({ name: 'Name 3', company: 'Company 3' });
 	});
@@ -224,7 +307,8 @@ describe('Video → Generate: paid POSTs are never retried; nothing accepted is 
 describe('Wait for completion', () => {
 	const waitParams = (extra: INodeParameters = {}) =>
 		generateParams({ waitForCompletion: true, pollInterval: 0.2, maxWait: 0.1, ...extra });
-	const polls = () => s.sim.requests.filter((r) => r.path === '/api/ai_studio/generated_video_by_id');
+	const polls = () =>
+		s.sim.requests.filter((r) => r.path === '/api/ai_studio/generated_video_by_id');
 
 	test('succeeded, failed and timed-out generations; polls bounded by Max Wait / Poll Interval', async () => {
 		const items = [
@@ -233,7 +317,11 @@ describe('Wait for completion', () => {
 			{ first_name: 'sim:never', company: 'C' },
 		];
 		const started = Date.now();
-		const { items: out, error } = await runBHuman({ parameters: waitParams(), items, credentials: s.credentials });
+		const { items: out, error } = await runBHuman({
+			parameters: waitParams(),
+			items,
+			credentials: s.credentials,
+		});
 		expect(error).toBeUndefined();
 		expect(Date.now() - started).toBeLessThan(8000);
 		expect(out.map((item) => item.json.status)).toEqual(['succeeded', 'failed', 'processing']);
@@ -271,7 +359,11 @@ describe('Wait for completion', () => {
 
 describe('Video → Get', () => {
 	test('one generation by id with the normalized fields, downloaded', async () => {
-		const { items: generated } = await runBHuman({ parameters: generateParams(), items: contacts(1), credentials: s.credentials });
+		const { items: generated } = await runBHuman({
+			parameters: generateParams(),
+			items: contacts(1),
+			credentials: s.credentials,
+		});
 		const id = generated[0].json.id as string;
 		s.sim.completeGeneration(id, 'succeeded');
 		const { items: out, error } = await runBHuman({
@@ -308,7 +400,15 @@ describe('Campaign → Generate', () => {
 				inputMode: 'mapping',
 				variables: generateParams().variables,
 				backgrounds: {
-					background: [{ name: 'Site', kind: 'site', start: 0, end: -1, config: { mode: 'circle', position: 'bottom-right', scale: 0.3 } }],
+					background: [
+						{
+							name: 'Site',
+							kind: 'site',
+							start: 0,
+							end: -1,
+							config: { mode: 'circle', position: 'bottom-right', scale: 0.3 },
+						},
+					],
 				},
 				assets: { asset: [{ value: '={{ $json.site }}' }] },
 				enableLipsync: true,
@@ -322,9 +422,20 @@ describe('Campaign → Generate', () => {
 		expect(posts[0].body).toMatchObject({
 			campaign_id: campaign.id,
 			variables: ['name', 'company'],
-			names: [['Don', 'Apple'], ['James', 'Google']],
+			names: [
+				['Don', 'Apple'],
+				['James', 'Google'],
+			],
 			assets: [['https://apple.com'], ['https://google.com']],
-			backgrounds: [{ name: 'Site', kind: 'site', start: 0, end: -1, config: { mode: 'circle', position: 'bottom-right', scale: 0.3 } }],
+			backgrounds: [
+				{
+					name: 'Site',
+					kind: 'site',
+					start: 0,
+					end: -1,
+					config: { mode: 'circle', position: 'bottom-right', scale: 0.3 },
+				},
+			],
 			enable_lipsync: true,
 		});
 		expect(out.map((item) => item.json.campaignId)).toEqual([campaign.id, campaign.id]);
@@ -339,7 +450,12 @@ describe('Campaign → Generate', () => {
 				campaignId: rl(campaign.id),
 				inputMode: 'mapping',
 				variables: generateParams().variables,
-				backgrounds: { background: [{ kind: 'site', start: 0, end: -1 }, { kind: 'link', start: 0, end: 5 }] },
+				backgrounds: {
+					background: [
+						{ kind: 'site', start: 0, end: -1 },
+						{ kind: 'link', start: 0, end: 5 },
+					],
+				},
 				assets: { asset: [{ value: 'https://a.example' }] },
 			},
 			items: [{ first_name: 'Don', company: 'Apple' }],

@@ -10,7 +10,11 @@ import { rl, withSimulator } from '../helpers/sim';
 
 const h = withSimulator();
 
-type Search = (this: ReturnType<typeof loadOptionsContext>, filter?: string, token?: string) => Promise<INodeListSearchResult>;
+type Search = (
+	this: ReturnType<typeof loadOptionsContext>,
+	filter?: string,
+	token?: string,
+) => Promise<INodeListSearchResult>;
 
 const call = (search: Search, filter?: string, token?: string, credentials = h.credentials) =>
 	search.call(loadOptionsContext(credentials), filter, token);
@@ -40,15 +44,27 @@ test('every locator of the node has its list search in methods.listSearch', () =
 	const node = new BHuman();
 	const collect = (properties: unknown[]): string[] =>
 		properties.flatMap((property) => {
-			const p = property as { modes?: Array<{ typeOptions?: { searchListMethod?: string } }>; options?: unknown[] };
+			const p = property as {
+				modes?: Array<{ typeOptions?: { searchListMethod?: string } }>;
+				options?: unknown[];
+			};
 			return [
-				...(p.modes ?? []).map((mode) => mode.typeOptions?.searchListMethod).filter((name): name is string => !!name),
+				...(p.modes ?? [])
+					.map((mode) => mode.typeOptions?.searchListMethod)
+					.filter((name): name is string => !!name),
 				...(Array.isArray(p.options) ? collect(p.options) : []),
 			];
 		});
 	const methods = new Set(collect(node.description.properties));
-	expect([...methods].sort()).toEqual(['searchCampaigns', 'searchFolders', 'searchProducts', 'searchVideoInstances', 'searchWorkspaces']);
-	for (const method of methods) expect(typeof (node.methods.listSearch as Record<string, unknown>)[method]).toBe('function');
+	expect([...methods].sort()).toEqual([
+		'searchCampaigns',
+		'searchFolders',
+		'searchProducts',
+		'searchVideoInstances',
+		'searchWorkspaces',
+	]);
+	for (const method of methods)
+		expect(typeof (node.methods.listSearch as Record<string, unknown>)[method]).toBe('function');
 });
 
 describe('searchVideoInstances', () => {
@@ -78,7 +94,9 @@ describe('searchVideoInstances', () => {
 	test('a name filter (any case) returns only the matching instances', async () => {
 		const filter = 'oNbOaRdInG';
 		const { results, tokens } = await walk(listSearch.searchVideoInstances, filter);
-		const expected = h.sim.data.videoInstances.filter((instance) => instance.name.toLowerCase().includes('onboarding'));
+		const expected = h.sim.data.videoInstances.filter((instance) =>
+			instance.name.toLowerCase().includes('onboarding'),
+		);
 		expect(expected.length).toBeGreaterThan(0);
 		expect(expected.length).toBeLessThan(h.sim.data.videoInstances.length);
 		expect(results.map((item) => item.value)).toEqual(expected.map((instance) => instance.id));
@@ -101,7 +119,11 @@ describe('searchVideoInstances', () => {
 		const picked = (await call(listSearch.searchVideoInstances)).results[9];
 		h.sim.clearRequests();
 		const result = await runBHuman({
-			parameters: { resource: 'videoInstance', operation: 'get', videoInstanceId: rl(String(picked.value), 'list') },
+			parameters: {
+				resource: 'videoInstance',
+				operation: 'get',
+				videoInstanceId: rl(String(picked.value), 'list'),
+			},
 			credentials: h.credentials,
 		});
 		expect(result.error).toBeUndefined();
@@ -111,7 +133,10 @@ describe('searchVideoInstances', () => {
 
 	test('a wrong secret makes the search fail with the credential message', async () => {
 		await expect(
-			call(listSearch.searchVideoInstances, undefined, undefined, { ...h.credentials, apiKeySecret: 'wrong' }),
+			call(listSearch.searchVideoInstances, undefined, undefined, {
+				...h.credentials,
+				apiKeySecret: 'wrong',
+			}),
 		).rejects.toThrow(/API Key ID and API Key Secret/);
 	});
 });
@@ -127,14 +152,18 @@ describe('searchCampaigns', () => {
 			})),
 		);
 		expect(answer.paginationToken).toBeUndefined();
-		expect(h.sim.requests.map((r) => [r.path, r.query])).toEqual([['/api/ai_studio/campaigns', { page: '0', size: '100' }]]);
+		expect(h.sim.requests.map((r) => [r.path, r.query])).toEqual([
+			['/api/ai_studio/campaigns', { page: '0', size: '100' }],
+		]);
 		expectAuthorized();
 	});
 
 	test('filters by name', async () => {
 		const campaign = h.sim.data.campaigns[5];
 		const answer = await call(listSearch.searchCampaigns, campaign.name.toUpperCase());
-		const expected = h.sim.data.campaigns.filter((c) => c.name.toLowerCase().includes(campaign.name.toLowerCase()));
+		const expected = h.sim.data.campaigns.filter((c) =>
+			c.name.toLowerCase().includes(campaign.name.toLowerCase()),
+		);
 		expect(answer.results.map((item) => item.value)).toEqual(expected.map((c) => c.id));
 		expect(answer.results.map((item) => item.value)).toContain(campaign.id);
 	});
@@ -144,7 +173,10 @@ describe('searchWorkspaces', () => {
 	test("lists the simulator's workspaces, named with their role", async () => {
 		const answer = await call(listSearch.searchWorkspaces);
 		expect(answer.results).toEqual(
-			h.sim.data.workspaces.map((workspace) => ({ name: `${workspace.name} (${workspace.role})`, value: workspace.workspace_id })),
+			h.sim.data.workspaces.map((workspace) => ({
+				name: `${workspace.name} (${workspace.role})`,
+				value: workspace.workspace_id,
+			})),
 		);
 		expect(h.sim.requests.map((r) => [r.path, r.query])).toEqual([['/api/workspace', {}]]);
 		expectAuthorized();
@@ -154,14 +186,17 @@ describe('searchWorkspaces', () => {
 		const workspace = h.sim.data.workspaces[1];
 		const answer = await call(listSearch.searchWorkspaces, workspace.name);
 		expect(answer.results.map((item) => item.value)).toContain(workspace.workspace_id);
-		for (const item of answer.results) expect(item.name.toLowerCase()).toContain(workspace.name.toLowerCase());
+		for (const item of answer.results)
+			expect(item.name.toLowerCase()).toContain(workspace.name.toLowerCase());
 	});
 });
 
 describe('searchProducts', () => {
 	test("lists the store's products", async () => {
 		const answer = await call(listSearch.searchProducts);
-		expect(answer.results).toEqual(h.sim.data.products.map((product) => ({ name: product.name, value: product.id })));
+		expect(answer.results).toEqual(
+			h.sim.data.products.map((product) => ({ name: product.name, value: product.id })),
+		);
 		expect(h.sim.requests.map((r) => [r.path, r.query])).toEqual([['/api/store/product', {}]]);
 		expectAuthorized();
 	});
@@ -183,7 +218,9 @@ describe('searchFolders', () => {
 		const holding = [...new Set(h.sim.data.videoInstances.map((instance) => instance.folder_id))];
 		expect(answer.results.map((item) => item.value)).toEqual(holding);
 		for (const item of answer.results) {
-			const first = h.sim.data.videoInstances.find((instance) => instance.folder_id === item.value)!;
+			const first = h.sim.data.videoInstances.find(
+				(instance) => instance.folder_id === item.value,
+			)!;
 			expect(item.name).toContain(first.name);
 		}
 		expectAuthorized();

@@ -20,7 +20,10 @@ const GENERATED_BY_CAMPAIGN = '/api/ai_studio/generated_video_by_campaign_id';
 
 async function run(parameters: INodeParameters, items?: IDataObject[]): Promise<RunResult> {
 	const result = await runBHuman({ parameters, items, credentials: h.credentials });
-	if (result.error) throw new Error(`unexpected error: ${result.error.message} (${String(result.error.description)})`);
+	if (result.error)
+		throw new Error(
+			`unexpected error: ${result.error.message} (${String(result.error.description)})`,
+		);
 	return result;
 }
 
@@ -50,7 +53,11 @@ function expectRequests(expected: ExpectedRequest[]) {
 	});
 }
 
-const page = (n: number, size = 100, extra: Record<string, string> = {}) => ({ ...extra, page: String(n), size: String(size) });
+const page = (n: number, size = 100, extra: Record<string, string> = {}) => ({
+	...extra,
+	page: String(n),
+	size: String(size),
+});
 
 /** A generated video as the node outputs it: BHuman's record plus the normalized fields. */
 function normalized(record: IDataObject): IDataObject {
@@ -73,25 +80,45 @@ function normalized(record: IDataObject): IDataObject {
 
 describe('Video Instance → Get Many', () => {
 	test('Return All walks every page (0, 1, 2 of 100) and returns all 250 instances in API order', async () => {
-		const { items } = await run({ resource: 'videoInstance', operation: 'getAll', returnAll: true });
+		const { items } = await run({
+			resource: 'videoInstance',
+			operation: 'getAll',
+			returnAll: true,
+		});
 		expect(h.sim.data.videoInstances).toHaveLength(250);
 		expect(jsons(items)).toEqual(h.sim.data.videoInstances);
-		expectPairedTo(items, items.map(() => 0));
+		expectPairedTo(
+			items,
+			items.map(() => 0),
+		);
 		const path = '/api/ai_studio/video_instances';
 		expectRequests([0, 1, 2].map((n) => ({ path, query: page(n) })));
 	});
 
 	test('Limit 30 asks for one page of exactly 30', async () => {
-		const { items } = await run({ resource: 'videoInstance', operation: 'getAll', returnAll: false, limit: 30 });
+		const { items } = await run({
+			resource: 'videoInstance',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 30,
+		});
 		expect(jsons(items)).toEqual(h.sim.data.videoInstances.slice(0, 30));
 		expectRequests([{ path: '/api/ai_studio/video_instances', query: page(0, 30) }]);
 	});
 
 	test('Limit 150 makes exactly two requests of 100 and returns the first 150', async () => {
-		const { items } = await run({ resource: 'videoInstance', operation: 'getAll', returnAll: false, limit: 150 });
+		const { items } = await run({
+			resource: 'videoInstance',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 150,
+		});
 		expect(jsons(items)).toEqual(h.sim.data.videoInstances.slice(0, 150));
 		const path = '/api/ai_studio/video_instances';
-		expectRequests([{ path, query: page(0) }, { path, query: page(1) }]);
+		expectRequests([
+			{ path, query: page(0) },
+			{ path, query: page(1) },
+		]);
 	});
 
 	test('without Return All nor Limit, the default limit of 50 applies', async () => {
@@ -101,12 +128,18 @@ describe('Video Instance → Get Many', () => {
 	});
 
 	test('two input items: the list is read once per item, each output paired to its item', async () => {
-		const { items } = await run({ resource: 'videoInstance', operation: 'getAll', limit: 3 }, [{ a: 1 }, { a: 2 }]);
+		const { items } = await run({ resource: 'videoInstance', operation: 'getAll', limit: 3 }, [
+			{ a: 1 },
+			{ a: 2 },
+		]);
 		const first = h.sim.data.videoInstances.slice(0, 3);
 		expect(jsons(items)).toEqual([...first, ...first]);
 		expectPairedTo(items, [0, 0, 0, 1, 1, 1]);
 		const path = '/api/ai_studio/video_instances';
-		expectRequests([{ path, query: page(0, 3) }, { path, query: page(0, 3) }]);
+		expectRequests([
+			{ path, query: page(0, 3) },
+			{ path, query: page(0, 3) },
+		]);
 	});
 });
 
@@ -120,7 +153,11 @@ describe('Video Instance → Get', () => {
 
 	test.each(modes)('mode %s reaches the instance id', async (_mode, locator) => {
 		const instance = h.sim.data.videoInstances[7];
-		const { items } = await run({ resource: 'videoInstance', operation: 'get', videoInstanceId: locator(instance.id) });
+		const { items } = await run({
+			resource: 'videoInstance',
+			operation: 'get',
+			videoInstanceId: locator(instance.id),
+		});
 		expect(jsons(items)).toEqual([instance]);
 		expectPairedTo(items, [0]);
 		expectRequests([{ path: '/api/ai_studio/video_instance', query: { id: instance.id } }]);
@@ -146,12 +183,19 @@ describe('Video Instance → Get', () => {
 		expect(jsons(items)).toEqual([a, b]);
 		expectPairedTo(items, [0, 1]);
 		const path = '/api/ai_studio/video_instance';
-		expectRequests([{ path, query: { id: a.id } }, { path, query: { id: b.id } }]);
+		expectRequests([
+			{ path, query: { id: a.id } },
+			{ path, query: { id: b.id } },
+		]);
 	});
 
 	test('an ID by expression that is no UUID is rejected before any request, naming the item and the field', async () => {
 		const result = await runBHuman({
-			parameters: { resource: 'videoInstance', operation: 'get', videoInstanceId: rl('={{ "not-a-uuid" }}') },
+			parameters: {
+				resource: 'videoInstance',
+				operation: 'get',
+				videoInstanceId: rl('={{ "not-a-uuid" }}'),
+			},
 			credentials: h.credentials,
 		});
 		expect(result.error).toBeDefined();
@@ -165,7 +209,11 @@ describe('Video Instance → Get', () => {
 	test('the error names the failing item when it is not the first', async () => {
 		const good = h.sim.data.videoInstances[0].id;
 		const result = await runBHuman({
-			parameters: { resource: 'videoInstance', operation: 'get', videoInstanceId: rl('={{ $json.id }}') },
+			parameters: {
+				resource: 'videoInstance',
+				operation: 'get',
+				videoInstanceId: rl('={{ $json.id }}'),
+			},
 			items: [{ id: good }, { id: 'nope' }],
 			credentials: h.credentials,
 		});
@@ -178,7 +226,11 @@ describe('Video Instance → Get', () => {
 	test("a static invalid ID is refused by n8n's own parameter validation", async () => {
 		await expect(
 			runBHuman({
-				parameters: { resource: 'videoInstance', operation: 'get', videoInstanceId: rl('not-a-uuid') },
+				parameters: {
+					resource: 'videoInstance',
+					operation: 'get',
+					videoInstanceId: rl('not-a-uuid'),
+				},
 				credentials: h.credentials,
 			}),
 		).rejects.toThrow(WorkflowHasIssuesError);
@@ -215,7 +267,9 @@ describe('Video → Get Many (generated videos of an instance)', () => {
 	});
 
 	test('Return All walks the pages with video_instance_id and returns every video, normalized', async () => {
-		const expected = await simGetAll<IDataObject>(h, GENERATED_BY_INSTANCE, { video_instance_id: instanceId() });
+		const expected = await simGetAll<IDataObject>(h, GENERATED_BY_INSTANCE, {
+			video_instance_id: instanceId(),
+		});
 		expect(expected.length).toBeGreaterThan(100);
 		expect(expected.length).toBeLessThan(200);
 		const { items } = await run({
@@ -226,7 +280,10 @@ describe('Video → Get Many (generated videos of an instance)', () => {
 		});
 		expect(jsons(items)).toEqual(expected.map(normalized));
 		expect(items.every((item) => item.json.videoInstanceId === instanceId())).toBe(true);
-		expectPairedTo(items, items.map(() => 0));
+		expectPairedTo(
+			items,
+			items.map(() => 0),
+		);
 		const q = { video_instance_id: instanceId() };
 		expectRequests([
 			{ path: GENERATED_BY_INSTANCE, query: page(0, 100, q) },
@@ -235,7 +292,9 @@ describe('Video → Get Many (generated videos of an instance)', () => {
 	});
 
 	test('Limit 2 by instance URL: one request of size 2', async () => {
-		const expected = await simGetAll<IDataObject>(h, GENERATED_BY_INSTANCE, { video_instance_id: instanceId() });
+		const expected = await simGetAll<IDataObject>(h, GENERATED_BY_INSTANCE, {
+			video_instance_id: instanceId(),
+		});
 		const { items } = await run({
 			resource: 'video',
 			operation: 'getAll',
@@ -244,12 +303,16 @@ describe('Video → Get Many (generated videos of an instance)', () => {
 			limit: 2,
 		});
 		expect(jsons(items)).toEqual(expected.slice(0, 2).map(normalized));
-		expectRequests([{ path: GENERATED_BY_INSTANCE, query: page(0, 2, { video_instance_id: instanceId() }) }]);
+		expectRequests([
+			{ path: GENERATED_BY_INSTANCE, query: page(0, 2, { video_instance_id: instanceId() }) },
+		]);
 	});
 
 	test('an instance with a few videos: one request, all of them (failed ones keep their message)', async () => {
 		const instance = h.sim.data.videoInstances[42];
-		const expected = await simGetAll<IDataObject>(h, GENERATED_BY_INSTANCE, { video_instance_id: instance.id });
+		const expected = await simGetAll<IDataObject>(h, GENERATED_BY_INSTANCE, {
+			video_instance_id: instance.id,
+		});
 		expect(expected.length).toBeGreaterThan(0);
 		const { items } = await run({
 			resource: 'video',
@@ -262,7 +325,9 @@ describe('Video → Get Many (generated videos of an instance)', () => {
 			if (item.json.status === 'succeeded') expect(item.json.mp4Url).toMatch(/\.mp4$/);
 			else expect(item.json.message).toEqual(expect.any(String));
 		}
-		expectRequests([{ path: GENERATED_BY_INSTANCE, query: page(0, 100, { video_instance_id: instance.id }) }]);
+		expectRequests([
+			{ path: GENERATED_BY_INSTANCE, query: page(0, 100, { video_instance_id: instance.id }) },
+		]);
 	});
 });
 
@@ -270,27 +335,38 @@ describe('Workspace → Get Many', () => {
 	test('Return All returns every workspace with one request and no id', async () => {
 		const { items } = await run({ resource: 'workspace', operation: 'getAll', returnAll: true });
 		expect(jsons(items)).toEqual(h.sim.data.workspaces);
-		expectPairedTo(items, items.map(() => 0));
+		expectPairedTo(
+			items,
+			items.map(() => 0),
+		);
 		expectRequests([{ path: '/api/workspace' }]);
 	});
 
 	test('Limit 2 returns the first two', async () => {
-		const { items } = await run({ resource: 'workspace', operation: 'getAll', returnAll: false, limit: 2 });
+		const { items } = await run({
+			resource: 'workspace',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 2,
+		});
 		expect(jsons(items)).toEqual(h.sim.data.workspaces.slice(0, 2));
 		expectRequests([{ path: '/api/workspace' }]);
 	});
 
-	test.each(['list', 'id'] as const)('the Workspace filter (mode %s) sends id and returns only that workspace', async (mode) => {
-		const workspace = h.sim.data.workspaces[2];
-		const { items } = await run({
-			resource: 'workspace',
-			operation: 'getAll',
-			returnAll: true,
-			filters: { workspaceId: rl(workspace.workspace_id, mode) },
-		});
-		expect(jsons(items)).toEqual([workspace]);
-		expectRequests([{ path: '/api/workspace', query: { id: workspace.workspace_id } }]);
-	});
+	test.each(['list', 'id'] as const)(
+		'the Workspace filter (mode %s) sends id and returns only that workspace',
+		async (mode) => {
+			const workspace = h.sim.data.workspaces[2];
+			const { items } = await run({
+				resource: 'workspace',
+				operation: 'getAll',
+				returnAll: true,
+				filters: { workspaceId: rl(workspace.workspace_id, mode) },
+			});
+			expect(jsons(items)).toEqual([workspace]);
+			expectRequests([{ path: '/api/workspace', query: { id: workspace.workspace_id } }]);
+		},
+	);
 });
 
 describe('Product → Get Many', () => {
@@ -298,12 +374,20 @@ describe('Product → Get Many', () => {
 		const { items } = await run({ resource: 'product', operation: 'getAll', returnAll: true });
 		expect(h.sim.data.products.length).toBeGreaterThan(5);
 		expect(jsons(items)).toEqual(h.sim.data.products);
-		expectPairedTo(items, items.map(() => 0));
+		expectPairedTo(
+			items,
+			items.map(() => 0),
+		);
 		expectRequests([{ path: '/api/store/product' }]);
 	});
 
 	test('Limit 5 returns the first five', async () => {
-		const { items } = await run({ resource: 'product', operation: 'getAll', returnAll: false, limit: 5 });
+		const { items } = await run({
+			resource: 'product',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 5,
+		});
 		expect(jsons(items)).toEqual(h.sim.data.products.slice(0, 5));
 		expectRequests([{ path: '/api/store/product' }]);
 	});
@@ -326,21 +410,30 @@ describe('Product → Use', () => {
 			{
 				method: 'POST',
 				path: use,
-				body: { id: product.id, workspace_id: workspace.workspace_id, folder_id: null, video_instance_id: null },
+				body: {
+					id: product.id,
+					workspace_id: workspace.workspace_id,
+					folder_id: null,
+					video_instance_id: null,
+				},
 			},
 		]);
 		expect(items).toHaveLength(1);
 		expectPairedTo(items, [0]);
 		const out = items[0].json;
 		// The new instance and folder are now in the simulator's account.
-		const created = h.sim.data.videoInstances.find((instance) => instance.id === out.video_instance_id);
+		const created = h.sim.data.videoInstances.find(
+			(instance) => instance.id === out.video_instance_id,
+		);
 		expect(created).toBeDefined();
 		expect(created!.product_id).toBe(product.id);
 		expect(created!.folder_id).toBe(out.folder_id);
 		expect(h.sim.data.folders).toHaveLength(foldersBefore + 1);
 		expect(h.sim.data.folders.map((folder) => folder.id)).toContain(out.folder_id);
 		expect(out.product).toEqual(product);
-		expect(out.segments).toEqual(expect.arrayContaining([expect.stringMatching(/^[0-9a-f-]{36}$/)]));
+		expect(out.segments).toEqual(
+			expect.arrayContaining([expect.stringMatching(/^[0-9a-f-]{36}$/)]),
+		);
 		expect(out.video_id).toEqual(expect.any(String));
 	});
 
@@ -359,12 +452,19 @@ describe('Product → Use', () => {
 			{
 				method: 'POST',
 				path: use,
-				body: { id: product.id, workspace_id: workspace.workspace_id, folder_id: folder.id, video_instance_id: null },
+				body: {
+					id: product.id,
+					workspace_id: workspace.workspace_id,
+					folder_id: folder.id,
+					video_instance_id: null,
+				},
 			},
 		]);
 		const out = items[0].json;
 		expect(out.folder_id).toBe(folder.id);
-		const created = h.sim.data.videoInstances.find((instance) => instance.id === out.video_instance_id);
+		const created = h.sim.data.videoInstances.find(
+			(instance) => instance.id === out.video_instance_id,
+		);
 		expect(created?.folder_id).toBe(folder.id);
 		expect(Array.isArray(out.segments) && out.segments.length).toBeGreaterThan(0);
 	});
@@ -379,7 +479,10 @@ describe('Product → Use', () => {
 			operation: 'use',
 			productId: rl(product.id),
 			workspaceId: rl(workspace.workspace_id),
-			options: { folderId: rl(instance.folder_id), videoInstanceId: rl(`${INSTANCE_URL}${instance.id}`, 'url') },
+			options: {
+				folderId: rl(instance.folder_id),
+				videoInstanceId: rl(`${INSTANCE_URL}${instance.id}`, 'url'),
+			},
 		});
 		expectRequests([
 			{
@@ -428,7 +531,12 @@ describe('Product → Use', () => {
 		);
 		expect(items.map((item) => (item.json.product as IDataObject).id)).toEqual([p1.id, p2.id]);
 		expectPairedTo(items, [0, 1]);
-		const body = (id: string) => ({ id, workspace_id: workspace.workspace_id, folder_id: null, video_instance_id: null });
+		const body = (id: string) => ({
+			id,
+			workspace_id: workspace.workspace_id,
+			folder_id: null,
+			video_instance_id: null,
+		});
 		expectRequests([
 			{ method: 'POST', path: use, body: body(p1.id) },
 			{ method: 'POST', path: use, body: body(p2.id) },
@@ -458,12 +566,20 @@ describe('Campaign → Get Many', () => {
 		const { items } = await run({ resource: 'campaign', operation: 'getAll', returnAll: true });
 		expect(h.sim.data.campaigns.length).toBeGreaterThan(5);
 		expect(jsons(items)).toEqual(h.sim.data.campaigns);
-		expectPairedTo(items, items.map(() => 0));
+		expectPairedTo(
+			items,
+			items.map(() => 0),
+		);
 		expectRequests([{ path: '/api/ai_studio/campaigns', query: page(0) }]);
 	});
 
 	test('Limit 5 asks for a page of 5', async () => {
-		const { items } = await run({ resource: 'campaign', operation: 'getAll', returnAll: false, limit: 5 });
+		const { items } = await run({
+			resource: 'campaign',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 5,
+		});
 		expect(jsons(items)).toEqual(h.sim.data.campaigns.slice(0, 5));
 		expectRequests([{ path: '/api/ai_studio/campaigns', query: page(0, 5) }]);
 	});
@@ -476,7 +592,11 @@ describe('Campaign → Get', () => {
 		['url', (id: string) => rl(`${CAMPAIGN_URL}${id}`, 'url')],
 	] as const)('mode %s reaches the campaign id', async (_mode, locator) => {
 		const campaign = h.sim.data.campaigns[4];
-		const { items } = await run({ resource: 'campaign', operation: 'get', campaignId: locator(campaign.id) });
+		const { items } = await run({
+			resource: 'campaign',
+			operation: 'get',
+			campaignId: locator(campaign.id),
+		});
 		expect(jsons(items)).toEqual([campaign]);
 		expectPairedTo(items, [0]);
 		expectRequests([{ path: '/api/ai_studio/campaign', query: { id: campaign.id } }]);
@@ -496,7 +616,9 @@ describe('Campaign → Get', () => {
 describe('Campaign → Get Generated Videos', () => {
 	test('Return All walks the pages with campaign_id and returns all 130 videos, normalized', async () => {
 		const campaign = h.sim.data.campaigns[0];
-		const expected = await simGetAll<IDataObject>(h, GENERATED_BY_CAMPAIGN, { campaign_id: campaign.id });
+		const expected = await simGetAll<IDataObject>(h, GENERATED_BY_CAMPAIGN, {
+			campaign_id: campaign.id,
+		});
 		expect(expected).toHaveLength(130);
 		const { items } = await run({
 			resource: 'campaign',
@@ -506,7 +628,10 @@ describe('Campaign → Get Generated Videos', () => {
 		});
 		expect(jsons(items)).toEqual(expected.map(normalized));
 		expect(items.every((item) => item.json.campaignId === campaign.id)).toBe(true);
-		expectPairedTo(items, items.map(() => 0));
+		expectPairedTo(
+			items,
+			items.map(() => 0),
+		);
 		const q = { campaign_id: campaign.id };
 		expectRequests([
 			{ path: GENERATED_BY_CAMPAIGN, query: page(0, 100, q) },
@@ -516,7 +641,9 @@ describe('Campaign → Get Generated Videos', () => {
 
 	test('Limit 10 by campaign URL: one request of size 10', async () => {
 		const campaign = h.sim.data.campaigns[3];
-		const expected = await simGetAll<IDataObject>(h, GENERATED_BY_CAMPAIGN, { campaign_id: campaign.id });
+		const expected = await simGetAll<IDataObject>(h, GENERATED_BY_CAMPAIGN, {
+			campaign_id: campaign.id,
+		});
 		const { items } = await run({
 			resource: 'campaign',
 			operation: 'getGeneratedVideos',
@@ -525,7 +652,9 @@ describe('Campaign → Get Generated Videos', () => {
 			limit: 10,
 		});
 		expect(jsons(items)).toEqual(expected.slice(0, 10).map(normalized));
-		expectRequests([{ path: GENERATED_BY_CAMPAIGN, query: page(0, 10, { campaign_id: campaign.id }) }]);
+		expectRequests([
+			{ path: GENERATED_BY_CAMPAIGN, query: page(0, 10, { campaign_id: campaign.id }) },
+		]);
 	});
 
 	test('WhatsApp-enabled campaign: whatsappVideoUrl carries the WhatsApp MP4', async () => {
@@ -556,16 +685,34 @@ describe('Credential', () => {
 			position: [0, 0],
 			parameters: {},
 		};
-		const workflow = new Workflow({ id: 'c', nodes: [node], connections: {}, nodeTypes, active: false });
+		const workflow = new Workflow({
+			id: 'c',
+			nodes: [node],
+			connections: {},
+			nodeTypes,
+			active: false,
+		});
 		return String(
-			workflow.expression.getSimpleParameterValue(node, expression, 'internal', { $credentials: credentials } as never, undefined, ''),
+			workflow.expression.getSimpleParameterValue(
+				node,
+				expression,
+				'internal',
+				{ $credentials: credentials } as never,
+				undefined,
+				'',
+			),
 		);
 	}
 
 	test('declares generic Basic auth from the key id and secret', () => {
 		expect(credential.authenticate).toEqual({
 			type: 'generic',
-			properties: { auth: { username: '={{$credentials.apiKeyId}}', password: '={{$credentials.apiKeySecret}}' } },
+			properties: {
+				auth: {
+					username: '={{$credentials.apiKeyId}}',
+					password: '={{$credentials.apiKeySecret}}',
+				},
+			},
 		});
 		expect(credential.test.request.url).toBe('/api/workspace');
 		expect(credential.test.request.method ?? 'GET').toBe('GET');
@@ -581,8 +728,13 @@ describe('Credential', () => {
 		const request = credential.test.request;
 		const send = async (secret: string) => {
 			const values = { apiKeyId: h.sim.keyId, apiKeySecret: secret, baseUrl: h.sim.url };
-			const { username, password } = credential.authenticate.properties.auth as { username: string; password: string };
-			const basic = Buffer.from(`${resolve(username, values)}:${resolve(password, values)}`).toString('base64');
+			const { username, password } = credential.authenticate.properties.auth as {
+				username: string;
+				password: string;
+			};
+			const basic = Buffer.from(
+				`${resolve(username, values)}:${resolve(password, values)}`,
+			).toString('base64');
 			const response = await fetch(`${resolve(request.baseURL as string, values)}${request.url}`, {
 				method: request.method ?? 'GET',
 				headers: { authorization: `Basic ${basic}` },

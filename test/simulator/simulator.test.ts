@@ -10,14 +10,22 @@ let auth: string;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function api(path: string, init: { method?: string; body?: unknown; auth?: string | null } = {}) {
+async function api(
+	path: string,
+	init: { method?: string; body?: unknown; auth?: string | null } = {},
+) {
 	const headers: Record<string, string> = { 'content-type': 'application/json' };
 	const a = init.auth === undefined ? auth : init.auth;
 	if (a) headers.authorization = a;
 	const res = await fetch(sim.url + path, {
 		method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
 		headers,
-		body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+		body:
+			init.body === undefined
+				? undefined
+				: typeof init.body === 'string'
+					? init.body
+					: JSON.stringify(init.body),
 	});
 	const text = await res.text();
 	let body: any = text;
@@ -53,7 +61,10 @@ async function listener() {
 }
 
 beforeAll(async () => {
-	sim = await startSimulator({ render: { queuedMs: 60, processingMs: 120 }, callbacks: { whatsappDelayMs: 50 } });
+	sim = await startSimulator({
+		render: { queuedMs: 60, processingMs: 120 },
+		callbacks: { whatsappDelayMs: 50 },
+	});
 	auth = 'Basic ' + Buffer.from(`${sim.keyId}:${sim.keySecret}`).toString('base64');
 });
 afterAll(() => sim.close());
@@ -71,7 +82,9 @@ describe('auth and routing', () => {
 		const none = await api('/api/store/settings', { auth: null });
 		expect(none.status).toBe(401);
 		expect(none.body).toEqual({ code: 401, message: 'Unauthorized: invalid API key id or secret' });
-		const wrong = await api('/api/store/settings', { auth: 'Basic ' + Buffer.from('sim-key-id:nope').toString('base64') });
+		const wrong = await api('/api/store/settings', {
+			auth: 'Basic ' + Buffer.from('sim-key-id:nope').toString('base64'),
+		});
 		expect(wrong.status).toBe(401);
 		expect(sim.requests.map((r) => r.status)).toEqual([401, 401]);
 	});
@@ -86,14 +99,28 @@ describe('auth and routing', () => {
 
 describe('read routes', () => {
 	it('pages 250 instances as 100, 100, 50, newest first, deterministically', async () => {
-		const pages = await Promise.all([0, 1, 2, 3].map((p) => api(`/api/ai_studio/video_instances?page=${p}&size=100`)));
+		const pages = await Promise.all(
+			[0, 1, 2, 3].map((p) => api(`/api/ai_studio/video_instances?page=${p}&size=100`)),
+		);
 		expect(pages.map((p) => p.body.instances.length)).toEqual([100, 100, 50, 0]);
 		expect(pages[0].body.total).toBe(250);
 		const all = pages.flatMap((p) => p.body.instances);
 		const times = all.map((i: any) => Date.parse(i.created_at));
 		expect([...times].sort((a, b) => b - a)).toEqual(times);
 		expect(Object.keys(all[0])).toEqual(
-			expect.arrayContaining(['id', 'name', 'user_id', 'folder_id', 'actor_id', 'product_id', 'industry', 'use_case', 'created_at', 'updated_at', 'variables']),
+			expect.arrayContaining([
+				'id',
+				'name',
+				'user_id',
+				'folder_id',
+				'actor_id',
+				'product_id',
+				'industry',
+				'use_case',
+				'created_at',
+				'updated_at',
+				'variables',
+			]),
 		);
 		const twin = await startSimulator({ sizes: { videoInstances: 250 } });
 		const other = await startSimulator({ seed: 2 });
@@ -103,28 +130,54 @@ describe('read routes', () => {
 	});
 
 	it('validates page and size', async () => {
-		expect(await api('/api/ai_studio/video_instances?size=10')).toMatchObject({ status: 422, body: { code: 422, message: "Missing required query parameter 'page'" } });
+		expect(await api('/api/ai_studio/video_instances?size=10')).toMatchObject({
+			status: 422,
+			body: { code: 422, message: "Missing required query parameter 'page'" },
+		});
 		expect((await api('/api/ai_studio/video_instances?page=0&size=ten')).status).toBe(422);
-		expect(await api('/api/ai_studio/video_instances?page=0&size=101')).toMatchObject({ status: 400, body: { message: 'size must be at most 100' } });
+		expect(await api('/api/ai_studio/video_instances?page=0&size=101')).toMatchObject({
+			status: 400,
+			body: { message: 'size must be at most 100' },
+		});
 	});
 
 	it('gets one instance as an array, with 422 and 404', async () => {
 		const r = await api(`/api/ai_studio/video_instance?id=${instance().id}`);
 		expect(r.status).toBe(200);
 		expect(r.body).toEqual([instance()]);
-		expect(await api('/api/ai_studio/video_instance?id=abc')).toMatchObject({ status: 422, body: { message: "Invalid UUID for parameter 'id': 'abc'" } });
+		expect(await api('/api/ai_studio/video_instance?id=abc')).toMatchObject({
+			status: 422,
+			body: { message: "Invalid UUID for parameter 'id': 'abc'" },
+		});
 		expect((await api('/api/ai_studio/video_instance')).status).toBe(422);
-		expect(await api(`/api/ai_studio/video_instance?id=${UNKNOWN}`)).toMatchObject({ status: 404, body: { message: `Video instance ${UNKNOWN} not found` } });
+		expect(await api(`/api/ai_studio/video_instance?id=${UNKNOWN}`)).toMatchObject({
+			status: 404,
+			body: { message: `Video instance ${UNKNOWN} not found` },
+		});
 	});
 
 	it('lists generated videos of an instance', async () => {
-		const r = await api(`/api/ai_studio/generated_video_by_video_instance_id?video_instance_id=${instance().id}`);
+		const r = await api(
+			`/api/ai_studio/generated_video_by_video_instance_id?video_instance_id=${instance().id}`,
+		);
 		expect(r.status).toBe(200);
 		expect(r.body).toHaveLength(3);
 		expect(r.body[0]).toMatchObject({ video_instance_id: instance().id, row_index: 0 });
 		expect((await api('/api/ai_studio/generated_video_by_video_instance_id')).status).toBe(422);
-		expect((await api(`/api/ai_studio/generated_video_by_video_instance_id?video_instance_id=${UNKNOWN}`)).status).toBe(404);
-		expect((await api(`/api/ai_studio/generated_video_by_video_instance_id?video_instance_id=${instance().id}&size=500`)).status).toBe(400);
+		expect(
+			(
+				await api(
+					`/api/ai_studio/generated_video_by_video_instance_id?video_instance_id=${UNKNOWN}`,
+				)
+			).status,
+		).toBe(404);
+		expect(
+			(
+				await api(
+					`/api/ai_studio/generated_video_by_video_instance_id?video_instance_id=${instance().id}&size=500`,
+				)
+			).status,
+		).toBe(400);
 	});
 
 	it('serves workspaces, products and store settings', async () => {
@@ -136,7 +189,11 @@ describe('read routes', () => {
 		expect((await api('/api/workspace?id=x')).status).toBe(422);
 		const products = await api('/api/store/product');
 		expect(products.body).toHaveLength(30);
-		expect(products.body[0]).toMatchObject({ id: expect.any(String), category: expect.any(Number), ratings: expect.any(Number) });
+		expect(products.body[0]).toMatchObject({
+			id: expect.any(String),
+			category: expect.any(Number),
+			ratings: expect.any(Number),
+		});
 		const settings = await api('/api/store/settings');
 		expect(settings.body.category).toHaveLength(6);
 		expect(settings.body.tags[0]).toEqual({ id: 1, name: expect.any(String) });
@@ -149,7 +206,9 @@ describe('read routes', () => {
 		const c = list.body.campaigns[0];
 		expect((await api(`/api/ai_studio/campaign?id=${c.id}`)).body).toEqual(c);
 		expect((await api(`/api/ai_studio/campaign?id=${UNKNOWN}`)).status).toBe(404);
-		const videos = await api(`/api/ai_studio/generated_video_by_campaign_id?campaign_id=${c.id}&page=0&size=2`);
+		const videos = await api(
+			`/api/ai_studio/generated_video_by_campaign_id?campaign_id=${c.id}&page=0&size=2`,
+		);
 		expect(videos.body).toHaveLength(2);
 		expect(videos.body[0].campaign_id).toBe(c.id);
 		expect((await api('/api/ai_studio/campaigns?size=101')).status).toBe(400);
@@ -160,9 +219,20 @@ describe('product/use', () => {
 	it('creates a folder and an instance that is then listed first', async () => {
 		const product = sim.data.products[0];
 		const ws = sim.data.workspaces[0];
-		const r = await api('/api/store/product/use', { body: { id: product.id, workspace_id: ws.workspace_id, folder_id: null, video_instance_id: null } });
+		const r = await api('/api/store/product/use', {
+			body: {
+				id: product.id,
+				workspace_id: ws.workspace_id,
+				folder_id: null,
+				video_instance_id: null,
+			},
+		});
 		expect(r.status).toBe(200);
-		expect(r.body).toMatchObject({ product: { id: product.id }, video_instance_id: expect.any(String), folder_id: expect.any(String) });
+		expect(r.body).toMatchObject({
+			product: { id: product.id },
+			video_instance_id: expect.any(String),
+			folder_id: expect.any(String),
+		});
 		expect(r.body.segments.length).toBeGreaterThan(0);
 		const list = await api('/api/ai_studio/video_instances?page=0&size=1');
 		expect(list.body.total).toBe(251);
@@ -172,24 +242,50 @@ describe('product/use', () => {
 	it('validates its body', async () => {
 		const product = sim.data.products[0];
 		const ws = sim.data.workspaces[0].workspace_id;
-		expect(await api('/api/store/product/use', { body: { id: product.id, workspace_id: ws, video_instance_id: instance().id } })).toMatchObject({
+		expect(
+			await api('/api/store/product/use', {
+				body: { id: product.id, workspace_id: ws, video_instance_id: instance().id },
+			}),
+		).toMatchObject({
 			status: 400,
 			body: { message: 'folder_id is required when video_instance_id is given' },
 		});
 		expect((await api('/api/store/product/use', { body: { id: product.id } })).status).toBe(422);
-		expect((await api('/api/store/product/use', { body: { id: UNKNOWN, workspace_id: ws } })).status).toBe(404);
+		expect(
+			(await api('/api/store/product/use', { body: { id: UNKNOWN, workspace_id: ws } })).status,
+		).toBe(404);
 	});
 });
 
 describe('try_sample and the render state machine', () => {
-	const body = (names: string[][], extra: object = {}) => ({ video_instance_id: instance().id, variables: ['name', 'company'], names, ...extra });
+	const body = (names: string[][], extra: object = {}) => ({
+		video_instance_id: instance().id,
+		variables: ['name', 'company'],
+		names,
+		...extra,
+	});
 
 	it('validates the request', async () => {
 		expect((await api('/api/ai_studio/try_sample', { body: '{not json' })).status).toBe(422);
-		expect((await api('/api/ai_studio/try_sample', { body: { variables: [], names: [] } })).status).toBe(422);
-		expect((await api('/api/ai_studio/try_sample', { body: { ...body([['a', 'b']]), names: 'x' } })).status).toBe(422);
-		expect((await api('/api/ai_studio/try_sample', { body: { ...body([['a', 'b']]), video_instance_id: UNKNOWN } })).status).toBe(404);
-		expect(await api('/api/ai_studio/try_sample', { body: body([['a', 'b'], ['a', 'b'], ['a', 'b'], ['c']]) })).toMatchObject({
+		expect(
+			(await api('/api/ai_studio/try_sample', { body: { variables: [], names: [] } })).status,
+		).toBe(422);
+		expect(
+			(await api('/api/ai_studio/try_sample', { body: { ...body([['a', 'b']]), names: 'x' } }))
+				.status,
+		).toBe(422);
+		expect(
+			(
+				await api('/api/ai_studio/try_sample', {
+					body: { ...body([['a', 'b']]), video_instance_id: UNKNOWN },
+				})
+			).status,
+		).toBe(404);
+		expect(
+			await api('/api/ai_studio/try_sample', {
+				body: body([['a', 'b'], ['a', 'b'], ['a', 'b'], ['c']]),
+			}),
+		).toMatchObject({
 			status: 400,
 			body: { code: 400, message: 'names row 3 has 1 values but variables has 2' },
 		});
@@ -198,23 +294,47 @@ describe('try_sample and the render state machine', () => {
 	});
 
 	it('moves queued -> processing -> succeeded, and honours sim:fail and sim:never', async () => {
-		const r = await api('/api/ai_studio/try_sample', { body: body([['Don', 'sim:render=300'], ['Ann', 'sim:fail'], ['Bo', 'sim:never']]) });
-		expect(r.body).toEqual({ code: 200, result: [expect.any(String), expect.any(String), expect.any(String)] });
+		const r = await api('/api/ai_studio/try_sample', {
+			body: body([
+				['Don', 'sim:render=300'],
+				['Ann', 'sim:fail'],
+				['Bo', 'sim:never'],
+			]),
+		});
+		expect(r.body).toEqual({
+			code: 200,
+			result: [expect.any(String), expect.any(String), expect.any(String)],
+		});
 		const [ok, bad, never] = r.body.result;
-		const poll = async (id: string) => (await api(`/api/ai_studio/generated_video_by_id?id=${id}`)).body;
+		const poll = async (id: string) =>
+			(await api(`/api/ai_studio/generated_video_by_id?id=${id}`)).body;
 		expect((await poll(ok)).status).toBe('queued');
 		await sleep(170);
 		expect((await poll(ok)).status).toBe('processing');
 		await sleep(230);
 		const done = await poll(ok);
-		expect(done).toMatchObject({ status: 'succeeded', row_index: 0, text: ['Don', 'sim:render=300'], url: `${sim.url}/media/${ok}.mp4` });
+		expect(done).toMatchObject({
+			status: 'succeeded',
+			row_index: 0,
+			text: ['Don', 'sim:render=300'],
+			url: `${sim.url}/media/${ok}.mp4`,
+		});
 		expect(done.share_url).toBe(`${sim.url}/share/${ok}`);
-		expect(await poll(bad)).toMatchObject({ status: 'failed', url: null, message: expect.stringMatching(/^Render failed: /) });
+		expect(await poll(bad)).toMatchObject({
+			status: 'failed',
+			url: null,
+			message: expect.stringMatching(/^Render failed: /),
+		});
 		expect((await poll(never)).status).toBe('processing');
-		const listed = await api(`/api/ai_studio/generated_video_by_video_instance_id?video_instance_id=${instance().id}`);
+		const listed = await api(
+			`/api/ai_studio/generated_video_by_video_instance_id?video_instance_id=${instance().id}`,
+		);
 		expect(listed.body.slice(-3).map((g: any) => g.id)).toEqual([ok, bad, never]);
 		// forced completion through the control surface
-		const forced = await fetch(`${sim.url}/__sim/generations/${never}/complete`, { method: 'POST', body: JSON.stringify({ status: 'failed' }) });
+		const forced = await fetch(`${sim.url}/__sim/generations/${never}/complete`, {
+			method: 'POST',
+			body: JSON.stringify({ status: 'failed' }),
+		});
 		expect(((await forced.json()) as any).status).toBe('failed');
 		expect((await api('/api/ai_studio/generated_video_by_id?id=bad')).status).toBe(422);
 		expect((await api(`/api/ai_studio/generated_video_by_id?id=${UNKNOWN}`)).status).toBe(404);
@@ -232,10 +352,14 @@ describe('try_sample and the render state machine', () => {
 		expect(bytes.toString('latin1', 4, 8)).toBe('ftyp');
 		expect(bytes.includes(Buffer.from('moov'))).toBe(true);
 		const png = Buffer.from(await (await fetch(`${sim.url}/media/${id}.png`)).arrayBuffer());
-		expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+		expect(png.subarray(0, 8)).toEqual(
+			Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+		);
 		const gif = Buffer.from(await (await fetch(`${sim.url}/media/${id}.gif`)).arrayBuffer());
 		expect(gif.toString('latin1', 0, 6)).toBe('GIF89a');
-		expect((await fetch(`${sim.url}/share/${id}`)).headers.get('content-type')).toMatch(/text\/html/);
+		expect((await fetch(`${sim.url}/share/${id}`)).headers.get('content-type')).toMatch(
+			/text\/html/,
+		);
 		expect((await fetch(`${sim.url}/media/${UNKNOWN}.mp4`)).status).toBe(404);
 		expect(sim.requests.every((q) => q.path.startsWith('/api/'))).toBe(true);
 	});
@@ -246,7 +370,12 @@ describe('callbacks', () => {
 		const hook = await listener();
 		sim.setCallbacks({ repeat: 2 });
 		const r = await api('/api/ai_studio/try_sample', {
-			body: { video_instance_id: instance().id, variables: ['name'], names: [['Don'], ['sim:fail']], callback_url: `${hook.url}/hook?my_query_param1=aaa&b=two` },
+			body: {
+				video_instance_id: instance().id,
+				variables: ['name'],
+				names: [['Don'], ['sim:fail']],
+				callback_url: `${hook.url}/hook?my_query_param1=aaa&b=two`,
+			},
 		});
 		const [ok, bad] = r.body.result;
 		const got = await hook.waitFor(4);
@@ -262,7 +391,13 @@ describe('callbacks', () => {
 			thumbnail: `${sim.url}/media/${ok}.png`,
 			gif: `${sim.url}/media/${ok}.gif`,
 		});
-		expect(got.find((g) => g.body.id === bad)!.body).toMatchObject({ status: 'failed', video_url: '', url: '', thumbnail: '', gif: '' });
+		expect(got.find((g) => g.body.id === bad)!.body).toMatchObject({
+			status: 'failed',
+			video_url: '',
+			url: '',
+			thumbnail: '',
+			gif: '',
+		});
 		expect(sim.callbacksSent.filter((c) => c.status === 200)).toHaveLength(4);
 		await hook.close();
 	});
@@ -270,43 +405,102 @@ describe('callbacks', () => {
 	it('validates campaign renders, logs assets/backgrounds, and follows with whatsapp.ready', async () => {
 		const hook = await listener();
 		const campaign = sim.data.campaigns.find((c) => c.whatsapp_enabled)!;
-		const base = { campaign_id: campaign.id, variables: ['name'], names: [['Don'], ['Ann']], callback_url: `${hook.url}/cb` };
-		const bg = { name: 'site', start: 0, end: -1, kind: 'site', config: { mode: 'circle', position: 'bottom-right' } };
-		expect((await api('/api/ai_studio/pipeline/campaign', { body: { ...base, backgrounds: [bg], assets: [['https://a.example']] } })).status).toBe(400);
-		expect((await api('/api/ai_studio/pipeline/campaign', { body: { ...base, backgrounds: [{ ...bg, kind: 'video' }], assets: [['x'], ['y']] } })).status).toBe(422);
-		expect((await api('/api/ai_studio/pipeline/campaign', { body: { ...base, campaign_id: UNKNOWN } })).status).toBe(404);
+		const base = {
+			campaign_id: campaign.id,
+			variables: ['name'],
+			names: [['Don'], ['Ann']],
+			callback_url: `${hook.url}/cb`,
+		};
+		const bg = {
+			name: 'site',
+			start: 0,
+			end: -1,
+			kind: 'site',
+			config: { mode: 'circle', position: 'bottom-right' },
+		};
+		expect(
+			(
+				await api('/api/ai_studio/pipeline/campaign', {
+					body: { ...base, backgrounds: [bg], assets: [['https://a.example']] },
+				})
+			).status,
+		).toBe(400);
+		expect(
+			(
+				await api('/api/ai_studio/pipeline/campaign', {
+					body: { ...base, backgrounds: [{ ...bg, kind: 'video' }], assets: [['x'], ['y']] },
+				})
+			).status,
+		).toBe(422);
+		expect(
+			(await api('/api/ai_studio/pipeline/campaign', { body: { ...base, campaign_id: UNKNOWN } }))
+				.status,
+		).toBe(404);
 		const assets = [['https://a.example'], ['https://b.example']];
-		const r = await api('/api/ai_studio/pipeline/campaign', { body: { ...base, backgrounds: [bg], assets, enable_lipsync: true } });
+		const r = await api('/api/ai_studio/pipeline/campaign', {
+			body: { ...base, backgrounds: [bg], assets, enable_lipsync: true },
+		});
 		expect(r.status).toBe(200);
-		expect(sim.requests[sim.requests.length - 1].body).toMatchObject({ assets, backgrounds: [bg], enable_lipsync: true });
+		expect(sim.requests[sim.requests.length - 1].body).toMatchObject({
+			assets,
+			backgrounds: [bg],
+			enable_lipsync: true,
+		});
 		const got = await hook.waitFor(4);
 		const id = r.body.result[0];
 		const first = got.find((g) => g.body.id === id && g.body.status)!.body;
-		expect(first).toMatchObject({ status: 'succeeded', campaign_id: campaign.id, campaign_result_id: expect.any(String) });
+		expect(first).toMatchObject({
+			status: 'succeeded',
+			campaign_id: campaign.id,
+			campaign_result_id: expect.any(String),
+		});
 		const ready = got.find((g) => g.body.id === id && g.body.event)!.body;
-		expect(ready).toEqual({ event: 'whatsapp.ready', id, campaign_id: campaign.id, whatsapp_video_url: `${sim.url}/media/${id}-whatsapp.mp4` });
-		expect(got.indexOf(got.find((g) => g.body === first)!)).toBeLessThan(got.findIndex((g) => g.body === ready));
+		expect(ready).toEqual({
+			event: 'whatsapp.ready',
+			id,
+			campaign_id: campaign.id,
+			whatsapp_video_url: `${sim.url}/media/${id}-whatsapp.mp4`,
+		});
+		expect(got.indexOf(got.find((g) => g.body === first)!)).toBeLessThan(
+			got.findIndex((g) => g.body === ready),
+		);
 		const rec = (await api(`/api/ai_studio/generated_video_by_id?id=${id}`)).body;
 		expect(rec.whatsapp_video_url).toBe(ready.whatsapp_video_url);
 		expect((await fetch(ready.whatsapp_video_url)).status).toBe(200);
 		// repeated delivery on demand
-		await fetch(`${sim.url}/__sim/callbacks/replay`, { method: 'POST', body: JSON.stringify({ id }) });
-		expect((await hook.waitFor(5)).filter((g) => g.body.id === id && g.body.status)).toHaveLength(2);
+		await fetch(`${sim.url}/__sim/callbacks/replay`, {
+			method: 'POST',
+			body: JSON.stringify({ id }),
+		});
+		expect((await hook.waitFor(5)).filter((g) => g.body.id === id && g.body.status)).toHaveLength(
+			2,
+		);
 		await hook.close();
 	});
 
 	it('records a failing receiver without crashing', async () => {
 		await api('/api/ai_studio/try_sample', {
-			body: { video_instance_id: instance().id, variables: ['n'], names: [['sim:render=0']], callback_url: 'http://127.0.0.1:1/none' },
+			body: {
+				video_instance_id: instance().id,
+				variables: ['n'],
+				names: [['sim:render=0']],
+				callback_url: 'http://127.0.0.1:1/none',
+			},
 		});
 		const end = Date.now() + 2000;
 		while (!sim.callbacksSent.length && Date.now() < end) await sleep(10);
-		expect(sim.callbacksSent[0]).toMatchObject({ url: 'http://127.0.0.1:1/none', error: expect.any(String) });
+		expect(sim.callbacksSent[0]).toMatchObject({
+			url: 'http://127.0.0.1:1/none',
+			error: expect.any(String),
+		});
 	});
 });
 
 describe('faults, latency and control surface', () => {
-	const post = () => api('/api/ai_studio/try_sample', { body: { video_instance_id: instance().id, variables: ['n'], names: [['a']] } });
+	const post = () =>
+		api('/api/ai_studio/try_sample', {
+			body: { video_instance_id: instance().id, variables: ['n'], names: [['a']] },
+		});
 
 	it('after:2 fails the third matching request only', async () => {
 		sim.inject({ method: 'POST', path: '/api/ai_studio/try_sample', status: 500, after: 2 });
@@ -316,7 +510,12 @@ describe('faults, latency and control surface', () => {
 	});
 
 	it('sends injected 429 headers and bodies, and drops sockets', async () => {
-		sim.inject({ path: '/api/store/settings', status: 429, headers: { 'retry-after': '1' }, body: { code: 429, message: 'slow down' } });
+		sim.inject({
+			path: '/api/store/settings',
+			status: 429,
+			headers: { 'retry-after': '1' },
+			body: { code: 429, message: 'slow down' },
+		});
 		const limited = await api('/api/store/settings');
 		expect(limited).toMatchObject({ status: 429, body: { message: 'slow down' } });
 		expect(limited.headers.get('retry-after')).toBe('1');
@@ -328,7 +527,10 @@ describe('faults, latency and control surface', () => {
 
 	it('adds latency and exposes the control surface over HTTP', async () => {
 		const ctl = (p: string, method = 'GET', body?: unknown): Promise<any> =>
-			fetch(sim.url + p, { method, body: body === undefined ? undefined : JSON.stringify(body) }).then((r) => r.json());
+			fetch(sim.url + p, {
+				method,
+				body: body === undefined ? undefined : JSON.stringify(body),
+			}).then((r) => r.json());
 		await ctl('/__sim/latency', 'POST', { ms: 120 });
 		const t0 = Date.now();
 		await api('/api/store/settings');
@@ -337,7 +539,11 @@ describe('faults, latency and control surface', () => {
 		expect((await api('/api/workspace')).status).toBe(503);
 		expect((await api('/api/workspace')).status).toBe(503);
 		const log = await ctl('/__sim/requests');
-		expect(log.map((e: any) => e.path)).toEqual(['/api/store/settings', '/api/workspace', '/api/workspace']);
+		expect(log.map((e: any) => e.path)).toEqual([
+			'/api/store/settings',
+			'/api/workspace',
+			'/api/workspace',
+		]);
 		expect(log[0].headers.authorization).toBe(auth);
 		const state = await ctl('/__sim/state');
 		expect(state).toMatchObject({ url: sim.url, keyId: 'sim-key-id', latencyMs: 120 });

@@ -5,7 +5,12 @@ import type { IHookFunctions, INode, INodeCredentialDescription } from 'n8n-work
 import { NodeHelpers } from 'n8n-workflow';
 import { BHumanTrigger } from '../../nodes/BHumanTrigger/BhumanTrigger.node';
 import { eventOf, filterOf, parseCallback } from '../../nodes/BHumanTrigger/callback';
-import { deliveryKey, MAX_REMEMBERED, remember, seenBefore } from '../../nodes/BHumanTrigger/deliveries';
+import {
+	deliveryKey,
+	MAX_REMEMBERED,
+	remember,
+	seenBefore,
+} from '../../nodes/BHumanTrigger/deliveries';
 import { checkToken, tokensEqual } from '../../nodes/BHumanTrigger/token';
 
 const trigger = new BHumanTrigger();
@@ -14,27 +19,46 @@ const property = (name: string) => description.properties.find((p) => p.name ===
 
 describe('description', () => {
 	it('is a trigger with one POST webhook that answers on receipt', () => {
-		expect(description).toMatchObject({ name: 'bhumanTrigger', displayName: 'BHuman Trigger', group: ['trigger'], version: 1, inputs: [] });
+		expect(description).toMatchObject({
+			name: 'bhumanTrigger',
+			displayName: 'BHuman Trigger',
+			group: ['trigger'],
+			version: 1,
+			inputs: [],
+		});
 		expect(description.outputs).toEqual(['main']);
-		expect(description.webhooks).toEqual([{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'bhuman' }]);
-		expect(description.icon).toEqual({ light: 'file:../../icons/bhuman.svg', dark: 'file:../../icons/bhuman.dark.svg' });
+		expect(description.webhooks).toEqual([
+			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'bhuman' },
+		]);
+		expect(description.icon).toEqual({
+			light: 'file:../../icons/bhuman.svg',
+			dark: 'file:../../icons/bhuman.dark.svg',
+		});
 	});
 
 	it('asks for the BHuman credential only when Verify with BHuman is on', () => {
 		const credential = description.credentials![0] as INodeCredentialDescription;
 		expect(credential).toMatchObject({ name: 'bhumanApi', required: true });
 		const node = { parameters: {} } as INode;
-		const shown = (verify: boolean) => NodeHelpers.displayParameter({ verify }, credential, node, description);
+		const shown = (verify: boolean) =>
+			NodeHelpers.displayParameter({ verify }, credential, node, description);
 		expect(shown(false)).toBe(false);
 		expect(shown(true)).toBe(true);
 	});
 
 	it('has the options of the issue, with their defaults', () => {
-		expect(property('events')).toMatchObject({ type: 'multiOptions', default: ['video.failed', 'video.succeeded'] });
-		expect((property('events').options as Array<{ value: string }>).map((o) => o.value).sort()).toEqual(
-			['other', 'video.failed', 'video.succeeded', 'whatsapp.ready'].sort(),
-		);
-		expect(property('token')).toMatchObject({ type: 'string', default: '', typeOptions: { password: true } });
+		expect(property('events')).toMatchObject({
+			type: 'multiOptions',
+			default: ['video.failed', 'video.succeeded'],
+		});
+		expect(
+			(property('events').options as Array<{ value: string }>).map((o) => o.value).sort(),
+		).toEqual(['other', 'video.failed', 'video.succeeded', 'whatsapp.ready'].sort());
+		expect(property('token')).toMatchObject({
+			type: 'string',
+			default: '',
+			typeOptions: { password: true },
+		});
 		expect(property('verify')).toMatchObject({ type: 'boolean', default: false });
 		expect(property('ignoreRepeats')).toMatchObject({ type: 'boolean', default: true });
 	});
@@ -83,7 +107,8 @@ describe('memory of deliveries', () => {
 		remember(data, deliveryKey('video.succeeded', 'b'));
 		remember(data, deliveryKey('video.succeeded', 'a'));
 		expect(data).toEqual({ deliveries: ['video.succeeded b', 'video.succeeded a'] });
-		for (let i = 0; i < MAX_REMEMBERED + 5; i++) remember(data, deliveryKey('video.failed', String(i)));
+		for (let i = 0; i < MAX_REMEMBERED + 5; i++)
+			remember(data, deliveryKey('video.failed', String(i)));
 		expect((data as { deliveries: string[] }).deliveries).toHaveLength(MAX_REMEMBERED);
 		expect(seenBefore(data, 'video.failed 4')).toBe(false);
 		expect(seenBefore(data, 'video.failed 5')).toBe(true);
@@ -111,6 +136,9 @@ describe('callback bodies', () => {
 	});
 
 	it('trims the id', () => {
-		expect(parseCallback({ body: { id: ' abc ', status: 'failed' } })).toMatchObject({ ok: true, id: 'abc' });
+		expect(parseCallback({ body: { id: ' abc ', status: 'failed' } })).toMatchObject({
+			ok: true,
+			id: 'abc',
+		});
 	});
 });

@@ -31,7 +31,12 @@ import type {
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 import { BHumanTrigger } from '../../nodes/BHumanTrigger/BhumanTrigger.node';
-import { additionalDataFor, nodeTypes, registerNodeType, type SimCredentials } from '../helpers/engine';
+import {
+	additionalDataFor,
+	nodeTypes,
+	registerNodeType,
+	type SimCredentials,
+} from '../helpers/engine';
 
 export const TRIGGER_TYPE = 'n8n-nodes-bhuman.bhumanTrigger';
 export const COLLECT_TYPE = 'test.collect';
@@ -55,7 +60,9 @@ class Collect implements INodeType {
 	} as unknown as INodeType['description'];
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return [this.getInputData().map((item, index) => ({ json: item.json, pairedItem: { item: index } }))];
+		return [
+			this.getInputData().map((item, index) => ({ json: item.json, pairedItem: { item: index } })),
+		];
 	}
 }
 
@@ -93,7 +100,10 @@ export interface TriggerListener {
 	/** Waits until `n` deliveries were answered. */
 	waitFor(n: number, timeoutMs?: number): Promise<Delivery[]>;
 	/** POSTs to the webhook URL (plus `query`) and returns the listener's answer. */
-	post(body: unknown, init?: { query?: string; headers?: Record<string, string>; raw?: boolean }): Promise<Delivery>;
+	post(
+		body: unknown,
+		init?: { query?: string; headers?: Record<string, string>; raw?: boolean },
+	): Promise<Delivery>;
 	close(): Promise<void>;
 }
 
@@ -106,7 +116,10 @@ const DUMMY_CREDENTIALS: SimCredentials = {
 };
 
 /** n8n's body parser (packages/cli/src/middlewares/body-parser.ts), for the content types a callback may use. */
-function parseBody(req: http.IncomingMessage, rawBody: Buffer): { body: unknown } | { error: string } {
+function parseBody(
+	req: http.IncomingMessage,
+	rawBody: Buffer,
+): { body: unknown } | { error: string } {
 	const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 	let body: unknown;
 	if (rawBody.length) {
@@ -131,7 +144,12 @@ function send(res: http.ServerResponse, status: number, data: unknown) {
 let executionCounter = 0;
 
 /** Runs `BHuman Trigger → Collect` from the trigger's output, as n8n starts a webhook execution. */
-async function execute(workflow: Workflow, trigger: INode, workflowData: INodeExecutionData[][], credentials: SimCredentials) {
+async function execute(
+	workflow: Workflow,
+	trigger: INode,
+	workflowData: INodeExecutionData[][],
+	credentials: SimCredentials,
+) {
 	const hooks = new ExecutionLifecycleHooks('webhook', String(++executionCounter), {
 		id: workflow.id,
 		name: workflow.name,
@@ -157,7 +175,11 @@ async function execute(workflow: Workflow, trigger: INode, workflowData: INodeEx
 			nodeExecutionStack: [{ node: trigger, data: { main: workflowData }, source: null }],
 		},
 	} as unknown as IRunExecutionData;
-	await new WorkflowExecute(additionalDataFor(credentials, hooks), 'webhook', runExecutionData).processRunExecutionData(workflow);
+	await new WorkflowExecute(
+		additionalDataFor(credentials, hooks),
+		'webhook',
+		runExecutionData,
+	).processRunExecutionData(workflow);
 	return await done;
 }
 
@@ -174,7 +196,10 @@ export async function startTriggerListener(options: {
 	const runs: IRun[] = [];
 	const description = DESCRIPTION;
 
-	async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<Omit<Delivery, 'status' | 'response'>> {
+	async function handle(
+		req: http.IncomingMessage,
+		res: http.ServerResponse,
+	): Promise<Omit<Delivery, 'status' | 'response'>> {
 		const chunks: Buffer[] = [];
 		for await (const chunk of req) chunks.push(chunk as Buffer);
 		const rawBody = Buffer.concat(chunks);
@@ -239,7 +264,15 @@ export async function startTriggerListener(options: {
 			workflowExecuteAdditionalData: additionalData,
 			webhookId: WEBHOOK_ID,
 		};
-		const context = new WebhookContext(workflow, workflow.nodes[node.name], additionalData, 'webhook', webhookData, [], null);
+		const context = new WebhookContext(
+			workflow,
+			workflow.nodes[node.name],
+			additionalData,
+			'webhook',
+			webhookData,
+			[],
+			null,
+		);
 
 		let result: IWebhookResponseData;
 		try {
@@ -249,11 +282,13 @@ export async function startTriggerListener(options: {
 			return { posted: parsed.body };
 		}
 		const saveStaticData = () => {
-			if ((workflow.staticData as IDataObject).__dataChanged === true) storedStaticData = JSON.stringify(workflow.staticData);
+			if ((workflow.staticData as IDataObject).__dataChanged === true)
+				storedStaticData = JSON.stringify(workflow.staticData);
 		};
 		if (result.workflowData !== undefined && !options.execute) saveStaticData();
 		if (result.noWebhookResponse !== true) {
-			if (res.headersSent) throw new Error('the node answered but did not return noWebhookResponse');
+			if (res.headersSent)
+				throw new Error('the node answered but did not return noWebhookResponse');
 			const data =
 				result.webhookResponse !== undefined
 					? result.webhookResponse
@@ -276,7 +311,8 @@ export async function startTriggerListener(options: {
 		const written: Buffer[] = [];
 		const end = res.end.bind(res) as (chunk?: unknown) => http.ServerResponse;
 		res.end = ((chunk?: unknown, ...rest: unknown[]) => {
-			if (chunk !== undefined && typeof chunk !== 'function') written.push(Buffer.from(chunk as string));
+			if (chunk !== undefined && typeof chunk !== 'function')
+				written.push(Buffer.from(chunk as string));
 			return (end as (...args: unknown[]) => http.ServerResponse)(chunk, ...rest);
 		}) as typeof res.end;
 		handle(req, res)
@@ -316,7 +352,10 @@ export async function startTriggerListener(options: {
 		},
 		async post(body, init = {}) {
 			const before = deliveries.length;
-			const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
+			const headers: Record<string, string> = {
+				'content-type': 'application/json',
+				...init.headers,
+			};
 			const response = await fetch(url + (init.query ? `?${init.query}` : ''), {
 				method: 'POST',
 				headers,
@@ -326,7 +365,8 @@ export async function startTriggerListener(options: {
 			const end = Date.now() + 5_000;
 			while (deliveries.length <= before && Date.now() < end) await sleep(2);
 			const delivery = deliveries[before];
-			if (delivery.status !== response.status) throw new Error(`recorded ${delivery.status}, answered ${response.status}`);
+			if (delivery.status !== response.status)
+				throw new Error(`recorded ${delivery.status}, answered ${response.status}`);
 			return delivery;
 		},
 		close: () =>

@@ -27,7 +27,8 @@ afterEach(async () => {
 });
 
 async function waitForRuns(n: number) {
-	for (const end = Date.now() + 10_000; listener.runs.length < n && Date.now() < end; ) await sleep(10);
+	for (const end = Date.now() + 10_000; listener.runs.length < n && Date.now() < end; )
+		await sleep(10);
 	await sleep(150); // nothing more should arrive
 }
 
@@ -64,7 +65,11 @@ async function generate() {
 }
 
 test('generate 3 rows with a callback: 3 executions, with the 3 generation ids', async () => {
-	listener = await startTriggerListener({ parameters: { token: TOKEN, verify: true }, credentials, execute: true });
+	listener = await startTriggerListener({
+		parameters: { token: TOKEN, verify: true },
+		credentials,
+		execute: true,
+	});
 	const ids = await generate();
 	expect(sim.requests.find((r) => r.path === '/api/ai_studio/try_sample')?.body.callback_url).toBe(
 		`${listener.url}?token=${TOKEN}`,
@@ -94,15 +99,25 @@ test('generate 3 rows with a callback: 3 executions, with the 3 generation ids',
 			pageUrl: `${sim.url}/share/${json.id}`,
 			mp4Url: `${sim.url}/media/${json.id}.mp4`,
 		});
-		expect(sim.generations.get(json.id as string)?.text).toEqual([contacts[row].first_name, contacts[row].company]);
+		expect(sim.generations.get(json.id as string)?.text).toEqual([
+			contacts[row].first_name,
+			contacts[row].company,
+		]);
 	}
-	expect(JSON.stringify(listener.runs.map((run) => run.data.resultData.runData))).not.toContain(TOKEN);
-	expect(JSON.stringify(listener.runs.map((run) => run.data.resultData.runData))).not.toContain(sim.keySecret);
-
+	expect(JSON.stringify(listener.runs.map((run) => run.data.resultData.runData))).not.toContain(
+		TOKEN,
+	);
+	expect(JSON.stringify(listener.runs.map((run) => run.data.resultData.runData))).not.toContain(
+		sim.keySecret,
+	);
 });
 
 test('callbacks that do not overlap: the executions save the memory, and a later replay starts nothing', async () => {
-	listener = await startTriggerListener({ parameters: { token: TOKEN }, credentials, execute: true });
+	listener = await startTriggerListener({
+		parameters: { token: TOKEN },
+		credentials,
+		execute: true,
+	});
 	sim.setRender({ staggerMs: 80 }); // rows finish one after another
 	try {
 		const ids = await generate();

@@ -18,7 +18,10 @@ let listener: TriggerListener;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-	sim = await startSimulator({ render: { queuedMs: 20, processingMs: 40 }, callbacks: { whatsappDelayMs: 50 } });
+	sim = await startSimulator({
+		render: { queuedMs: 20, processingMs: 40 },
+		callbacks: { whatsappDelayMs: 50 },
+	});
 	credentials = { apiKeyId: sim.keyId, apiKeySecret: sim.keySecret, baseUrl: sim.url };
 });
 afterAll(() => sim.close());
@@ -45,7 +48,8 @@ async function api(path: string, body?: unknown): Promise<any> {
 }
 
 const instance = () => sim.data.videoInstances.find((i) => i.variables.length === 2)!;
-const whatsappCampaign = () => sim.data.campaigns.find((c) => c.whatsapp_enabled && c.variables.length === 2)!;
+const whatsappCampaign = () =>
+	sim.data.campaigns.find((c) => c.whatsapp_enabled && c.variables.length === 2)!;
 
 /** Generates rows through try_sample (a real generation in the simulator); returns the ids. */
 async function trySample(rows: string[][], callbackUrl?: string): Promise<string[]> {
@@ -66,7 +70,8 @@ async function waitForStatus(id: string, status: string) {
 	throw new Error(`generation ${id} did not reach ${status}`);
 }
 
-const verifyRequests = () => sim.requests.filter((r) => r.path === '/api/ai_studio/generated_video_by_id');
+const verifyRequests = () =>
+	sim.requests.filter((r) => r.path === '/api/ai_studio/generated_video_by_id');
 
 function expectAccepted(delivery: Delivery) {
 	expect(delivery.status).toBe(200);
@@ -76,12 +81,22 @@ function expectAccepted(delivery: Delivery) {
 
 describe('Verify with BHuman', () => {
 	it("accepts a callback for a generation BHuman knows and outputs BHuman's record, not the posted fields", async () => {
-		listener = await startTriggerListener({ parameters: { verify: true, token: TOKEN }, credentials });
+		listener = await startTriggerListener({
+			parameters: { verify: true, token: TOKEN },
+			credentials,
+		});
 		const [id] = await trySample([['Ada', 'Acme']]);
 		const record = await waitForStatus(id, 'succeeded');
 		sim.clearRequests();
 
-		const posted = { id, status: 'succeeded', video_url: 'https://evil.example/page', url: 'https://evil.example/x.mp4', thumbnail: '', gif: '' };
+		const posted = {
+			id,
+			status: 'succeeded',
+			video_url: 'https://evil.example/page',
+			url: 'https://evil.example/x.mp4',
+			thumbnail: '',
+			gif: '',
+		};
 		const json = expectAccepted(await listener.post(posted, { query: `token=${TOKEN}` }));
 		expect(json).toEqual({
 			id,
@@ -110,9 +125,16 @@ describe('Verify with BHuman', () => {
 	it('refuses an id BHuman does not know with 403 and starts nothing', async () => {
 		listener = await startTriggerListener({ parameters: { verify: true }, credentials });
 		for (const id of [randomUUID(), 'forged-id']) {
-			const delivery = await listener.post({ id, status: 'succeeded', url: 'https://evil.example/x.mp4' });
+			const delivery = await listener.post({
+				id,
+				status: 'succeeded',
+				url: 'https://evil.example/x.mp4',
+			});
 			expect(delivery.status).toBe(403);
-			expect(delivery.response).toEqual({ result: 'rejected', reason: 'BHuman does not know this generation' });
+			expect(delivery.response).toEqual({
+				result: 'rejected',
+				reason: 'BHuman does not know this generation',
+			});
 			expect(delivery.items).toBeUndefined();
 		}
 		expect(verifyRequests().map((r) => r.status)).toEqual([404, 422]);
@@ -124,26 +146,51 @@ describe('Verify with BHuman', () => {
 		const [id] = await trySample([['Ada', 'sim:never']]);
 		await waitForStatus(id, 'processing');
 
-		const delivery = await listener.post({ id, status: 'succeeded', url: 'https://evil.example/x.mp4' });
+		const delivery = await listener.post({
+			id,
+			status: 'succeeded',
+			url: 'https://evil.example/x.mp4',
+		});
 		expect(delivery.status).toBe(200);
 		expect(delivery.items).toBeUndefined();
-		expect(delivery.response).toEqual({ result: 'ignored', reason: 'event not selected', id, event: 'video.processing' });
+		expect(delivery.response).toEqual({
+			result: 'ignored',
+			reason: 'event not selected',
+			id,
+			event: 'video.processing',
+		});
 
 		listener.setParameters({ verify: true, events: ALL_EVENTS });
-		const json = expectAccepted(await listener.post({ id, status: 'succeeded', url: 'https://evil.example/x.mp4' }));
-		expect(json).toMatchObject({ event: 'video.processing', status: 'processing', mp4Url: null, verified: true });
+		const json = expectAccepted(
+			await listener.post({ id, status: 'succeeded', url: 'https://evil.example/x.mp4' }),
+		);
+		expect(json).toMatchObject({
+			event: 'video.processing',
+			status: 'processing',
+			mp4Url: null,
+			verified: true,
+		});
 	});
 
 	it("a failed render: BHuman's message comes with it", async () => {
 		listener = await startTriggerListener({ parameters: { verify: true }, credentials });
 		const [id] = await trySample([['Ada', 'sim:fail']]);
 		await waitForStatus(id, 'failed');
-		const json = expectAccepted(await listener.post({ id, status: 'failed', video_url: '', url: '' }));
-		expect(json).toMatchObject({ event: 'video.failed', status: 'failed', message: 'Render failed: row 0 asked to fail (sim:fail)' });
+		const json = expectAccepted(
+			await listener.post({ id, status: 'failed', video_url: '', url: '' }),
+		);
+		expect(json).toMatchObject({
+			event: 'video.failed',
+			status: 'failed',
+			message: 'Render failed: row 0 asked to fail (sim:fail)',
+		});
 	});
 
 	it('whatsapp.ready: accepted for a WhatsApp campaign generation, refused for one without WhatsApp', async () => {
-		listener = await startTriggerListener({ parameters: { verify: true, events: ['whatsapp.ready'] }, credentials });
+		listener = await startTriggerListener({
+			parameters: { verify: true, events: ['whatsapp.ready'] },
+			credentials,
+		});
 		const campaign = whatsappCampaign();
 		const { result } = await api('/api/ai_studio/pipeline/campaign', {
 			campaign_id: campaign.id,
@@ -152,15 +199,32 @@ describe('Verify with BHuman', () => {
 		});
 		const record = await waitForStatus(result[0], 'succeeded');
 		const json = expectAccepted(
-			await listener.post({ event: 'whatsapp.ready', id: record.id, campaign_id: campaign.id, whatsapp_video_url: 'https://evil.example/w.mp4' }),
+			await listener.post({
+				event: 'whatsapp.ready',
+				id: record.id,
+				campaign_id: campaign.id,
+				whatsapp_video_url: 'https://evil.example/w.mp4',
+			}),
 		);
-		expect(json).toMatchObject({ event: 'whatsapp.ready', status: 'succeeded', whatsappVideoUrl: record.whatsapp_video_url, campaignId: campaign.id });
+		expect(json).toMatchObject({
+			event: 'whatsapp.ready',
+			status: 'succeeded',
+			whatsappVideoUrl: record.whatsapp_video_url,
+			campaignId: campaign.id,
+		});
 
 		const [plain] = await trySample([['Bob', 'Beta']]);
 		await waitForStatus(plain, 'succeeded');
-		const refused = await listener.post({ event: 'whatsapp.ready', id: plain, whatsapp_video_url: 'https://evil.example/w.mp4' });
+		const refused = await listener.post({
+			event: 'whatsapp.ready',
+			id: plain,
+			whatsapp_video_url: 'https://evil.example/w.mp4',
+		});
 		expect(refused.status).toBe(403);
-		expect(refused.response).toEqual({ result: 'rejected', reason: 'BHuman has no WhatsApp video for this generation' });
+		expect(refused.response).toEqual({
+			result: 'rejected',
+			reason: 'BHuman has no WhatsApp video for this generation',
+		});
 	});
 
 	it('answers 502 and starts nothing when BHuman cannot confirm (here: the credential is refused)', async () => {
@@ -172,7 +236,10 @@ describe('Verify with BHuman', () => {
 		await waitForStatus(id, 'succeeded');
 		const delivery = await listener.post({ id, status: 'succeeded' });
 		expect(delivery.status).toBe(502);
-		expect(delivery.response).toEqual({ result: 'rejected', reason: 'Could not verify this callback with BHuman (HTTP 401)' });
+		expect(delivery.response).toEqual({
+			result: 'rejected',
+			reason: 'Could not verify this callback with BHuman (HTTP 401)',
+		});
 		expect(delivery.items).toBeUndefined();
 		expect(JSON.stringify(delivery)).not.toContain('not-the-secret');
 	});
@@ -203,7 +270,14 @@ describe("the simulator's callbacks", () => {
 	it('3 rows delivered twice each (repeat=2), token in the URL: exactly 3 accepted, with the 3 generation ids (copies handled one after the other)', async () => {
 		listener = await startTriggerListener({ parameters: { token: TOKEN } });
 		sim.setCallbacks({ repeat: 2 });
-		const ids = await trySample([['Ada', 'Acme'], ['Bob', 'Beta'], ['Cy', 'Corp']], `${listener.url}?token=${TOKEN}`);
+		const ids = await trySample(
+			[
+				['Ada', 'Acme'],
+				['Bob', 'Beta'],
+				['Cy', 'Corp'],
+			],
+			`${listener.url}?token=${TOKEN}`,
+		);
 
 		await waitForCallbacks(6);
 		expect(sim.callbacksSent.every((c) => c.status === 200)).toBe(true);
@@ -211,21 +285,40 @@ describe("the simulator's callbacks", () => {
 		expect(listener.accepted.map((d) => d.items![0].json.id).sort()).toEqual([...ids].sort());
 		expect(listener.accepted.every((d) => d.items![0].json.event === 'video.succeeded')).toBe(true);
 		const ignored = listener.deliveries.filter((d) => d.items === undefined);
-		expect(ignored.map((d) => d.response.reason)).toEqual(['repeated delivery', 'repeated delivery', 'repeated delivery']);
-		expect(JSON.stringify(listener.deliveries.map((d) => [d.items, d.response]))).not.toContain(TOKEN);
+		expect(ignored.map((d) => d.response.reason)).toEqual([
+			'repeated delivery',
+			'repeated delivery',
+			'repeated delivery',
+		]);
+		expect(JSON.stringify(listener.deliveries.map((d) => [d.items, d.response]))).not.toContain(
+			TOKEN,
+		);
 	});
 
 	it('reordered, delayed and verified: one execution per generation', async () => {
-		listener = await startTriggerListener({ parameters: { token: TOKEN, verify: true }, credentials });
+		listener = await startTriggerListener({
+			parameters: { token: TOKEN, verify: true },
+			credentials,
+		});
 		sim.setCallbacks({ repeat: 1, reorder: true, delayMs: 30 });
-		const ids = await trySample([['Ada', 'Acme'], ['Bob', 'sim:fail'], ['Cy', 'Corp']], `${listener.url}?token=${TOKEN}`);
+		const ids = await trySample(
+			[
+				['Ada', 'Acme'],
+				['Bob', 'sim:fail'],
+				['Cy', 'Corp'],
+			],
+			`${listener.url}?token=${TOKEN}`,
+		);
 
 		await waitForCallbacks(3);
 		expect(listener.accepted).toHaveLength(3);
 		const outputs = listener.accepted.map((d) => d.items![0].json);
 		expect(outputs.map((o) => o.id).sort()).toEqual([...ids].sort());
 		expect(outputs.every((o) => o.verified === true)).toBe(true);
-		expect(outputs.find((o) => o.id === ids[1])).toMatchObject({ event: 'video.failed', status: 'failed' });
+		expect(outputs.find((o) => o.id === ids[1])).toMatchObject({
+			event: 'video.failed',
+			status: 'failed',
+		});
 		const everything = JSON.stringify(listener.deliveries.map((d) => [d.items, d.response]));
 		expect(everything).not.toContain(TOKEN);
 		expect(everything).not.toContain(sim.keySecret);
@@ -235,7 +328,14 @@ describe("the simulator's callbacks", () => {
 		listener = await startTriggerListener({ parameters: { verify: true }, credentials });
 		sim.setRender({ staggerMs: 60 }); // rows finish one after another
 		try {
-			const ids = await trySample([['Ada', 'Acme'], ['Bob', 'Beta'], ['Cy', 'Corp']], listener.url);
+			const ids = await trySample(
+				[
+					['Ada', 'Acme'],
+					['Bob', 'Beta'],
+					['Cy', 'Corp'],
+				],
+				listener.url,
+			);
 			await waitForCallbacks(3);
 			expect(listener.accepted).toHaveLength(3);
 			for (const id of ids) {
@@ -270,21 +370,34 @@ describe("the simulator's callbacks", () => {
 
 		it('deliveries in flight at the same time save over each other: the last save wins', async () => {
 			listener = await startTriggerListener({ parameters: { verify: true }, credentials });
-			await trySample([['Ada', 'Acme'], ['Bob', 'Beta'], ['Cy', 'Corp']], listener.url);
+			await trySample(
+				[
+					['Ada', 'Acme'],
+					['Bob', 'Beta'],
+					['Cy', 'Corp'],
+				],
+				listener.url,
+			);
 			await waitForCallbacks(3);
 			expect(listener.accepted).toHaveLength(3);
-			const remembered = (listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] }).deliveries;
+			const remembered = (listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] })
+				.deliveries;
 			expect(remembered.length).toBeLessThan(3);
 		});
 	});
 
 	it('a WhatsApp-enabled campaign: succeeded, then whatsapp.ready as its own event', async () => {
-		listener = await startTriggerListener({ parameters: { events: ['video.succeeded', 'whatsapp.ready'] } });
+		listener = await startTriggerListener({
+			parameters: { events: ['video.succeeded', 'whatsapp.ready'] },
+		});
 		const campaign = whatsappCampaign();
 		const { result: ids } = await api('/api/ai_studio/pipeline/campaign', {
 			campaign_id: campaign.id,
 			variables: campaign.variables,
-			names: [['Ada', 'Acme'], ['Bob', 'Beta']],
+			names: [
+				['Ada', 'Acme'],
+				['Bob', 'Beta'],
+			],
 			callback_url: listener.url,
 		});
 
@@ -294,14 +407,28 @@ describe("the simulator's callbacks", () => {
 		for (const id of ids) {
 			const mine = outputs.filter((o) => o.id === id);
 			expect(mine.map((o) => o.event)).toEqual(['video.succeeded', 'whatsapp.ready']);
-			expect(mine[1]).toMatchObject({ campaignId: campaign.id, whatsappVideoUrl: `${sim.url}/media/${id}-whatsapp.mp4` });
-			expect(mine[1].body).toEqual({ event: 'whatsapp.ready', id, campaign_id: campaign.id, whatsapp_video_url: mine[1].whatsappVideoUrl });
+			expect(mine[1]).toMatchObject({
+				campaignId: campaign.id,
+				whatsappVideoUrl: `${sim.url}/media/${id}-whatsapp.mp4`,
+			});
+			expect(mine[1].body).toEqual({
+				event: 'whatsapp.ready',
+				id,
+				campaign_id: campaign.id,
+				whatsapp_video_url: mine[1].whatsappVideoUrl,
+			});
 		}
 	});
 
 	it('callbacks aimed with a wrong token start nothing', async () => {
 		listener = await startTriggerListener({ parameters: { token: TOKEN } });
-		await trySample([['Ada', 'Acme'], ['Bob', 'Beta']], `${listener.url}?token=wrong`);
+		await trySample(
+			[
+				['Ada', 'Acme'],
+				['Bob', 'Beta'],
+			],
+			`${listener.url}?token=wrong`,
+		);
 		await waitForCallbacks(2);
 		expect(sim.callbacksSent.map((c) => c.status)).toEqual([403, 403]);
 		expect(listener.accepted).toHaveLength(0);

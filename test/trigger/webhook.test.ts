@@ -20,7 +20,14 @@ const succeeded = (id = ID) => ({
 	campaign_id: CAMPAIGN,
 	campaign_result_id: 'c1',
 });
-const failed = (id = ID) => ({ id, status: 'failed', video_url: '', url: '', thumbnail: '', gif: '' });
+const failed = (id = ID) => ({
+	id,
+	status: 'failed',
+	video_url: '',
+	url: '',
+	thumbnail: '',
+	gif: '',
+});
 const whatsappReady = (id = ID) => ({
 	event: 'whatsapp.ready',
 	id,
@@ -67,7 +74,14 @@ describe('events', () => {
 		});
 
 		const bad = expectAccepted(await listener.post(failed()));
-		expect(bad).toMatchObject({ id: ID, event: 'video.failed', status: 'failed', pageUrl: null, mp4Url: null, campaignId: null });
+		expect(bad).toMatchObject({
+			id: ID,
+			event: 'video.failed',
+			status: 'failed',
+			pageUrl: null,
+			mp4Url: null,
+			campaignId: null,
+		});
 
 		const whatsapp = expectAccepted(await listener.post(whatsappReady()));
 		expect(whatsapp).toMatchObject({
@@ -101,7 +115,12 @@ describe('events', () => {
 
 		const whatsapp = await listener.post(whatsappReady());
 		expectNoExecution(whatsapp, 200);
-		expect(whatsapp.response).toEqual({ result: 'ignored', reason: 'event not selected', id: ID, event: 'whatsapp.ready' });
+		expect(whatsapp.response).toEqual({
+			result: 'ignored',
+			reason: 'event not selected',
+			id: ID,
+			event: 'whatsapp.ready',
+		});
 
 		const processing = await listener.post({ id: ID, status: 'processing' });
 		expectNoExecution(processing, 200);
@@ -116,7 +135,13 @@ describe('events', () => {
 		[['video.succeeded'], ['video.succeeded']],
 	])('with only %j selected, starts on %j', async (events, expected) => {
 		listener = await startTriggerListener({ parameters: { events } });
-		for (const body of [succeeded(), failed(), whatsappReady(), { id: ID, status: 'processing' }, { id: ID, status: 'queued' }]) {
+		for (const body of [
+			succeeded(),
+			failed(),
+			whatsappReady(),
+			{ id: ID, status: 'processing' },
+			{ id: ID, status: 'queued' },
+		]) {
 			await listener.post(body);
 		}
 		expect(listener.deliveries.every((d) => d.status === 200)).toBe(true);
@@ -132,7 +157,10 @@ describe('token', () => {
 	it('refuses a callback without the token with 401', async () => {
 		const delivery = await listener.post(succeeded());
 		expectNoExecution(delivery, 401);
-		expect(delivery.response).toEqual({ result: 'rejected', reason: 'This callback needs a token' });
+		expect(delivery.response).toEqual({
+			result: 'rejected',
+			reason: 'This callback needs a token',
+		});
 		expectNoExecution(await listener.post(succeeded(), { query: 'token=' }), 401);
 	});
 
@@ -150,12 +178,19 @@ describe('token', () => {
 	});
 
 	it('checks the token before the body: a bad body without a token is a 401, not a 400', async () => {
-		expectNoExecution(await listener.post('not json', { raw: true, headers: { 'content-type': 'text/plain' } }), 401);
+		expectNoExecution(
+			await listener.post('not json', { raw: true, headers: { 'content-type': 'text/plain' } }),
+			401,
+		);
 		expectNoExecution(await listener.post({}, { query: 'token=wrong' }), 403);
 	});
 
 	it('accepts the right token in the query (with other query parameters) or in the X-BHuman-Token header', async () => {
-		expectAccepted(await listener.post(succeeded(), { query: `my_param=aaa&token=${encodeURIComponent(TOKEN)}` }));
+		expectAccepted(
+			await listener.post(succeeded(), {
+				query: `my_param=aaa&token=${encodeURIComponent(TOKEN)}`,
+			}),
+		);
 		expectAccepted(await listener.post(failed(), { headers: { 'X-BHuman-Token': TOKEN } }));
 		expect(listener.accepted).toHaveLength(2);
 	});
@@ -176,26 +211,72 @@ describe('bad bodies', () => {
 
 	it.each([
 		['text that is not JSON', 'not json', 'text/plain', 'The callback body is not JSON'],
-		['bytes that are not JSON', '\u0000\u0001garbage', 'application/octet-stream', 'The callback body is not JSON'],
+		[
+			'bytes that are not JSON',
+			'\u0000\u0001garbage',
+			'application/octet-stream',
+			'The callback body is not JSON',
+		],
 		['an empty body', '', 'application/json', 'The callback body is empty'],
 		['an empty text body', '   ', 'text/plain', 'The callback body is empty'],
-		['a JSON array', JSON.stringify([succeeded()]), 'application/json', 'The callback body is not a JSON object'],
-		['a JSON string', JSON.stringify('hello'), 'text/plain', 'The callback body is not a JSON object'],
+		[
+			'a JSON array',
+			JSON.stringify([succeeded()]),
+			'application/json',
+			'The callback body is not a JSON object',
+		],
+		[
+			'a JSON string',
+			JSON.stringify('hello'),
+			'text/plain',
+			'The callback body is not a JSON object',
+		],
 		['an empty object', '{}', 'application/json', 'The callback has no id'],
-		['no id', JSON.stringify({ status: 'succeeded', url: 'https://x/y.mp4' }), 'application/json', 'The callback has no id'],
-		['an empty id', JSON.stringify({ id: '', status: 'succeeded' }), 'application/json', 'The callback has no id'],
-		['a numeric id', JSON.stringify({ id: 42, status: 'succeeded' }), 'application/json', 'The callback id is not a string'],
-		['an id of 201 characters', JSON.stringify({ id: 'a'.repeat(201), status: 'succeeded' }), 'application/json', 'The callback id is too long'],
-		['neither status nor event', JSON.stringify({ id: ID }), 'application/json', 'The callback has neither a status nor an event'],
+		[
+			'no id',
+			JSON.stringify({ status: 'succeeded', url: 'https://x/y.mp4' }),
+			'application/json',
+			'The callback has no id',
+		],
+		[
+			'an empty id',
+			JSON.stringify({ id: '', status: 'succeeded' }),
+			'application/json',
+			'The callback has no id',
+		],
+		[
+			'a numeric id',
+			JSON.stringify({ id: 42, status: 'succeeded' }),
+			'application/json',
+			'The callback id is not a string',
+		],
+		[
+			'an id of 201 characters',
+			JSON.stringify({ id: 'a'.repeat(201), status: 'succeeded' }),
+			'application/json',
+			'The callback id is too long',
+		],
+		[
+			'neither status nor event',
+			JSON.stringify({ id: ID }),
+			'application/json',
+			'The callback has neither a status nor an event',
+		],
 	])('answers %s with 400 and a short reason', async (_name, raw, contentType, reason) => {
-		const delivery = await listener.post(raw, { raw: true, headers: { 'content-type': contentType } });
+		const delivery = await listener.post(raw, {
+			raw: true,
+			headers: { 'content-type': contentType },
+		});
 		expectNoExecution(delivery, 400);
 		expect(delivery.response).toEqual({ result: 'rejected', reason });
 	});
 
 	it('reads a JSON callback sent with another content type', async () => {
 		const json = expectAccepted(
-			await listener.post(JSON.stringify(succeeded()), { raw: true, headers: { 'content-type': 'text/plain' } }),
+			await listener.post(JSON.stringify(succeeded()), {
+				raw: true,
+				headers: { 'content-type': 'text/plain' },
+			}),
 		);
 		expect(json.id).toBe(ID);
 	});
@@ -208,7 +289,12 @@ describe('repeated deliveries', () => {
 
 		const repeat = await listener.post(succeeded());
 		expectNoExecution(repeat, 200);
-		expect(repeat.response).toEqual({ result: 'ignored', reason: 'repeated delivery', id: ID, event: 'video.succeeded' });
+		expect(repeat.response).toEqual({
+			result: 'ignored',
+			reason: 'repeated delivery',
+			id: ID,
+			event: 'video.succeeded',
+		});
 
 		expectAccepted(await listener.post(whatsappReady())); // same id, new event
 		expectAccepted(await listener.post(succeeded(ID2))); // same event, new id
@@ -233,7 +319,8 @@ describe('repeated deliveries', () => {
 		const ids = Array.from({ length: 1001 }, (_, i) => `gen-${String(i).padStart(4, '0')}`);
 		for (const id of ids) expectAccepted(await listener.post(succeeded(id)));
 
-		const remembered = (listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] }).deliveries;
+		const remembered = (listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] })
+			.deliveries;
 		expect(remembered).toHaveLength(1000);
 		expect(remembered[0]).toBe(`video.succeeded ${ids[1]}`);
 		expect(remembered[999]).toBe(`video.succeeded ${ids[1000]}`);
@@ -241,6 +328,8 @@ describe('repeated deliveries', () => {
 		// The newest is still known; the oldest was forgotten and starts again.
 		expectNoExecution(await listener.post(succeeded(ids[1000])), 200);
 		expectAccepted(await listener.post(succeeded(ids[0])));
-		expect((listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] }).deliveries).toHaveLength(1000);
+		expect(
+			(listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] }).deliveries,
+		).toHaveLength(1000);
 	}, 120_000);
 });

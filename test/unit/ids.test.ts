@@ -4,7 +4,11 @@
  */
 import type { IExecuteFunctions, INode, INodeProperties, INodePropertyMode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { campaignLocator, folderLocator, videoInstanceLocator } from '../../nodes/BHuman/helpers/descriptions';
+import {
+	campaignLocator,
+	folderLocator,
+	videoInstanceLocator,
+} from '../../nodes/BHuman/helpers/descriptions';
 import {
 	CAMPAIGN_URL_REGEX,
 	extractId,
@@ -21,7 +25,12 @@ const INSTANCE_URL = `https://app.bhuman.ai/instance/${INSTANCE_ID}`;
 const CAMPAIGN_URL = `https://app.bhuman.ai/campaign/generatedVideos/${CAMPAIGN_ID}`;
 
 describe('isUuid', () => {
-	test.each([INSTANCE_ID, CAMPAIGN_ID, INSTANCE_ID.toUpperCase(), '00000000-0000-0000-0000-000000000000'])('%s is a UUID', (value) => {
+	test.each([
+		INSTANCE_ID,
+		CAMPAIGN_ID,
+		INSTANCE_ID.toUpperCase(),
+		'00000000-0000-0000-0000-000000000000',
+	])('%s is a UUID', (value) => {
 		expect(isUuid(value)).toBe(true);
 	});
 
@@ -77,7 +86,10 @@ describe('extractId', () => {
 		['query string', `${CAMPAIGN_URL}?page=2`],
 		['other campaign page', `https://app.bhuman.ai/campaign/${CAMPAIGN_ID}`],
 		['deeper campaign page', `https://app.bhuman.ai/campaign/results/list/${CAMPAIGN_ID}`],
-		['upper-case id', `https://app.bhuman.ai/campaign/generatedVideos/${CAMPAIGN_ID.toUpperCase()}`],
+		[
+			'upper-case id',
+			`https://app.bhuman.ai/campaign/generatedVideos/${CAMPAIGN_ID.toUpperCase()}`,
+		],
 	])('campaign URL variant (%s)', (_what, url) => {
 		expect(extractId(url, 'campaign')).toBe(CAMPAIGN_ID);
 	});
@@ -89,7 +101,10 @@ describe('extractId', () => {
 		['a campaign URL where no URL is accepted', CAMPAIGN_URL, 'other'],
 		['another host', `https://example.com/instance/${INSTANCE_ID}`],
 		['a look-alike host', `https://notbhuman.ai/instance/${INSTANCE_ID}`],
-		['bhuman.ai as a subdomain of another host', `https://bhuman.ai.example.com/instance/${INSTANCE_ID}`],
+		[
+			'bhuman.ai as a subdomain of another host',
+			`https://bhuman.ai.example.com/instance/${INSTANCE_ID}`,
+		],
 		['no scheme', `app.bhuman.ai/instance/${INSTANCE_ID}`],
 		['an instance URL without id', 'https://app.bhuman.ai/instance/'],
 		['a truncated id', `https://app.bhuman.ai/instance/${INSTANCE_ID.slice(0, 30)}`],
@@ -110,8 +125,10 @@ describe('extractId', () => {
 describe('URL regexes as n8n uses them', () => {
 	// n8n: extractValue → new RegExp(regex).exec(value)[1]; validation → ^<regex>$ over the whole value.
 	const extract = (regex: string, value: string) => new RegExp(regex).exec(value)?.[1];
-	const urlMode = (locator: INodeProperties) => locator.modes!.find((mode) => mode.name === 'url') as INodePropertyMode;
-	const idMode = (locator: INodeProperties) => locator.modes!.find((mode) => mode.name === 'id') as INodePropertyMode;
+	const urlMode = (locator: INodeProperties) =>
+		locator.modes!.find((mode) => mode.name === 'url') as INodePropertyMode;
+	const idMode = (locator: INodeProperties) =>
+		locator.modes!.find((mode) => mode.name === 'id') as INodePropertyMode;
 	const validates = (mode: INodePropertyMode, value: string) =>
 		(mode.validation ?? []).every((rule) => {
 			const regex = (rule as unknown as { properties: { regex: string } }).properties.regex;
@@ -168,22 +185,44 @@ describe('URL regexes as n8n uses them', () => {
 });
 
 describe('getIdParameter', () => {
-	const node: INode = { id: 'n', name: 'BHuman', type: 'n8n-nodes-bhuman.bhuman', typeVersion: 1, position: [0, 0], parameters: {} };
+	const node: INode = {
+		id: 'n',
+		name: 'BHuman',
+		type: 'n8n-nodes-bhuman.bhuman',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
 	/** A context whose getNodeParameter answers `values[name]` (as with extractValue: the extracted value). */
 	const context = (values: Record<string, unknown>) =>
 		({
 			getNode: () => node,
-			getNodeParameter: (name: string, _itemIndex: number, fallback: unknown) => (name in values ? values[name] : fallback),
+			getNodeParameter: (name: string, _itemIndex: number, fallback: unknown) =>
+				name in values ? values[name] : fallback,
 		}) as unknown as IExecuteFunctions;
 
 	test('reads a locator value and returns the lower-case UUID', () => {
-		const ctx = context({ videoInstanceId: { __rl: true, mode: 'id', value: INSTANCE_ID.toUpperCase() } });
-		expect(getIdParameter.call(ctx, 'videoInstanceId', 0, 'Video Instance', 'videoInstance')).toBe(INSTANCE_ID);
+		const ctx = context({
+			videoInstanceId: { __rl: true, mode: 'id', value: INSTANCE_ID.toUpperCase() },
+		});
+		expect(getIdParameter.call(ctx, 'videoInstanceId', 0, 'Video Instance', 'videoInstance')).toBe(
+			INSTANCE_ID,
+		);
 	});
 
 	test('reads a plain string, and a URL of its kind', () => {
-		expect(getIdParameter.call(context({ campaignId: CAMPAIGN_URL }), 'campaignId', 0, 'Campaign', 'campaign')).toBe(CAMPAIGN_ID);
-		expect(getIdParameter.call(context({ productId: INSTANCE_ID }), 'productId', 0, 'Product')).toBe(INSTANCE_ID);
+		expect(
+			getIdParameter.call(
+				context({ campaignId: CAMPAIGN_URL }),
+				'campaignId',
+				0,
+				'Campaign',
+				'campaign',
+			),
+		).toBe(CAMPAIGN_ID);
+		expect(
+			getIdParameter.call(context({ productId: INSTANCE_ID }), 'productId', 0, 'Product'),
+		).toBe(INSTANCE_ID);
 	});
 
 	test('an invalid value throws, naming the field and the item, with the kind-specific hint', () => {
@@ -201,29 +240,48 @@ describe('getIdParameter', () => {
 	});
 
 	test('a URL of the wrong kind is invalid', () => {
-		expect(() => getIdParameter.call(context({ campaignId: INSTANCE_URL }), 'campaignId', 0, 'Campaign', 'campaign')).toThrow(
-			/Campaign of item 0 is not a valid ID/,
-		);
+		expect(() =>
+			getIdParameter.call(
+				context({ campaignId: INSTANCE_URL }),
+				'campaignId',
+				0,
+				'Campaign',
+				'campaign',
+			),
+		).toThrow(/Campaign of item 0 is not a valid ID/);
 	});
 
 	test('an empty required value throws "is required"; an empty optional one gives undefined', () => {
-		expect(() => getIdParameter.call(context({ workspaceId: '  ' }), 'workspaceId', 1, 'Workspace')).toThrow(
-			'Workspace is required (item 1)',
+		expect(() =>
+			getIdParameter.call(context({ workspaceId: '  ' }), 'workspaceId', 1, 'Workspace'),
+		).toThrow('Workspace is required (item 1)');
+		expect(() => getIdParameter.call(context({}), 'workspaceId', 0, 'Workspace')).toThrow(
+			'Workspace is required (item 0)',
 		);
-		expect(() => getIdParameter.call(context({}), 'workspaceId', 0, 'Workspace')).toThrow('Workspace is required (item 0)');
-		expect(getIdParameter.call(context({}), 'options.folderId', 0, 'Folder', 'other', { optional: true })).toBeUndefined();
 		expect(
-			getIdParameter.call(context({ 'options.folderId': { __rl: true, mode: 'list', value: '' } }), 'options.folderId', 0, 'Folder', 'other', {
+			getIdParameter.call(context({}), 'options.folderId', 0, 'Folder', 'other', {
 				optional: true,
 			}),
+		).toBeUndefined();
+		expect(
+			getIdParameter.call(
+				context({ 'options.folderId': { __rl: true, mode: 'list', value: '' } }),
+				'options.folderId',
+				0,
+				'Folder',
+				'other',
+				{
+					optional: true,
+				},
+			),
 		).toBeUndefined();
 	});
 
 	test('a very long invalid value is cut in the message', () => {
 		const long = 'x'.repeat(500);
-		expect(() => getIdParameter.call(context({ productId: long }), 'productId', 0, 'Product')).toThrow(
-			`Product of item 0 is not a valid ID: '${'x'.repeat(80)}'`,
-		);
+		expect(() =>
+			getIdParameter.call(context({ productId: long }), 'productId', 0, 'Product'),
+		).toThrow(`Product of item 0 is not a valid ID: '${'x'.repeat(80)}'`);
 	});
 
 	test('itemLabel numbers items from 0, as the n8n UI does', () => {

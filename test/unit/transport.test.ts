@@ -158,26 +158,40 @@ describe('messageFromBody', () => {
 		expect(messageFromBody(404)).toBe('404');
 	});
 
-	test.each([undefined, null, '', {}, { code: 500 }, { message: 42 }, []])('%p has no message', (body) => {
-		expect(messageFromBody(body)).toBeUndefined();
-	});
+	test.each([undefined, null, '', {}, { code: 500 }, { message: 42 }, []])(
+		'%p has no message',
+		(body) => {
+			expect(messageFromBody(body)).toBeUndefined();
+		},
+	);
 });
 
 describe('networkErrorCode', () => {
-	test.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'UND_ERR_SOCKET'])(
-		'code %s',
-		(code) => {
-			expect(networkErrorCode(Object.assign(new Error('failed'), { code }))).toBe(code);
-		},
-	);
+	test.each([
+		'ECONNREFUSED',
+		'ECONNRESET',
+		'ETIMEDOUT',
+		'ECONNABORTED',
+		'EPIPE',
+		'ENOTFOUND',
+		'EAI_AGAIN',
+		'EHOSTUNREACH',
+		'UND_ERR_SOCKET',
+	])('code %s', (code) => {
+		expect(networkErrorCode(Object.assign(new Error('failed'), { code }))).toBe(code);
+	});
 
 	test('found in the cause chain (fetch / undici style)', () => {
-		const error = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) });
+		const error = new TypeError('fetch failed', {
+			cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+		});
 		expect(networkErrorCode(error)).toBe('ECONNREFUSED');
 	});
 
 	test('found in the context (n8n errors)', () => {
-		expect(networkErrorCode({ message: 'wrapped', context: { code: 'ETIMEDOUT' } })).toBe('ETIMEDOUT');
+		expect(networkErrorCode({ message: 'wrapped', context: { code: 'ETIMEDOUT' } })).toBe(
+			'ETIMEDOUT',
+		);
 	});
 
 	test('found in the message', () => {
@@ -190,7 +204,13 @@ describe('networkErrorCode', () => {
 	});
 
 	test('HTTP and other errors have no network code', () => {
-		expect(networkErrorCode(Object.assign(new Error('Request failed with status code 500'), { code: 'ERR_BAD_RESPONSE' }))).toBeUndefined();
+		expect(
+			networkErrorCode(
+				Object.assign(new Error('Request failed with status code 500'), {
+					code: 'ERR_BAD_RESPONSE',
+				}),
+			),
+		).toBeUndefined();
 		expect(networkErrorCode(new Error('Unexpected token < in JSON'))).toBeUndefined();
 		expect(networkErrorCode({ code: 'ECONNREFUSEDX' })).toBeUndefined();
 	});

@@ -38,7 +38,10 @@ function idLocator(options: LocatorOptions): INodeProperties {
 				validation: [
 					{
 						type: 'regex',
-						properties: { regex: `^\\s*${UUID}\\s*$`, errorMessage: 'Not a valid ID: expected a UUID' },
+						properties: {
+							regex: `^\\s*${UUID}\\s*$`,
+							errorMessage: 'Not a valid ID: expected a UUID',
+						},
 					},
 				],
 			},
@@ -53,7 +56,10 @@ function idLocator(options: LocatorOptions): INodeProperties {
 							validation: [
 								{
 									type: 'regex' as const,
-									properties: { regex: `${options.url.regex}.*`, errorMessage: options.url.errorMessage },
+									properties: {
+										regex: `${options.url.regex}.*`,
+										errorMessage: options.url.errorMessage,
+									},
 								},
 							],
 						},

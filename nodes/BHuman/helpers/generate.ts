@@ -34,7 +34,8 @@ export const rowProperties: INodeProperties[] = [
 			{
 				name: 'JSON (Variables and Names)',
 				value: 'json',
-				description: "Give BHuman's variables and names arrays directly (advanced users, AI agents)",
+				description:
+					"Give BHuman's variables and names arrays directly (advanced users, AI agents)",
 			},
 		],
 		default: 'mapping',
@@ -67,7 +68,8 @@ export const rowProperties: INodeProperties[] = [
 						type: 'string',
 						default: '',
 						placeholder: 'e.g. {{ $json.first_name }}',
-						description: 'What this recipient gets: usually an expression that reads a field of the input item',
+						description:
+							'What this recipient gets: usually an expression that reads a field of the input item',
 					},
 				],
 			},
@@ -101,7 +103,7 @@ export const deliveryProperties: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. https://n8n.example.com/webhook/…/bhuman?token=…',
 		description:
-			"Where BHuman POSTs each finished video: the Production URL of a BHuman Trigger node (with its token). Leave empty to wait here or fetch the videos later.",
+			'Where BHuman POSTs each finished video: the Production URL of a BHuman Trigger node (with its token). Leave empty to wait here or fetch the videos later.',
 	},
 	{
 		displayName: 'Batch Size',
@@ -116,7 +118,8 @@ export const deliveryProperties: INodeProperties[] = [
 		name: 'waitForCompletion',
 		type: 'boolean',
 		default: false,
-		description: 'Whether to poll BHuman until each video has succeeded or failed, and output the video URLs',
+		description:
+			'Whether to poll BHuman until each video has succeeded or failed, and output the video URLs',
 	},
 	{
 		displayName: 'Poll Interval (Seconds)',
@@ -134,7 +137,8 @@ export const deliveryProperties: INodeProperties[] = [
 		typeOptions: { minValue: 0, numberPrecision: 2 },
 		default: 15,
 		displayOptions: { show: { waitForCompletion: [true] } },
-		description: 'After this, unfinished videos are output with their last status and timedOut set to true',
+		description:
+			'After this, unfinished videos are output with their last status and timedOut set to true',
 	},
 	{
 		displayName: 'Download Video',
@@ -165,7 +169,8 @@ export const deliveryProperties: INodeProperties[] = [
 				name: 'allowEmptyValues',
 				type: 'boolean',
 				default: false,
-				description: 'Whether a variable may be empty. Off, an empty value stops the run before anything is sent.',
+				description:
+					'Whether a variable may be empty. Off, an empty value stops the run before anything is sent.',
 			},
 			{
 				displayName: 'Max Concurrent Polls',
@@ -225,7 +230,9 @@ function withAccepted(
 
 function resultIds(body: unknown): string[] | undefined {
 	const result = (body as IDataObject | undefined)?.result;
-	return Array.isArray(result) && result.every((id) => typeof id === 'string') ? (result as string[]) : undefined;
+	return Array.isArray(result) && result.every((id) => typeof id === 'string')
+		? (result as string[])
+		: undefined;
 }
 
 /**
@@ -243,7 +250,9 @@ export async function executeGenerate(
 	if (invalid.size > 0 && !continueOnFail) {
 		const [first] = invalid.values();
 		if (invalid.size > 1) {
-			first.description = `${first.description ?? ''} ${invalid.size - 1} other items are invalid too: ${[...invalid.keys()]
+			first.description = `${first.description ?? ''} ${invalid.size - 1} other items are invalid too: ${[
+				...invalid.keys(),
+			]
 				.slice(1, 21)
 				.map(itemLabel)
 				.join(', ')}${invalid.size > 21 ? ', …' : ''}.`;
@@ -253,7 +262,10 @@ export async function executeGenerate(
 
 	const batchSize = this.getNodeParameter('batchSize', 0, 100) as number;
 	if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
-		throw new NodeOperationError(this.getNode(), `Batch Size must be a whole number from 1 to ${MAX_BATCH_SIZE}`);
+		throw new NodeOperationError(
+			this.getNode(),
+			`Batch Size must be a whole number from 1 to ${MAX_BATCH_SIZE}`,
+		);
 	}
 	const batches = toBatches(rows, batchSize);
 
@@ -305,11 +317,15 @@ export async function executeGenerate(
 	const wait = this.getNodeParameter('waitForCompletion', 0, false) as boolean;
 	let waited: Map<string, WaitResult> | undefined;
 	if (wait && accepted.length > 0) {
-		waited = await waitForGenerations.call(this, accepted.map((entry) => entry.id), {
-			pollIntervalMs: (this.getNodeParameter('pollInterval', 0, 10) as number) * 1000,
-			maxWaitMs: (this.getNodeParameter('maxWait', 0, 15) as number) * 60_000,
-			concurrency: this.getNodeParameter('options.pollConcurrency', 0, 20) as number,
-		});
+		waited = await waitForGenerations.call(
+			this,
+			accepted.map((entry) => entry.id),
+			{
+				pollIntervalMs: (this.getNodeParameter('pollInterval', 0, 10) as number) * 1000,
+				maxWaitMs: (this.getNodeParameter('maxWait', 0, 15) as number) * 60_000,
+				concurrency: this.getNodeParameter('options.pollConcurrency', 0, 20) as number,
+			},
+		);
 	}
 
 	const rowsByItem = new Map<number, Row[]>();
@@ -319,7 +335,9 @@ export async function executeGenerate(
 		else rowsByItem.set(row.itemIndex, [row]);
 	}
 	const download = wait && (this.getNodeParameter('downloadVideo', 0, false) as boolean);
-	const binaryPropertyName = download ? (this.getNodeParameter('binaryPropertyName', 0, 'data') as string) : '';
+	const binaryPropertyName = download
+		? (this.getNodeParameter('binaryPropertyName', 0, 'data') as string)
+		: '';
 
 	const returnData: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
@@ -335,7 +353,10 @@ export async function executeGenerate(
 			};
 			const entry = acceptedByRow.get(row);
 			if (!entry) {
-				returnData.push({ json: { ...errorJson(failedRows.get(row)!), ...sent }, pairedItem: { item: itemIndex } });
+				returnData.push({
+					json: { ...errorJson(failedRows.get(row)!), ...sent },
+					pairedItem: { item: itemIndex },
+				});
 				continue;
 			}
 			const result = waited?.get(entry.id);
@@ -359,7 +380,11 @@ export async function executeGenerate(
 				} catch (caught) {
 					const error = toNodeError.call(this, caught, itemIndex);
 					if (!continueOnFail) {
-						throw withAccepted(error, `Downloading the video of ${itemLabel(itemIndex)} failed`, accepted);
+						throw withAccepted(
+							error,
+							`Downloading the video of ${itemLabel(itemIndex)} failed`,
+							accepted,
+						);
 					}
 					Object.assign(json, errorJson(error));
 				}

@@ -1,5 +1,9 @@
 /** BHuman IDs are UUIDs; users often paste them inside BHuman app URLs. */
-import type { IExecuteFunctions, ILoadOptionsFunctions, INodeParameterResourceLocator } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	ILoadOptionsFunctions,
+	INodeParameterResourceLocator,
+} from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 export const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
@@ -57,10 +61,14 @@ export function getIdParameter(
 	const value = typeof raw === 'object' && raw !== null ? raw.value : raw;
 	if (value === undefined || value === null || String(value).trim() === '') {
 		if (optional) return undefined;
-		throw new NodeOperationError(this.getNode(), `${fieldLabel} is required (${itemLabel(itemIndex)})`, {
-			itemIndex,
-			description: `Choose one from the list, or enter its ID.`,
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			`${fieldLabel} is required (${itemLabel(itemIndex)})`,
+			{
+				itemIndex,
+				description: `Choose one from the list, or enter its ID.`,
+			},
+		);
 	}
 	const id = extractId(String(value), kind);
 	if (!id) {

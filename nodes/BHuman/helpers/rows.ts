@@ -78,7 +78,8 @@ function sameNames(a: string[], b: string[]) {
 function checkCallbackUrl(value: unknown): string | undefined {
 	if (value === undefined || value === null || String(value).trim() === '') return undefined;
 	const text = String(value).trim();
-	if (!URL.canParse(text)) throw new InvalidItem(`Callback URL is not a URL: '${text.slice(0, 100)}'`);
+	if (!URL.canParse(text))
+		throw new InvalidItem(`Callback URL is not a URL: '${text.slice(0, 100)}'`);
 	const url = new URL(text);
 	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
 		throw new InvalidItem('Callback URL must start with http:// or https://');
@@ -105,7 +106,9 @@ function readAssets(
 		}
 		lists = parsed as unknown[][];
 		if (lists.length > 0 && lists.length !== rowCount) {
-			throw new InvalidItem(`Assets (JSON) has ${lists.length} rows but Names (JSON) has ${rowCount}`);
+			throw new InvalidItem(
+				`Assets (JSON) has ${lists.length} rows but Names (JSON) has ${rowCount}`,
+			);
 		}
 	} else {
 		const assets = this.getNodeParameter('assets.asset', itemIndex, []) as IDataObject[];
@@ -133,20 +136,33 @@ function rowsOfItem(
 ): { variables: string[]; rows: Row[] } {
 	const allowEmpty = this.getNodeParameter('options.allowEmptyValues', itemIndex, false) as boolean;
 	const inputMode = this.getNodeParameter('inputMode', itemIndex, 'mapping') as string;
-	const targetId = getIdParameter.call(this, options.targetParameter, itemIndex, options.targetLabel, options.targetKind)!;
+	const targetId = getIdParameter.call(
+		this,
+		options.targetParameter,
+		itemIndex,
+		options.targetLabel,
+		options.targetKind,
+	)!;
 	const callbackUrl = checkCallbackUrl(this.getNodeParameter('callbackUrl', itemIndex, ''));
 
 	let variables: string[];
 	let valueRows: unknown[][];
 	if (inputMode === 'json') {
-		const parsedVariables = parseJson(this.getNodeParameter('variablesJson', itemIndex), 'Variables (JSON)');
+		const parsedVariables = parseJson(
+			this.getNodeParameter('variablesJson', itemIndex),
+			'Variables (JSON)',
+		);
 		if (!Array.isArray(parsedVariables) || parsedVariables.length === 0) {
-			throw new InvalidItem('Variables (JSON) must be a non-empty array of variable names, e.g. ["name", "company"]');
+			throw new InvalidItem(
+				'Variables (JSON) must be a non-empty array of variable names, e.g. ["name", "company"]',
+			);
 		}
 		variables = checkNames(parsedVariables, 'Variables (JSON)');
 		const names = parseJson(this.getNodeParameter('namesJson', itemIndex), 'Names (JSON)');
 		if (!Array.isArray(names) || names.length === 0 || !names.every(Array.isArray)) {
-			throw new InvalidItem('Names (JSON) must be a non-empty array of rows, e.g. [["Don", "Apple"]]');
+			throw new InvalidItem(
+				'Names (JSON) must be a non-empty array of rows, e.g. [["Don", "Apple"]]',
+			);
 		}
 		valueRows = names as unknown[][];
 		valueRows.forEach((row, rowIndex) => {
@@ -159,11 +175,17 @@ function rowsOfItem(
 	} else {
 		const pairs = this.getNodeParameter('variables.variable', itemIndex, []) as IDataObject[];
 		if (pairs.length === 0) throw new InvalidItem('add at least one variable (name and value)');
-		variables = checkNames(pairs.map((pair) => pair.name), 'Variables');
+		variables = checkNames(
+			pairs.map((pair) => pair.name),
+			'Variables',
+		);
 		valueRows = [pairs.map((pair) => pair.value)];
 	}
 
-	const assetRows = options.assetsPerRow === undefined ? [] : readAssets.call(this, itemIndex, inputMode, valueRows.length, options.assetsPerRow);
+	const assetRows =
+		options.assetsPerRow === undefined
+			? []
+			: readAssets.call(this, itemIndex, inputMode, valueRows.length, options.assetsPerRow);
 	const rows = valueRows.map((values, rowIndex) => ({
 		itemIndex,
 		targetId,
@@ -210,11 +232,15 @@ export function readRows(
 		} catch (error) {
 			const nodeError =
 				error instanceof InvalidItem
-					? new NodeOperationError(this.getNode(), `Invalid ${itemLabel(itemIndex)}: ${error.message}`, {
-							itemIndex,
-							description:
-								'Nothing was sent to BHuman. Fix the item, or turn on "Allow Empty Values" if empty values are intended.',
-						})
+					? new NodeOperationError(
+							this.getNode(),
+							`Invalid ${itemLabel(itemIndex)}: ${error.message}`,
+							{
+								itemIndex,
+								description:
+									'Nothing was sent to BHuman. Fix the item, or turn on "Allow Empty Values" if empty values are intended.',
+							},
+						)
 					: error instanceof NodeOperationError
 						? error
 						: new NodeOperationError(this.getNode(), error as Error, { itemIndex });
@@ -235,7 +261,8 @@ export function toBatches(rows: Row[], size: number): Row[][] {
 	}
 	const batches: Row[][] = [];
 	for (const group of groups.values()) {
-		for (let start = 0; start < group.length; start += size) batches.push(group.slice(start, start + size));
+		for (let start = 0; start < group.length; start += size)
+			batches.push(group.slice(start, start + size));
 	}
 	return batches;
 }

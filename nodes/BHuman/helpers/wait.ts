@@ -57,17 +57,24 @@ export async function waitForGenerations(
 			const result = results.get(id)!;
 			result.polls++;
 			try {
-				result.record = (await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/generated_video_by_id', {
-					qs: { id },
-					notFound: `Generation ${id}`,
-				})) as IDataObject;
+				result.record = (await bhumanApiRequest.call(
+					this,
+					'GET',
+					'/api/ai_studio/generated_video_by_id',
+					{
+						qs: { id },
+						notFound: `Generation ${id}`,
+					},
+				)) as IDataObject;
 				result.pollError = undefined;
 			} catch (error) {
 				// Polling is best effort: the next round asks again, the deadline still holds.
 				result.pollError = (error as Error).message;
 			}
 		});
-		pending = pending.filter((id) => !FINAL_STATUSES.includes(results.get(id)!.record?.status as string));
+		pending = pending.filter(
+			(id) => !FINAL_STATUSES.includes(results.get(id)!.record?.status as string),
+		);
 	}
 	for (const id of pending) results.get(id)!.timedOut = true;
 	return results;
@@ -89,6 +96,10 @@ export async function attachVideo(
 	const mimeType = contentType?.startsWith('video/') ? contentType : 'video/mp4';
 	item.binary = {
 		...item.binary,
-		[binaryPropertyName]: await this.helpers.prepareBinaryData(stream, `${generationId}.mp4`, mimeType),
+		[binaryPropertyName]: await this.helpers.prepareBinaryData(
+			stream,
+			`${generationId}.mp4`,
+			mimeType,
+		),
 	};
 }

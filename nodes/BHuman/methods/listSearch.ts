@@ -27,7 +27,8 @@ async function searchPaged(
 	const page = paginationToken ? Number(paginationToken) : 0;
 	const body = await bhumanApiRequest.call(this, 'GET', path, { qs: { page, size: PAGE_SIZE } });
 	const { records, total } = recordsOf(body);
-	const more = records.length === PAGE_SIZE && (total === undefined || (page + 1) * PAGE_SIZE < total);
+	const more =
+		records.length === PAGE_SIZE && (total === undefined || (page + 1) * PAGE_SIZE < total);
 	return {
 		results: records.map(toItem).filter((item) => matches(filter, item.name, item.value)),
 		paginationToken: more ? String(page + 1) : undefined,

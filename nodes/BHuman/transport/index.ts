@@ -16,7 +16,10 @@ import type {
 import { NodeApiError, sleep } from 'n8n-workflow';
 
 /** A streamed response body (node:stream may not be imported by community nodes). */
-type Readable = Extract<Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0], { pipe: unknown }>;
+type Readable = Extract<
+	Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0],
+	{ pipe: unknown }
+>;
 
 export type BHumanContext =
 	| IExecuteFunctions
@@ -81,7 +84,11 @@ export function messageFromBody(body: unknown): string | undefined {
 		if (typeof value === 'string' && value) return value;
 		if (Array.isArray(value) && value.length) {
 			return value
-				.map((entry) => (typeof entry === 'object' && entry ? (entry as IDataObject).msg ?? JSON.stringify(entry) : String(entry)))
+				.map((entry) =>
+					typeof entry === 'object' && entry
+						? ((entry as IDataObject).msg ?? JSON.stringify(entry))
+						: String(entry),
+				)
 				.join('; ');
 		}
 	}
@@ -93,11 +100,15 @@ function statusMessage(status: number, options: RequestOptions, bhumanMessage?: 
 		return 'BHuman rejected the API key: check the API Key ID and API Key Secret of your BHuman credential';
 	}
 	if (status === 403) return 'BHuman refused access with this API key';
-	if (status === 404) return options.notFound ? `${options.notFound} was not found` : 'BHuman could not find the resource';
+	if (status === 404)
+		return options.notFound
+			? `${options.notFound} was not found`
+			: 'BHuman could not find the resource';
 	if (status === 400 || status === 422) {
 		return `BHuman rejected the request: ${bhumanMessage ?? 'invalid parameters'}`;
 	}
-	if (status === 429) return 'BHuman is rate limiting requests: try again later or send fewer at once';
+	if (status === 429)
+		return 'BHuman is rate limiting requests: try again later or send fewer at once';
 	if (status >= 500) return `BHuman answered with a server error (${status})`;
 	return `BHuman answered with HTTP ${status}`;
 }
@@ -143,8 +154,7 @@ function networkError(this: BHumanContext, error: unknown, url: string, options:
 		{ message: `Could not reach BHuman (${code})`, code } as JsonObject,
 		{
 			message,
-			description:
-				'Check the network, and the Base URL of the BHuman credential if one is set.',
+			description: 'Check the network, and the Base URL of the BHuman credential if one is set.',
 			itemIndex: options.itemIndex,
 		},
 	);
@@ -154,7 +164,8 @@ function networkError(this: BHumanContext, error: unknown, url: string, options:
 	return nodeError;
 }
 
-const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ECONNABORTED|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_SOCKET_CONNECTION_TIMEOUT|UND_ERR_SOCKET|ESOCKETTIMEDOUT)$/;
+const NETWORK_CODES =
+	/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ECONNABORTED|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_SOCKET_CONNECTION_TIMEOUT|UND_ERR_SOCKET|ESOCKETTIMEDOUT)$/;
 
 export function networkErrorCode(error: unknown): string | undefined {
 	const seen = new Set<unknown>();
@@ -163,7 +174,9 @@ export function networkErrorCode(error: unknown): string | undefined {
 		seen.add(current);
 		if (typeof current.code === 'string' && NETWORK_CODES.test(current.code)) return current.code;
 		const message = typeof current.message === 'string' ? current.message : '';
-		const match = message.match(/\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ECONNABORTED|EPIPE|ENOTFOUND|EAI_AGAIN)\b/);
+		const match = message.match(
+			/\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ECONNABORTED|EPIPE|ENOTFOUND|EAI_AGAIN)\b/,
+		);
 		if (match) return match[1];
 		if (/socket hang up/i.test(message)) return 'ECONNRESET';
 		current = (current.cause ?? current.context) as IDataObject | undefined;
@@ -204,7 +217,9 @@ async function send(
 		try {
 			response = (
 				authenticated
-					? await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, { ...request })
+					? await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
+							...request,
+						})
 					: await this.helpers.httpRequest({ ...request })
 			) as IN8nHttpFullResponse;
 		} catch (error) {
@@ -260,7 +275,13 @@ export async function bhumanApiRequest<T = unknown>(
 		ignoreHttpStatusErrors: true,
 		headers: { Accept: 'application/json' },
 	};
-	const response = await send.call(this, request, method === 'GET' ? MAX_RETRIES : 0, options, true);
+	const response = await send.call(
+		this,
+		request,
+		method === 'GET' ? MAX_RETRIES : 0,
+		options,
+		true,
+	);
 	return response.body as T;
 }
 

@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 import { campaignLocator } from '../../helpers/descriptions';
 import { deliveryProperties, executeGenerate, rowProperties } from '../../helpers/generate';
@@ -11,7 +16,8 @@ const backgroundProperties: INodeProperties[] = [
 		typeOptions: { multipleValues: true, sortable: true },
 		placeholder: 'Add Background',
 		default: {},
-		description: 'Screens shown behind or beside the speaker. Each row gives one asset per background (below).',
+		description:
+			'Screens shown behind or beside the speaker. Each row gives one asset per background (below).',
 		options: [
 			{
 				name: 'background',
@@ -35,13 +41,13 @@ const backgroundProperties: INodeProperties[] = [
 								displayName: 'Blend',
 								name: 'blend',
 								type: 'number',
-								default: 0.1
+								default: 0.1,
 							},
 							{
 								displayName: 'Brightness',
 								name: 'brightness',
 								type: 'number',
-								default: 0
+								default: 0,
 							},
 							{
 								displayName: 'Color',
@@ -55,15 +61,15 @@ const backgroundProperties: INodeProperties[] = [
 								name: 'mode',
 								type: 'options',
 								options: [
-											{
-												name: 'Chroma',
-												value: 'chroma',
-											},
-											{
-												name: 'Circle',
-												value: 'circle',
-											},
-										],
+									{
+										name: 'Chroma',
+										value: 'chroma',
+									},
+									{
+										name: 'Circle',
+										value: 'circle',
+									},
+								],
 								default: 'circle',
 							},
 							{
@@ -71,34 +77,34 @@ const backgroundProperties: INodeProperties[] = [
 								name: 'position',
 								type: 'options',
 								options: [
-											{
-												name: 'Bottom Right',
-												value: 'bottom-right',
-											},
-											{
-												name: 'Center',
-												value: 'center',
-											},
-											{
-												name: 'Top Right',
-												value: 'top-right',
-											},
-									],
+									{
+										name: 'Bottom Right',
+										value: 'bottom-right',
+									},
+									{
+										name: 'Center',
+										value: 'center',
+									},
+									{
+										name: 'Top Right',
+										value: 'top-right',
+									},
+								],
 								default: 'bottom-right',
 							},
 							{
 								displayName: 'Scale',
 								name: 'scale',
 								type: 'number',
-								default: 0.3
+								default: 0.3,
 							},
 							{
 								displayName: 'Similarity',
 								name: 'similarity',
 								type: 'number',
-								default: 0.4
+								default: 0.4,
 							},
-					]
+						],
 					},
 					{
 						displayName: 'End (Seconds)',
@@ -120,14 +126,14 @@ const backgroundProperties: INodeProperties[] = [
 							{
 								name: 'LinkedIn',
 								value: 'linkedin',
-								description: 'The recipient\'s LinkedIn profile',
+								description: "The recipient's LinkedIn profile",
 							},
 							{
 								name: 'Site',
 								value: 'site',
-								description: 'A web page, e.g. the recipient\'s website',
+								description: "A web page, e.g. the recipient's website",
 							},
-					],
+						],
 						default: 'site',
 					},
 					{
@@ -140,9 +146,9 @@ const backgroundProperties: INodeProperties[] = [
 						displayName: 'Start (Seconds)',
 						name: 'start',
 						type: 'number',
-						default: 0
+						default: 0,
 					},
-			],
+				],
 			},
 		],
 	},
@@ -154,7 +160,8 @@ const backgroundProperties: INodeProperties[] = [
 		placeholder: 'Add Asset',
 		default: {},
 		displayOptions: { show: { inputMode: ['mapping'] } },
-		description: "This item's asset for each background, in the backgrounds' order (e.g. the recipient's website)",
+		description:
+			"This item's asset for each background, in the backgrounds' order (e.g. the recipient's website)",
 		options: [
 			{
 				name: 'asset',

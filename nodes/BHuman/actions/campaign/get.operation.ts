@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 import { campaignLocator } from '../../helpers/descriptions';
 import { getIdParameter } from '../../helpers/ids';
@@ -19,7 +24,9 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			itemIndex,
 			notFound,
 		});
-		const campaign = Array.isArray(body) ? recordsOf(body).records[0] : (body as IDataObject | undefined);
+		const campaign = Array.isArray(body)
+			? recordsOf(body).records[0]
+			: (body as IDataObject | undefined);
 		if (!campaign) throw notFoundError.call(this, notFound, itemIndex);
 		return campaign;
 	});

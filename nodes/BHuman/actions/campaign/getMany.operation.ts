@@ -10,10 +10,13 @@ export const description: INodeProperties[] = updateDisplayOptions(
 );
 
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
-	return await forEachItem.call(this, items, async (itemIndex) =>
-		await bhumanApiRequestAllItems.call(this, '/api/ai_studio/campaigns', {
-			itemIndex,
-			limit: getLimit.call(this, itemIndex),
-		}),
+	return await forEachItem.call(
+		this,
+		items,
+		async (itemIndex) =>
+			await bhumanApiRequestAllItems.call(this, '/api/ai_studio/campaigns', {
+				itemIndex,
+				limit: getLimit.call(this, itemIndex),
+			}),
 	);
 }

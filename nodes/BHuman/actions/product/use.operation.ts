@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 import {
 	folderLocator,
@@ -46,12 +51,20 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			id: getIdParameter.call(this, 'productId', itemIndex, 'Product'),
 			workspace_id: getIdParameter.call(this, 'workspaceId', itemIndex, 'Workspace'),
 			folder_id:
-				getIdParameter.call(this, 'options.folderId', itemIndex, 'Folder', 'other', { optional: true }) ??
-				null,
-			video_instance_id:
-				getIdParameter.call(this, 'options.videoInstanceId', itemIndex, 'Video Instance', 'videoInstance', {
+				getIdParameter.call(this, 'options.folderId', itemIndex, 'Folder', 'other', {
 					optional: true,
 				}) ?? null,
+			video_instance_id:
+				getIdParameter.call(
+					this,
+					'options.videoInstanceId',
+					itemIndex,
+					'Video Instance',
+					'videoInstance',
+					{
+						optional: true,
+					},
+				) ?? null,
 		};
 		// The guide's rule, checked here so that no request is sent that BHuman would refuse.
 		if (body.video_instance_id && !body.folder_id) {
@@ -60,7 +73,8 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 				`Folder is required when Video Instance is set (${itemLabel(itemIndex)})`,
 				{
 					itemIndex,
-					description: 'Add the folder the video instance is in, or remove the video instance to create a new one.',
+					description:
+						'Add the folder the video instance is in, or remove the video instance to create a new one.',
 				},
 			);
 		}
@@ -70,7 +84,10 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			// BHuman's message (in the description) says which of them it did not know.
 			notFound: `One of ${Object.entries(body)
 				.filter(([, value]) => value)
-				.map(([field, value]) => `${field === 'id' ? 'product' : field.replace(/_id$/, '').replace('_', ' ')} ${value as string}`)
+				.map(
+					([field, value]) =>
+						`${field === 'id' ? 'product' : field.replace(/_id$/, '').replace('_', ' ')} ${value as string}`,
+				)
 				.join(', ')}`,
 		})) as IDataObject;
 	});

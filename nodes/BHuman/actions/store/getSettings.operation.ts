@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { forEachItem } from '../../helpers/utils';
 import { bhumanApiRequest } from '../../transport';
 
@@ -9,6 +14,8 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		this,
 		items,
 		async (itemIndex) =>
-			(await bhumanApiRequest.call(this, 'GET', '/api/store/settings', { itemIndex })) as IDataObject,
+			(await bhumanApiRequest.call(this, 'GET', '/api/store/settings', {
+				itemIndex,
+			})) as IDataObject,
 	);
 }

@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 import { extractId, itemLabel } from '../../helpers/ids';
 import { errorJson, toNodeError } from '../../helpers/utils';
@@ -52,7 +57,10 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	return returnData;
 }
 
-async function getGeneration(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData> {
+async function getGeneration(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData> {
 	const raw = this.getNodeParameter('generationId', itemIndex) as string;
 	const id = extractId(raw);
 	if (!id) {

@@ -19,7 +19,13 @@ export const description: INodeProperties[] = updateDisplayOptions(
 
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem.call(this, items, async (itemIndex) => {
-		const id = getIdParameter.call(this, 'videoInstanceId', itemIndex, 'Video Instance', 'videoInstance')!;
+		const id = getIdParameter.call(
+			this,
+			'videoInstanceId',
+			itemIndex,
+			'Video Instance',
+			'videoInstance',
+		)!;
 		const videos = await bhumanApiRequestAllItems.call(
 			this,
 			'/api/ai_studio/generated_video_by_video_instance_id',

@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 import { videoInstanceLocator } from '../../helpers/descriptions';
 import { getIdParameter } from '../../helpers/ids';
@@ -12,7 +17,13 @@ export const description: INodeProperties[] = updateDisplayOptions(
 
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem.call(this, items, async (itemIndex) => {
-		const id = getIdParameter.call(this, 'videoInstanceId', itemIndex, 'Video Instance', 'videoInstance')!;
+		const id = getIdParameter.call(
+			this,
+			'videoInstanceId',
+			itemIndex,
+			'Video Instance',
+			'videoInstance',
+		)!;
 		const notFound = `Video instance ${id}`;
 		// The guide documents a one-element list; a bare object is accepted too.
 		const body = await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/video_instance', {
@@ -20,7 +31,9 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			itemIndex,
 			notFound,
 		});
-		const instance = Array.isArray(body) ? (recordsOf(body).records[0] as IDataObject | undefined) : (body as IDataObject);
+		const instance = Array.isArray(body)
+			? (recordsOf(body).records[0] as IDataObject | undefined)
+			: (body as IDataObject);
 		if (!instance) throw notFoundError.call(this, notFound, itemIndex);
 		return instance;
 	});
