@@ -20,6 +20,7 @@ import type {
 	IRunExecutionData,
 	IVersionedNodeType,
 	IWorkflowExecuteAdditionalData,
+	WorkflowExecuteMode,
 	ExecutionError,
 } from 'n8n-workflow';
 import { ICredentialsHelper, isExpression, Workflow } from 'n8n-workflow';
@@ -191,6 +192,52 @@ export interface RunResult {
 
 let executionCounter = 0;
 
+/**
+ * One execution of `workflow` through n8n-core's WorkflowExecute, starting at
+ * `start` with `input` as its data, as n8n starts manual and webhook runs.
+ */
+export async function executeWorkflow(
+	workflow: Workflow,
+	start: INode,
+	input: INodeExecutionData[][],
+	credentials: SimCredentials,
+	mode: WorkflowExecuteMode,
+): Promise<IRun> {
+	const hooks = new ExecutionLifecycleHooks(mode, String(++executionCounter), {
+		id: workflow.id,
+		name: workflow.name,
+		nodes: Object.values(workflow.nodes),
+		connections: workflow.connectionsBySourceNode,
+		active: mode !== 'manual',
+		activeVersionId: null,
+		isArchived: false,
+		createdAt: new Date(),
+		updatedAt: new Date(),
+	} as never);
+	let finished!: (run: IRun) => void;
+	const done = new Promise<IRun>((resolve) => (finished = resolve));
+	hooks.addHandler('workflowExecuteAfter', (fullRunData) => finished(fullRunData));
+
+	const runExecutionData = {
+		startData: {},
+		resultData: { runData: {} },
+		executionData: {
+			contextData: {},
+			metadata: {},
+			waitingExecution: {},
+			waitingExecutionSource: null,
+			nodeExecutionStack: [{ node: start, data: { main: input }, source: null }],
+		},
+	} as unknown as IRunExecutionData;
+
+	await new WorkflowExecute(
+		additionalDataFor(credentials, hooks),
+		mode,
+		runExecutionData,
+	).processRunExecutionData(workflow);
+	return await done;
+}
+
 /** Runs `Items → BHuman` as one workflow execution and returns the BHuman node's output. */
 export async function runBHuman({
 	parameters,
@@ -226,41 +273,7 @@ export async function runBHuman({
 		settings: {},
 	});
 
-	const executionId = String(++executionCounter);
-	const hooks = new ExecutionLifecycleHooks('manual', executionId, {
-		id: 'test',
-		name: 'test',
-		nodes: workflow.nodes as never,
-		connections: workflow.connectionsBySourceNode,
-		active: false,
-		activeVersionId: null,
-		isArchived: false,
-		createdAt: new Date(),
-		updatedAt: new Date(),
-	} as never);
-	let finished!: (run: IRun) => void;
-	const done = new Promise<IRun>((resolve) => (finished = resolve));
-	hooks.addHandler('workflowExecuteAfter', (fullRunData) => finished(fullRunData));
-
-	const runExecutionData: IRunExecutionData = {
-		startData: {},
-		resultData: { runData: {} },
-		executionData: {
-			contextData: {},
-			metadata: {},
-			waitingExecution: {},
-			waitingExecutionSource: null,
-			nodeExecutionStack: [{ node: source, data: { main: [[{ json: {} }]] }, source: null }],
-		},
-	} as unknown as IRunExecutionData;
-
-	const workflowExecute = new WorkflowExecute(
-		additionalDataFor(credentials, hooks),
-		'manual',
-		runExecutionData,
-	);
-	await workflowExecute.processRunExecutionData(workflow);
-	const run = await done;
+	const run = await executeWorkflow(workflow, source, [[{ json: {} }]], credentials, 'manual');
 
 	const taskData = run.data.resultData.runData.BHuman?.[0];
 	return {

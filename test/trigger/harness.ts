@@ -15,7 +15,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseQueryString } from 'node:querystring';
-import { ExecutionLifecycleHooks, WebhookContext, WorkflowExecute } from 'n8n-core';
+import { WebhookContext } from 'n8n-core';
 import type {
 	IDataObject,
 	IExecuteFunctions,
@@ -33,6 +33,7 @@ import { Workflow } from 'n8n-workflow';
 import { BHumanTrigger } from '../../nodes/BHumanTrigger/BhumanTrigger.node';
 import {
 	additionalDataFor,
+	executeWorkflow,
 	nodeTypes,
 	registerNodeType,
 	type SimCredentials,
@@ -139,48 +140,6 @@ function parseBody(
 function send(res: http.ServerResponse, status: number, data: unknown) {
 	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
 	res.end(JSON.stringify(data));
-}
-
-let executionCounter = 0;
-
-/** Runs `BHuman Trigger → Collect` from the trigger's output, as n8n starts a webhook execution. */
-async function execute(
-	workflow: Workflow,
-	trigger: INode,
-	workflowData: INodeExecutionData[][],
-	credentials: SimCredentials,
-) {
-	const hooks = new ExecutionLifecycleHooks('webhook', String(++executionCounter), {
-		id: workflow.id,
-		name: workflow.name,
-		nodes: Object.values(workflow.nodes),
-		connections: workflow.connectionsBySourceNode,
-		active: true,
-		activeVersionId: null,
-		isArchived: false,
-		createdAt: new Date(),
-		updatedAt: new Date(),
-	} as never);
-	let finished!: (run: IRun) => void;
-	const done = new Promise<IRun>((resolve) => (finished = resolve));
-	hooks.addHandler('workflowExecuteAfter', (run) => finished(run));
-	const runExecutionData = {
-		startData: {},
-		resultData: { runData: {} },
-		executionData: {
-			contextData: {},
-			metadata: {},
-			waitingExecution: {},
-			waitingExecutionSource: null,
-			nodeExecutionStack: [{ node: trigger, data: { main: workflowData }, source: null }],
-		},
-	} as unknown as IRunExecutionData;
-	await new WorkflowExecute(
-		additionalDataFor(credentials, hooks),
-		'webhook',
-		runExecutionData,
-	).processRunExecutionData(workflow);
-	return await done;
 }
 
 export async function startTriggerListener(options: {
@@ -299,7 +258,13 @@ export async function startTriggerListener(options: {
 		}
 		let run: IRun | undefined;
 		if (result.workflowData !== undefined && options.execute) {
-			run = await execute(workflow, workflow.nodes[node.name], result.workflowData, credentials);
+			run = await executeWorkflow(
+				workflow,
+				workflow.nodes[node.name],
+				result.workflowData,
+				credentials,
+				'webhook',
+			);
 			runs.push(run);
 			saveStaticData();
 		}
