@@ -123,6 +123,52 @@ describe('Video → Generate: batching', () => {
 	});
 });
 
+describe('Video → Generate: plain {{ $json.field }} values are read from the item', () => {
+	// The fast path must give what n8n's own evaluator gives: `$json["x"]` is not
+	// the plain form, so n8n evaluates it; both runs must send the same rows.
+	const items = [
+		{ first_name: 'Ada', contact: { company: 'Babbage Ltd' } },
+		{ first_name: 7, contact: { company: true } },
+		{ first_name: 'Grace', contact: { company: 'Navy' } },
+	];
+	const run = (name: string, company: string) =>
+		runBHuman({
+			parameters: generateParams({
+				variables: {
+					variable: [
+						{ name: 'name', value: name },
+						{ name: 'company', value: company },
+						{ name: 'signature', value: 'The team' },
+					],
+				},
+			}),
+			items,
+			credentials: s.credentials,
+		});
+
+	test('same rows as n8n evaluating the expressions, nested fields included', async () => {
+		const fast = await run('={{ $json.first_name }}', '={{ $json.contact.company }}');
+		const evaluated = await run('={{ $json["first_name"] }}', '={{ $json["contact"]["company"] }}');
+		expect(fast.error).toBeUndefined();
+		expect(evaluated.error).toBeUndefined();
+		const [fastPost, evaluatedPost] = generatePosts();
+		expect(fastPost.body.names).toEqual([
+			['Ada', 'Babbage Ltd', 'The team'],
+			['7', 'true', 'The team'],
+			['Grace', 'Navy', 'The team'],
+		]);
+		expect(evaluatedPost.body.names).toEqual(fastPost.body.names);
+	});
+
+	test('a missing field is refused the same way', async () => {
+		const fast = await run('={{ $json.first_name }}', '={{ $json.contact.missing }}');
+		const evaluated = await run('={{ $json["first_name"] }}', '={{ $json["contact"]["missing"] }}');
+		expect(fast.error?.message).toMatch(/item 0.*"company" has no value/);
+		expect(evaluated.error?.message).toBe(fast.error?.message);
+		expect(generatePosts()).toHaveLength(0);
+	});
+});
+
 describe('Video → Generate: validation before any request', () => {
 	const cases: Array<[string, IDataObject[], INodeParameters, RegExp]> = [
 		[

@@ -128,22 +128,112 @@ function readAssets(
 	});
 }
 
+function holdsExpression(value: unknown): boolean {
+	if (typeof value === 'string') return value.startsWith('=');
+	if (Array.isArray(value)) return value.some(holdsExpression);
+	if (value && typeof value === 'object') return Object.values(value).some(holdsExpression);
+	return false;
+}
+
+/** `{{ $json.first_name }}`, `{{ $json.contact.company }}`: a field of the item, nothing else. */
+const PLAIN_FIELD = /^=\{\{\s*\$json((?:\.[A-Za-z_$][\w$]*)+)\s*\}\}$/;
+
+function fieldOf(json: IDataObject, path: string): unknown {
+	let value: unknown = json;
+	for (const key of path.slice(1).split('.')) {
+		if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+		value = (value as IDataObject)[key];
+	}
+	return value;
+}
+
+/**
+ * Parameters of a run, read for each item the way n8n does, but cheaper:
+ * evaluating an expression is most of the node's time at 10,000 items, so a
+ * parameter whose stored value holds no expression (the same for every item)
+ * is read once, and variable values of the plain form {{ $json.field }} are
+ * read from the item directly (what n8n's evaluator would return).
+ */
+class RunParameters {
+	private readonly constants = new Map<string, unknown>();
+
+	private readonly plainVariables:
+		| Array<{ name: string; field?: string; value?: unknown }>
+		| undefined;
+
+	constructor(
+		private readonly context: IExecuteFunctions,
+		private readonly items: INodeExecutionData[],
+	) {
+		const stored = (context.getNode().parameters.variables as IDataObject | undefined)?.variable;
+		if (Array.isArray(stored) && stored.length > 0) {
+			const pairs = (stored as IDataObject[]).map((pair) => {
+				if (holdsExpression(pair.name)) return undefined;
+				const field =
+					typeof pair.value === 'string' ? PLAIN_FIELD.exec(pair.value)?.[1] : undefined;
+				if (field) return { name: pair.name as string, field };
+				return holdsExpression(pair.value)
+					? undefined
+					: { name: pair.name as string, value: pair.value };
+			});
+			if (pairs.every(Boolean)) this.plainVariables = pairs as typeof this.plainVariables;
+		}
+	}
+
+	get<T>(name: string, itemIndex: number, fallback: T, read?: () => T): T {
+		if (this.constants.has(name)) return this.constants.get(name) as T;
+		const value = read ? read() : (this.context.getNodeParameter(name, itemIndex, fallback) as T);
+		const stored = name
+			.split('.')
+			.reduce<unknown>(
+				(parent, key) => (parent as IDataObject | undefined)?.[key],
+				this.context.getNode().parameters,
+			);
+		if (!holdsExpression(stored)) this.constants.set(name, value);
+		return value;
+	}
+
+	/** The variables' name/value pairs of an item (mapping mode). */
+	variables(itemIndex: number): Array<{ name?: unknown; value?: unknown }> {
+		if (!this.plainVariables) {
+			return this.context.getNodeParameter('variables.variable', itemIndex, []) as IDataObject[];
+		}
+		const json = this.items[itemIndex].json;
+		return this.plainVariables.map(({ name, field, value }) => ({
+			name,
+			value: field ? fieldOf(json, field) : value,
+		}));
+	}
+}
+
 /** Rows of one input item: one row (mapping mode) or the item's JSON rows. */
 function rowsOfItem(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	options: RowOptions,
+	parameters: RunParameters,
 ): { variables: string[]; rows: Row[] } {
-	const allowEmpty = this.getNodeParameter('options.allowEmptyValues', itemIndex, false) as boolean;
-	const inputMode = this.getNodeParameter('inputMode', itemIndex, 'mapping') as string;
-	const targetId = getIdParameter.call(
-		this,
+	const allowEmpty = parameters.get('options.allowEmptyValues', itemIndex, false);
+	const inputMode = parameters.get<string>('inputMode', itemIndex, 'mapping');
+	const targetId = parameters.get(
 		options.targetParameter,
 		itemIndex,
-		options.targetLabel,
-		options.targetKind,
-	)!;
-	const callbackUrl = checkCallbackUrl(this.getNodeParameter('callbackUrl', itemIndex, ''));
+		'',
+		() =>
+			getIdParameter.call(
+				this,
+				options.targetParameter,
+				itemIndex,
+				options.targetLabel,
+				options.targetKind,
+			)!,
+	);
+	const callbackUrl = parameters.get(
+		'callbackUrl',
+		itemIndex,
+		undefined as string | undefined,
+		() => checkCallbackUrl(this.getNodeParameter('callbackUrl', itemIndex, '')),
+	);
 
 	let variables: string[];
 	let valueRows: unknown[][];
@@ -173,7 +263,7 @@ function rowsOfItem(
 			}
 		});
 	} else {
-		const pairs = this.getNodeParameter('variables.variable', itemIndex, []) as IDataObject[];
+		const pairs = parameters.variables(itemIndex);
 		if (pairs.length === 0) throw new InvalidItem('add at least one variable (name and value)');
 		variables = checkNames(
 			pairs.map((pair) => pair.name),
@@ -216,10 +306,11 @@ export function readRows(
 	let firstItem = 0;
 	const rows: Row[] = [];
 	const invalid = new Map<number, NodeOperationError>();
+	const parameters = new RunParameters(this, items);
 
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const result = rowsOfItem.call(this, itemIndex, options);
+			const result = rowsOfItem.call(this, itemIndex, options, parameters);
 			if (variables === undefined) {
 				variables = result.variables;
 				firstItem = itemIndex;
