@@ -14,7 +14,7 @@ import * as videoInstance from './actions/videoInstance';
 import * as workspace from './actions/workspace';
 import * as listSearch from './methods/listSearch';
 
-export class BHuman implements INodeType {
+export class Bhuman implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'BHuman',
 		name: 'bhuman',

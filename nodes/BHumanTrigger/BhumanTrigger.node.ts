@@ -19,17 +19,31 @@ interface CallbackResponse {
 	end(body: string): unknown;
 }
 
-/** Answers the request itself (n8n sends nothing more) and starts no execution. */
-function refuse(this: IWebhookFunctions, status: number, reason: string): IWebhookResponseData {
+/**
+ * Answers BHuman here, with our JSON body, and tells n8n not to answer again.
+ * (Left to n8n, an onReceived webhook that starts an execution answers with
+ * its responseData default, not with the node's webhookResponse.)
+ */
+function respond(this: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
 	const res = this.getResponseObject() as unknown as CallbackResponse;
 	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
-	res.end(JSON.stringify({ result: 'rejected', reason }));
+	res.end(JSON.stringify(body));
 	return { noWebhookResponse: true };
 }
 
-/** Acknowledged with 200 (n8n answers with `webhookResponse`), nothing started. */
-function ignore(reason: string, id: string, event: string): IWebhookResponseData {
-	return { webhookResponse: { result: 'ignored', reason, id, event } };
+/** Refused: answered with the status and reason, no execution. */
+function refuse(this: IWebhookFunctions, status: number, reason: string): IWebhookResponseData {
+	return respond.call(this, status, { result: 'rejected', reason });
+}
+
+/** Acknowledged with 200, nothing started. */
+function ignore(
+	this: IWebhookFunctions,
+	reason: string,
+	id: string,
+	event: string,
+): IWebhookResponseData {
+	return respond.call(this, 200, { result: 'ignored', reason, id, event });
 }
 
 type Verification =
@@ -61,7 +75,7 @@ async function verifyWithBHuman(this: IWebhookFunctions, id: string): Promise<Ve
 	return { outcome: 'known', record: data };
 }
 
-export class BHumanTrigger implements INodeType {
+export class BhumanTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'BHuman Trigger',
 		name: 'bhumanTrigger',
@@ -197,9 +211,10 @@ export class BHumanTrigger implements INodeType {
 		const staticData = this.getWorkflowStaticData('node');
 
 		// 3. Cheap answers first: an unselected event or a known repeat costs no API call.
-		if (!events.includes(filterOf(event))) return ignore('event not selected', id, event);
+		if (!events.includes(filterOf(event)))
+			return ignore.call(this, 'event not selected', id, event);
 		if (ignoreRepeats && seenBefore(staticData, deliveryKey(event, id))) {
-			return ignore('repeated delivery', id, event);
+			return ignore.call(this, 'repeated delivery', id, event);
 		}
 
 		// 4. Verification: BHuman's record replaces what was posted.
@@ -222,9 +237,10 @@ export class BHumanTrigger implements INodeType {
 				}
 			} else if (event.startsWith('video.')) {
 				event = `video.${record.status as string}`;
-				if (!events.includes(filterOf(event))) return ignore('event not selected', id, event);
+				if (!events.includes(filterOf(event)))
+					return ignore.call(this, 'event not selected', id, event);
 				if (ignoreRepeats && seenBefore(staticData, deliveryKey(event, id))) {
-					return ignore('repeated delivery', id, event);
+					return ignore.call(this, 'repeated delivery', id, event);
 				}
 			}
 			source = record;
@@ -233,7 +249,7 @@ export class BHumanTrigger implements INodeType {
 		// 5. Accepted: remembered, answered 200 at once, one execution with one item.
 		if (ignoreRepeats) remember(staticData, deliveryKey(event, id));
 		return {
-			webhookResponse: { result: 'accepted', id, event },
+			...respond.call(this, 200, { result: 'accepted', id, event }),
 			workflowData: [[{ json: callbackOutput(id, event, body, source, verify) }]],
 		};
 	}

@@ -25,7 +25,7 @@ import type {
 } from 'n8n-workflow';
 import { ICredentialsHelper, isExpression, Workflow } from 'n8n-workflow';
 import { BHumanApi } from '../../credentials/BHumanApi.credentials';
-import { BHuman } from '../../nodes/BHuman/Bhuman.node';
+import { Bhuman } from '../../nodes/BHuman/Bhuman.node';
 
 export const BHUMAN_TYPE = 'n8n-nodes-bhuman.bhuman';
 export const SOURCE_TYPE = 'test.items';
@@ -51,7 +51,7 @@ class TestItems implements INodeType {
 }
 
 const nodeTypeInstances: Record<string, INodeType> = {
-	[BHUMAN_TYPE]: new BHuman(),
+	[BHUMAN_TYPE]: new Bhuman(),
 	[SOURCE_TYPE]: new TestItems(),
 };
 

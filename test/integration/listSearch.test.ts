@@ -4,7 +4,7 @@
  */
 import type { INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 import * as listSearch from '../../nodes/BHuman/methods/listSearch';
-import { BHuman } from '../../nodes/BHuman/Bhuman.node';
+import { Bhuman } from '../../nodes/BHuman/Bhuman.node';
 import { loadOptionsContext, runBHuman } from '../helpers/engine';
 import { rl, withSimulator } from '../helpers/sim';
 
@@ -41,7 +41,7 @@ function expectAuthorized() {
 }
 
 test('every locator of the node has its list search in methods.listSearch', () => {
-	const node = new BHuman();
+	const node = new Bhuman();
 	const collect = (properties: unknown[]): string[] =>
 		properties.flatMap((property) => {
 			const p = property as {

@@ -3,7 +3,7 @@
  */
 import type { IHookFunctions, INode, INodeCredentialDescription } from 'n8n-workflow';
 import { NodeHelpers } from 'n8n-workflow';
-import { BHumanTrigger } from '../../nodes/BHumanTrigger/BhumanTrigger.node';
+import { BhumanTrigger } from '../../nodes/BHumanTrigger/BhumanTrigger.node';
 import { eventOf, filterOf, parseCallback } from '../../nodes/BHumanTrigger/callback';
 import {
 	deliveryKey,
@@ -13,7 +13,7 @@ import {
 } from '../../nodes/BHumanTrigger/deliveries';
 import { checkToken, tokensEqual } from '../../nodes/BHumanTrigger/token';
 
-const trigger = new BHumanTrigger();
+const trigger = new BhumanTrigger();
 const { description } = trigger;
 const property = (name: string) => description.properties.find((p) => p.name === name)!;
 

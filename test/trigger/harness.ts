@@ -30,7 +30,7 @@ import type {
 	IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
-import { BHumanTrigger } from '../../nodes/BHumanTrigger/BhumanTrigger.node';
+import { BhumanTrigger } from '../../nodes/BHumanTrigger/BhumanTrigger.node';
 import {
 	additionalDataFor,
 	executeWorkflow,
@@ -42,7 +42,7 @@ import {
 export const TRIGGER_TYPE = 'n8n-nodes-bhuman.bhumanTrigger';
 export const COLLECT_TYPE = 'test.collect';
 export const WEBHOOK_ID = '5b7c1f0e-7f5e-4d8a-9a55-0c6f2b1d9e11';
-const DESCRIPTION = new BHumanTrigger().description;
+const DESCRIPTION = new BhumanTrigger().description;
 /** The path n8n serves this node's production webhook on: /webhook/<webhookId>/<path>. */
 export const WEBHOOK_PATH = `/webhook/${WEBHOOK_ID}/${DESCRIPTION.webhooks![0].path}`;
 
@@ -67,7 +67,7 @@ class Collect implements INodeType {
 	}
 }
 
-registerNodeType(TRIGGER_TYPE, new BHumanTrigger());
+registerNodeType(TRIGGER_TYPE, new BhumanTrigger());
 registerNodeType(COLLECT_TYPE, new Collect());
 
 export interface Delivery {
@@ -235,7 +235,7 @@ export async function startTriggerListener(options: {
 
 		let result: IWebhookResponseData;
 		try {
-			result = await new BHumanTrigger().webhook.call(context);
+			result = await new BhumanTrigger().webhook.call(context);
 		} catch (error) {
 			send(res, 500, { code: 0, message: 'Error in workflow', error: (error as Error).message });
 			return { posted: parsed.body };

@@ -1,0 +1,55 @@
+/**
+ * The package as n8n loads it: every file in package.json's "n8n" section must
+ * exist in dist/ and export a class named after the file (n8n's loader takes
+ * the class name from the file name), with its codex and icons beside it.
+ * Needs `npm run build` first (npm test does it).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pkg = require(path.join(root, 'package.json'));
+
+const entries: Array<[string, string]> = [
+	...pkg.n8n.credentials.map((file: string) => ['credentials', file]),
+	...pkg.n8n.nodes.map((file: string) => ['nodes', file]),
+];
+
+test('package.json names the credential and both nodes, with no runtime dependencies', () => {
+	expect(pkg.name).toBe('n8n-nodes-bhuman');
+	expect(pkg.n8n.credentials).toHaveLength(1);
+	expect(pkg.n8n.nodes).toHaveLength(2);
+	expect(pkg.dependencies ?? {}).toEqual({});
+	expect(pkg.peerDependencies).toEqual({ 'n8n-workflow': '*' });
+	expect(pkg.files).toEqual(['dist']);
+});
+
+test.each(entries)('%s %s loads the way n8n loads it', (kind, file) => {
+	const full = path.join(root, file);
+	expect(existsSync(full)).toBe(true);
+	const className = path.basename(file).replace(/\.(node|credentials)\.js$/, '');
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const exported = require(full)[className];
+	expect(typeof exported).toBe('function');
+	const instance = new exported();
+	const icon = kind === 'nodes' ? instance.description.icon : instance.icon;
+	for (const variant of [icon.light, icon.dark]) {
+		expect(existsSync(path.resolve(path.dirname(full), variant.replace(/^file:/, '')))).toBe(true);
+	}
+	if (kind === 'nodes') {
+		const codex = full.replace(/\.js$/, '.json');
+		expect(existsSync(codex)).toBe(true);
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		expect(require(codex).node).toBe(`n8n-nodes-bhuman.${instance.description.name}`);
+	}
+});
+
+test('index.js exports the classes', () => {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const index = require(path.join(root, 'index.js'));
+	expect(Object.keys(index).sort()).toEqual(['BHumanApi', 'Bhuman', 'BhumanTrigger']);
+	expect(new index.Bhuman().description.name).toBe('bhuman');
+	expect(new index.BhumanTrigger().description.name).toBe('bhumanTrigger');
+	expect(new index.BHumanApi().name).toBe('bhumanApi');
+});
