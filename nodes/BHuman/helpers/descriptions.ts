@@ -137,3 +137,30 @@ export const returnAllOrLimit: INodeProperties[] = [
 		description: 'Max number of results to return',
 	},
 ];
+
+/**
+ * Download Video and its binary property, for Video → Get and (shown only
+ * while waiting) the generate operations.
+ */
+export function downloadVideoProperties(show: Record<string, boolean[]> = {}): INodeProperties[] {
+	return [
+		{
+			displayName: 'Download Video',
+			name: 'downloadVideo',
+			type: 'boolean',
+			default: false,
+			...(Object.keys(show).length ? { displayOptions: { show } } : {}),
+			description:
+				'Whether to put the MP4 of each succeeded video into a binary property of its item',
+		},
+		{
+			displayName: 'Put Video in Field',
+			name: 'binaryPropertyName',
+			type: 'string',
+			default: 'data',
+			required: true,
+			displayOptions: { show: { ...show, downloadVideo: [true] } },
+			description: 'The name of the binary property to put the MP4 in',
+		},
+	];
+}

@@ -10,6 +10,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { bhumanApiRequest } from '../transport';
+import { downloadVideoProperties } from './descriptions';
 import { itemLabel } from './ids';
 import { readRows, toBatches, type Row, type RowOptions } from './rows';
 import { errorJson, toNodeError } from './utils';
@@ -140,23 +141,7 @@ export const deliveryProperties: INodeProperties[] = [
 		description:
 			'After this, unfinished videos are output with their last status and timedOut set to true',
 	},
-	{
-		displayName: 'Download Video',
-		name: 'downloadVideo',
-		type: 'boolean',
-		default: false,
-		displayOptions: { show: { waitForCompletion: [true] } },
-		description: 'Whether to put each finished MP4 into a binary property of its item',
-	},
-	{
-		displayName: 'Put Video in Field',
-		name: 'binaryPropertyName',
-		type: 'string',
-		default: 'data',
-		required: true,
-		displayOptions: { show: { waitForCompletion: [true], downloadVideo: [true] } },
-		description: 'The name of the binary property to put the MP4 in',
-	},
+	...downloadVideoProperties({ waitForCompletion: [true] }),
 	{
 		displayName: 'Options',
 		name: 'options',

@@ -5,6 +5,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import { downloadVideoProperties } from '../../helpers/descriptions';
 import { extractId, itemLabel } from '../../helpers/ids';
 import { errorJson, toNodeError } from '../../helpers/utils';
 import { normalizeVideo } from '../../helpers/video';
@@ -23,22 +24,7 @@ export const description: INodeProperties[] = updateDisplayOptions(
 			placeholder: 'e.g. c10ee155-6202-4cec-9a40-dde536e2ab4e',
 			description: 'The ID BHuman returned for the video when it was generated',
 		},
-		{
-			displayName: 'Download Video',
-			name: 'downloadVideo',
-			type: 'boolean',
-			default: false,
-			description: 'Whether to put the MP4 into a binary property when the video has succeeded',
-		},
-		{
-			displayName: 'Put Video in Field',
-			name: 'binaryPropertyName',
-			type: 'string',
-			default: 'data',
-			required: true,
-			displayOptions: { show: { downloadVideo: [true] } },
-			description: 'The name of the binary property to put the MP4 in',
-		},
+		...downloadVideoProperties(),
 	],
 );
 
