@@ -134,7 +134,7 @@ function callbackTrigger({ token, ignoreRepeats = true }) {
 	const trig = node(
 		'BHuman Trigger',
 		TYPES.trigger,
-		1,
+		1.1,
 		{ events: ['video.succeeded', 'video.failed'], token, verify: false, ignoreRepeats },
 		{ webhookId: randomUUID() },
 	);

@@ -21,8 +21,11 @@ interface CallbackResponse {
 
 /**
  * Answers BHuman here, with our JSON body, and tells n8n not to answer again.
- * (Left to n8n, an onReceived webhook that starts an execution answers with
- * its responseData default, not with the node's webhookResponse.)
+ * Left to n8n, an onReceived webhook that starts an execution answers with its
+ * responseData default, not the node's webhookResponse; and on n8n 2.x the
+ * answer would come after the execution is created, whose Workflow re-wraps the
+ * same static data and clears its "changed" flag, so the delivery memory would
+ * not be saved. Answering first, n8n saves static data before the run starts.
  */
 function respond(this: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
 	const res = this.getResponseObject() as unknown as CallbackResponse;
@@ -81,7 +84,10 @@ export class BhumanTrigger implements INodeType {
 		name: 'bhumanTrigger',
 		icon: { light: 'file:../../icons/bhuman.svg', dark: 'file:../../icons/bhuman.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1: n8n evaluates an extra expression on every request for a version-1 webhook start
+		// node (its binary-data option); from 1.1 it parses JSON bodies directly. Same behaviour.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{"On " + ($parameter["events"] || []).join(", ")}}',
 		description: 'Starts the workflow when BHuman calls back about a generated video',
 		defaults: { name: 'BHuman Trigger' },

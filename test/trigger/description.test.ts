@@ -23,7 +23,8 @@ describe('description', () => {
 			name: 'bhumanTrigger',
 			displayName: 'BHuman Trigger',
 			group: ['trigger'],
-			version: 1,
+			version: [1, 1.1],
+			defaultVersion: 1.1,
 			inputs: [],
 		});
 		expect(description.outputs).toEqual(['main']);

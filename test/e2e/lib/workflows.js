@@ -85,7 +85,7 @@ function triggerWorkflow(name, parameters, credential, { withCredential = false 
 		id: randomUUID(),
 		name: 'BHuman Trigger',
 		type: TYPES.trigger,
-		typeVersion: 1,
+		typeVersion: 1.1,
 		position: [0, 0],
 		webhookId: randomUUID(),
 		parameters,
