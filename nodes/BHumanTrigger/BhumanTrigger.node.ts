@@ -7,7 +7,7 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { bhumanApiRequest } from '../BHuman/transport';
+import { fetchGeneration } from '../BHuman/helpers/video';
 import type { CallbackRequest } from './callback';
 import { callbackOutput, filterOf, parseCallback, WHATSAPP_READY } from './callback';
 import { deliveryKey, remember, seenBefore } from './deliveries';
@@ -58,10 +58,7 @@ type Verification =
 async function verifyWithBHuman(this: IWebhookFunctions, id: string): Promise<Verification> {
 	let answer: unknown;
 	try {
-		answer = await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/generated_video_by_id', {
-			qs: { id },
-			notFound: `Generation ${id}`,
-		});
+		answer = await fetchGeneration.call(this, id);
 	} catch (error) {
 		const httpCode = (error as { httpCode?: unknown }).httpCode;
 		const code = typeof httpCode === 'string' ? httpCode : undefined;

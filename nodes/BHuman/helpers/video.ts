@@ -1,4 +1,5 @@
 import type { IDataObject } from 'n8n-workflow';
+import { bhumanApiRequest, type BHumanContext } from '../transport';
 
 /** Render states after which BHuman does not change a generation any more. */
 export const FINAL_STATUSES = ['succeeded', 'failed'];
@@ -27,4 +28,17 @@ export function normalizeVideo(record: IDataObject): IDataObject {
 	if (record.campaign_id !== undefined) normalized.campaignId = record.campaign_id;
 	if (record.row_index !== undefined) normalized.rowIndex = record.row_index;
 	return { ...record, ...normalized };
+}
+
+/** BHuman's record of one generation (GET /generated_video_by_id): polling, Video → Get, the trigger's verification. */
+export async function fetchGeneration(
+	this: BHumanContext,
+	id: string,
+	itemIndex?: number,
+): Promise<IDataObject> {
+	return (await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/generated_video_by_id', {
+		qs: { id },
+		itemIndex,
+		notFound: `Generation ${id}`,
+	})) as IDataObject;
 }

@@ -1,8 +1,8 @@
 /** Waiting for renders to finish, and fetching the finished MP4. */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
-import { bhumanApiRequest, downloadMedia } from '../transport';
-import { FINAL_STATUSES } from './video';
+import { downloadMedia } from '../transport';
+import { fetchGeneration, FINAL_STATUSES } from './video';
 
 export interface WaitOptions {
 	pollIntervalMs: number;
@@ -57,15 +57,7 @@ export async function waitForGenerations(
 			const result = results.get(id)!;
 			result.polls++;
 			try {
-				result.record = (await bhumanApiRequest.call(
-					this,
-					'GET',
-					'/api/ai_studio/generated_video_by_id',
-					{
-						qs: { id },
-						notFound: `Generation ${id}`,
-					},
-				)) as IDataObject;
+				result.record = await fetchGeneration.call(this, id);
 				result.pollError = undefined;
 			} catch (error) {
 				// Polling is best effort: the next round asks again, the deadline still holds.

@@ -1,16 +1,10 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-} from 'n8n-workflow';
-import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 import { downloadVideoProperties } from '../../helpers/descriptions';
-import { extractId, itemLabel } from '../../helpers/ids';
+import { getIdParameter } from '../../helpers/ids';
 import { errorJson, toNodeError } from '../../helpers/utils';
-import { normalizeVideo } from '../../helpers/video';
+import { fetchGeneration, normalizeVideo } from '../../helpers/video';
 import { attachVideo } from '../../helpers/wait';
-import { bhumanApiRequest } from '../../transport';
 
 export const description: INodeProperties[] = updateDisplayOptions(
 	{ show: { resource: ['video'], operation: ['get'] } },
@@ -47,21 +41,9 @@ async function getGeneration(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData> {
-	const raw = this.getNodeParameter('generationId', itemIndex) as string;
-	const id = extractId(raw);
-	if (!id) {
-		throw new NodeOperationError(
-			this.getNode(),
-			`Generation ID of ${itemLabel(itemIndex)} is not a valid ID: '${String(raw).slice(0, 80)}'`,
-			{ itemIndex, description: 'Use the UUID that Generate returned as id.' },
-		);
-	}
-	const record = await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/generated_video_by_id', {
-		qs: { id },
-		itemIndex,
-		notFound: `Generation ${id}`,
-	});
-	const json = normalizeVideo(record as IDataObject);
+	const id = getIdParameter.call(this, 'generationId', itemIndex, 'Generation ID')!;
+	const record = await fetchGeneration.call(this, id, itemIndex);
+	const json = normalizeVideo(record);
 	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
 	const download = this.getNodeParameter('downloadVideo', itemIndex, false) as boolean;
 	if (download && json.status === 'succeeded' && typeof json.mp4Url === 'string') {
