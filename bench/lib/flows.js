@@ -54,7 +54,7 @@ function generateA({ n, instanceId, credential, batchSize = 2000, fixedValues = 
  * templated from the item (the two expressions per item the BHuman node also evaluates).
  * batching: null = no Batching option (all items' requests at once), or {batchSize, batchInterval}.
  */
-function httpTrySample({ simUrl, instanceId, basicAuth, batching, name = 'HTTP Request' }) {
+function httpTrySample({ simUrl, instanceId, basicAuth, batching, name = 'HTTP Request', jsonBody }) {
 	const options = {};
 	if (batching) options.batching = { batch: { batchSize: batching.batchSize, batchInterval: batching.batchInterval } };
 	return node(
@@ -68,7 +68,9 @@ function httpTrySample({ simUrl, instanceId, basicAuth, batching, name = 'HTTP R
 			genericAuthType: 'httpBasicAuth',
 			sendBody: true,
 			specifyBody: 'json',
-			jsonBody: `={"video_instance_id": "${instanceId}", "variables": ["name", "company"], "names": [["{{ $json.first_name }}", "{{ $json.company }}"]]}`,
+			jsonBody:
+				jsonBody ??
+				`={"video_instance_id": "${instanceId}", "variables": ["name", "company"], "names": [["{{ $json.first_name }}", "{{ $json.company }}"]]}`,
 			options,
 		},
 		{ credentials: { httpBasicAuth: { id: basicAuth.id, name: basicAuth.name } } },
@@ -88,22 +90,8 @@ function generateC({ n, simUrl, instanceId, basicAuth, batchSize = 2000 }) {
 	const build = node('Build names', 'n8n-nodes-base.code', 2, {
 		jsCode: `const rows = $input.all();\nconst out = [];\nfor (let i = 0; i < rows.length; i += ${batchSize}) {\n  out.push({ json: { video_instance_id: ${JSON.stringify(instanceId)}, variables: ['name', 'company'], names: rows.slice(i, i + ${batchSize}).map((r) => [r.json.first_name, r.json.company]) } });\n}\nreturn out;`,
 	});
-	const http = node(
-		'HTTP Request',
-		'n8n-nodes-base.httpRequest',
-		4.2,
-		{
-			method: 'POST',
-			url: `${simUrl}/api/ai_studio/try_sample`,
-			authentication: 'genericCredentialType',
-			genericAuthType: 'httpBasicAuth',
-			sendBody: true,
-			specifyBody: 'json',
-			jsonBody: '={{ JSON.stringify($json) }}',
-			options: {},
-		},
-		{ credentials: { httpBasicAuth: { id: basicAuth.id, name: basicAuth.name } } },
-	);
+	// The same HTTP Request as B, sending each batch the Code node built.
+	const http = httpTrySample({ simUrl, instanceId, basicAuth, jsonBody: '={{ JSON.stringify($json) }}' });
 	return { workflow: chain(`bench C: Code + HTTP Request per ${batchSize} rows, ${n} rows`, [start, contactsNode(n), build, http]), path: start.parameters.path, measured: ['Build names', 'HTTP Request'] };
 }
 
