@@ -181,7 +181,12 @@ export interface RunOptions {
 	credentials: SimCredentials;
 	continueOnFail?: boolean;
 	/** n8n's node settings: retryOnFail, maxTries, waitBetweenTries, executeOnce, alwaysOutputData… */
-	settings?: Partial<Pick<INode, 'retryOnFail' | 'maxTries' | 'waitBetweenTries' | 'executeOnce' | 'alwaysOutputData'>>;
+	settings?: Partial<
+		Pick<
+			INode,
+			'retryOnFail' | 'maxTries' | 'waitBetweenTries' | 'executeOnce' | 'alwaysOutputData'
+		>
+	>;
 }
 
 export interface RunResult {

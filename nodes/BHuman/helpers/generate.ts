@@ -203,7 +203,7 @@ export function refuseRetryOnFail(this: IExecuteFunctions) {
 		'Generate does not run with "Retry On Fail" on: a retry would send paid batches again',
 		{
 			description:
-				'Turn it off in the node\'s Settings → Retry On Fail. Nothing was sent to BHuman. Generation requests are never retried; read requests (polling, downloads) are retried by the node itself.',
+				"Turn it off in the node's Settings → Retry On Fail. Nothing was sent to BHuman. Generation requests are never retried; read requests (polling, downloads) are retried by the node itself.",
 		},
 	);
 }
@@ -259,7 +259,7 @@ function readRunSettings(this: IExecuteFunctions): RunSettings {
 	const invalid = (label: string, reason: string) =>
 		new NodeOperationError(node, `Invalid ${itemLabel(0)}: ${label} ${reason}`, {
 			itemIndex: 0,
-			description: 'Nothing was sent to BHuman. The run\'s settings are read from the first item.',
+			description: "Nothing was sent to BHuman. The run's settings are read from the first item.",
 		});
 	const read = (name: string, label: string, fallback: unknown): unknown => {
 		try {
@@ -277,7 +277,8 @@ function readRunSettings(this: IExecuteFunctions): RunSettings {
 	) => {
 		const raw = read(name, label, fallback);
 		const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-		if (typeof value !== 'number' || !valid(value)) throw invalid(label, `is ${shown(raw)}: ${rule}`);
+		if (typeof value !== 'number' || !valid(value))
+			throw invalid(label, `is ${shown(raw)}: ${rule}`);
 		return value;
 	};
 	const flag = (name: string, label: string) => {
@@ -331,11 +332,7 @@ function readRunSettings(this: IExecuteFunctions): RunSettings {
 	settings.download = flag('downloadVideo', 'Download Video');
 	if (settings.download) {
 		const name = read('binaryPropertyName', 'Put Video in Field', 'data');
-		if (
-			typeof name !== 'string' ||
-			!/^[^\s,]{1,100}$/.test(name) ||
-			UNSAFE_KEYS.includes(name)
-		) {
+		if (typeof name !== 'string' || !/^[^\s,]{1,100}$/.test(name) || UNSAFE_KEYS.includes(name)) {
 			throw invalid(
 				'Put Video in Field',
 				`is ${shown(name)}: it must be a binary property name such as data (no spaces or commas)`,
@@ -424,7 +421,8 @@ export async function executeGenerate(
 			);
 		} catch (caught) {
 			error = toNodeError.call(this, caught, batch[0].itemIndex);
-			if (!(error as NodeApiError).httpCode) {
+			// No HTTP status (n8n puts a network code such as ECONNRESET there): no answer came.
+			if (!/^\d{3}$/.test(String((error as NodeApiError).httpCode))) {
 				error.description = [
 					error.description,
 					`BHuman may or may not have received batch ${index + 1}. It was not sent again, since generation is paid: check BHuman before re-running these items.`,
@@ -441,7 +439,10 @@ export async function executeGenerate(
 		const json = errorJson(describe(error, `${label} failed`, []));
 		batch.forEach((row, rowIndex) =>
 			// The IDs BHuman did return are kept once, on the batch's first item.
-			failedRows.set(row, rowIndex === 0 && returned?.length ? { ...json, returnedIds: returned } : json),
+			failedRows.set(
+				row,
+				rowIndex === 0 && returned?.length ? { ...json, returnedIds: returned } : json,
+			),
 		);
 	}
 

@@ -95,8 +95,10 @@ function sameNames(a: string[], b: string[]) {
 function checkCallbackUrl(value: unknown): string | undefined {
 	if (value === undefined || value === null || String(value).trim() === '') return undefined;
 	const text = String(value).trim();
-	if (!URL.canParse(text))
-		throw new InvalidItem(`Callback URL is not a URL: '${text.slice(0, 100)}'`);
+	if (!URL.canParse(text)) {
+		// Without its query string: a trigger's token must not be echoed into an error.
+		throw new InvalidItem(`Callback URL is not a URL: '${text.split('?')[0].slice(0, 100)}'`);
+	}
 	const url = new URL(text);
 	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
 		throw new InvalidItem('Callback URL must start with http:// or https://');
