@@ -137,6 +137,14 @@ export const cases: GenerationCase[] = [
 	},
 	{
 		concern: 'generation',
+		input: 'Poll Interval -1',
+		outcome: 'refused before any request',
+		parameters: () => ({ ...waitOn, pollInterval: -1 }),
+		requests: 0,
+		error: /Poll Interval \(Seconds\) is -1/,
+	},
+	{
+		concern: 'generation',
 		input: 'Max Wait NaN (was: waits forever)',
 		outcome: 'refused before any request',
 		parameters: () => ({ ...waitOn, maxWait: '={{ 0 / 0 }}' }),

@@ -222,7 +222,7 @@ function acceptedSummary(accepted: Accepted[], when: string, target: GenerateTar
 	)}\nAll of them: ${target.listAll} ${targets.join(', ')}.`;
 }
 
-function describe(error: NodeApiError | NodeOperationError, message: string, parts: string[]) {
+function explain(error: NodeApiError | NodeOperationError, message: string, parts: string[]) {
 	error.message = `${message}: ${error.message}`;
 	error.description = [error.description ?? '', ...parts].filter(Boolean).join('\n\n');
 	return error;
@@ -432,11 +432,11 @@ export async function executeGenerate(
 			}
 		}
 		if (!continueOnFail) {
-			throw describe(error, `${label} failed`, [
+			throw explain(error, `${label} failed`, [
 				acceptedSummary(accepted, 'before this batch', target),
 			]);
 		}
-		const json = errorJson(describe(error, `${label} failed`, []));
+		const json = errorJson(explain(error, `${label} failed`, []));
 		batch.forEach((row, rowIndex) =>
 			// The IDs BHuman did return are kept once, on the batch's first item.
 			failedRows.set(
@@ -462,7 +462,7 @@ export async function executeGenerate(
 		const error = toNodeError.call(this, caught, 0);
 		if (finalErrors.has(error)) throw error;
 		// Whatever fails after BHuman accepted generations, their IDs go with the error.
-		throw describe(error, 'Waiting for the videos failed', [
+		throw explain(error, 'Waiting for the videos failed', [
 			acceptedSummary(accepted, 'in this run', target),
 		]);
 	}
@@ -556,7 +556,7 @@ async function outputItems(
 						itemIndex,
 					);
 				} catch (caught) {
-					const error = describe(
+					const error = explain(
 						toNodeError.call(this, caught, itemIndex),
 						`Downloading the video of ${itemLabel(itemIndex)} failed`,
 						[

@@ -16,7 +16,7 @@ function generateParams(data, extra = {}) {
 		inputMode: 'mapping',
 		variables: { variable: [{ name: 'name', value: '={{ $json.name }}' }, { name: 'company', value: '={{ $json.company }}' }] },
 		waitForCompletion: true,
-		pollInterval: 0.2,
+		pollInterval: 1, // the shortest the node accepts
 		maxWait: 1,
 		downloadVideo: true,
 		binaryPropertyName: 'data',
