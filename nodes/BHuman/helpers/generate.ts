@@ -441,7 +441,7 @@ export async function executeGenerate(
 			// The IDs BHuman did return are kept once, on the batch's first item.
 			failedRows.set(
 				row,
-				rowIndex === 0 && returned?.length ? { ...json, returnedIds: returned } : json,
+				rowIndex === 0 && returned?.length ? { ...json, returnedIds: returned } : { ...json },
 			),
 		);
 	}
