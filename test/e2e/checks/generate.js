@@ -3,23 +3,11 @@
 // paid request (n8n would re-run the node and re-send accepted batches), and a 10,000-row run
 // whose last batch fails with Continue On Fail is saved (its output was 784 MB before).
 
-const { randomUUID } = require('node:crypto');
-const { rl, codeNode, operationWorkflow } = require('../lib/workflows');
+const { codeNode, generateParams, operationWorkflow } = require('../lib/workflows');
 const { expect, latestExecution, runWebhookWorkflow } = require('../lib/harness');
 const { executionError, nodeOutput } = require('../../../scripts/lib/n8n');
 
 const POST_PATH = '/api/ai_studio/try_sample';
-
-function generateParams(data, extra = {}) {
-	return {
-		resource: 'video',
-		operation: 'generate',
-		videoInstanceId: rl(data.videoInstances[0].id),
-		inputMode: 'mapping',
-		variables: { variable: [{ name: 'name', value: '={{ $json.name }}' }, { name: 'company', value: '={{ $json.company }}' }] },
-		...extra,
-	};
-}
 
 async function generatePosts(sim) {
 	const log = await sim.control('GET', '/__sim/requests');
@@ -56,14 +44,7 @@ module.exports = async function generate(ctx, check) {
 	await check('10,000 rows, batch 5 of 5 fails, Continue On Fail: the execution is saved with 8,000 IDs and 2,000 short errors', async () => {
 		await sim.control('POST', '/__sim/faults', { method: 'POST', path: POST_PATH, status: 500, after: 4 });
 		try {
-			const rows = {
-				id: randomUUID(),
-				name: 'Rows',
-				type: 'n8n-nodes-base.code',
-				typeVersion: 2,
-				position: [220, 0],
-				parameters: { jsCode: 'return Array.from({ length: 10000 }, (_, i) => ({ json: { name: `N${i}`, company: `C${i}` } }));' },
-			};
+			const rows = codeNode('return Array.from({ length: 10000 }, (_, i) => ({ json: { name: `N${i}`, company: `C${i}` } }));');
 			const { workflow, path } = operationWorkflow('e2e generate 10000 continue on fail', generateParams(data, { batchSize: 2000 }), ctx.credential, {
 				prefix: [rows],
 				responseData: 'firstEntryJson',
