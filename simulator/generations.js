@@ -65,10 +65,12 @@ function mediaUrls(gen, baseUrl) {
 }
 
 /** The public polling record (generated_video_by_id and the list endpoints). */
+/** @returns {import('./index').GeneratedVideo} */
 function toRecord(gen, now, baseUrl) {
   const status = statusAt(gen, now);
   const ok = status === 'succeeded';
   const m = ok ? mediaUrls(gen, baseUrl) : null;
+  /** @type {any} */
   const rec = {
     id: gen.id,
     video_id: gen.videoId,

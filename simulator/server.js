@@ -1,202 +1,28 @@
+// @ts-check
 'use strict';
 // The simulator: one HTTP origin serving BHuman's studio, user and store API paths, plus media,
 // share pages and an unauthenticated /__sim/ control surface for tests in other processes.
+// This file holds the state, lifecycle, knobs and render/callback timing; the routes live in
+// routes/*.js, and dispatcher.js applies their auth, latency, fault and logging flags.
 
 const http = require('node:http');
 const { randomUUID } = require('node:crypto');
 const { buildData, createRng, DEFAULT_SIZES } = require('./data');
-const media = require('./media');
 const gens = require('./generations');
 const { CallbackDispatcher } = require('./callbacks');
+const { ApiError, UUID_RE } = require('./validate');
+const { normalizeFault } = require('./faults');
+const { dispatch, sendError, capLog, FALLBACK_ROUTES } = require('./dispatcher');
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_ROWS = 2000;
-const MAX_BODY = 20 * 1024 * 1024;
-const MAX_LOG = 50000; // keep long benchmarks from growing the logs without bound
-const BACKGROUND_KINDS = ['link', 'site', 'linkedin'];
-const BACKGROUND_MODES = ['circle', 'chroma'];
-const BACKGROUND_POSITIONS = ['center', 'bottom-right', 'top-right'];
-
-class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
-    this.status = status;
-  }
-}
-
-const show = (v) => {
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
-  return `'${s && s.length > 80 ? s.slice(0, 77) + '...' : s}'`;
-};
-
-// ---------- validation helpers (422 = unparseable/mistyped, 400 = out of range/inconsistent) ----------
-
-function intParam(q, name, { required = false, def, min, max }) {
-  const v = q[name];
-  if (v === undefined || v === '') {
-    if (required) throw new ApiError(422, `Missing required query parameter '${name}'`);
-    return def;
-  }
-  if (!/^-?\d+$/.test(v)) throw new ApiError(422, `Invalid integer for query parameter '${name}': ${show(v)}`);
-  const n = Number(v);
-  if (name === 'page' && n < 0) throw new ApiError(422, `Invalid value for query parameter 'page': ${show(v)} (must be a non-negative integer)`);
-  if (min !== undefined && n < min) throw new ApiError(400, `${name} must be at least ${min}`);
-  if (max !== undefined && n > max) throw new ApiError(400, `${name} must be at most ${max}`);
-  return n;
-}
-
-function pageParams(q, required) {
-  const page = intParam(q, 'page', { required, def: 0 });
-  const size = intParam(q, 'size', { required, def: 100, min: 1, max: 100 });
-  return { page, size, slice: (arr) => arr.slice(page * size, page * size + size) };
-}
-
-function uuidParam(q, name, required) {
-  const v = q[name];
-  if (v === undefined || v === '') {
-    if (required) throw new ApiError(422, `Missing required query parameter '${name}'`);
-    return undefined;
-  }
-  if (!UUID_RE.test(v)) throw new ApiError(422, `Invalid UUID for parameter '${name}': ${show(v)}`);
-  return v.toLowerCase();
-}
-
-function jsonBody(raw) {
-  if (!raw.length) throw new ApiError(422, 'Request body is empty; expected a JSON object');
-  let body;
-  try {
-    body = JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw new ApiError(422, `Request body is not valid JSON: ${err.message}`);
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(422, 'Request body must be a JSON object');
-  return body;
-}
-
-function uuidField(body, name, required) {
-  const v = body[name];
-  if (v === undefined || v === null || v === '') {
-    if (required) throw new ApiError(422, `Missing required field '${name}'`);
-    return undefined;
-  }
-  if (typeof v !== 'string' || !UUID_RE.test(v)) throw new ApiError(422, `Invalid UUID for field '${name}': ${show(v)}`);
-  return v.toLowerCase();
-}
-
-function stringMatrix(body, name, required) {
-  const v = body[name];
-  if (v === undefined || v === null) {
-    if (required) throw new ApiError(422, `Missing required field '${name}'`);
-    return undefined;
-  }
-  if (!Array.isArray(v)) throw new ApiError(422, `Field '${name}' must be an array of string arrays`);
-  v.forEach((row, i) => {
-    if (!Array.isArray(row)) throw new ApiError(422, `${name} row ${i} must be an array of strings`);
-    row.forEach((cell, j) => {
-      if (typeof cell !== 'string') throw new ApiError(422, `${name} row ${i} value ${j} must be a string, got ${show(cell)}`);
-    });
-  });
-  return v;
-}
-
-function rowsFields(body) {
-  const variables = body.variables;
-  if (variables === undefined || variables === null) throw new ApiError(422, "Missing required field 'variables'");
-  if (!Array.isArray(variables) || variables.some((x) => typeof x !== 'string')) {
-    throw new ApiError(422, "Field 'variables' must be an array of strings");
-  }
-  return { variables, names: stringMatrix(body, 'names', true) };
-}
-
-// Checked after lookups: these are the request-level 400s "before any render starts".
-function checkRows(variables, names) {
-  if (names.length === 0) throw new ApiError(400, 'names must contain at least one row');
-  if (names.length > MAX_ROWS) throw new ApiError(400, `names has ${names.length} rows; at most ${MAX_ROWS} rows per request`);
-  names.forEach((row, i) => {
-    if (row.length !== variables.length) {
-      throw new ApiError(400, `names row ${i} has ${row.length} values but variables has ${variables.length}`);
-    }
-  });
-}
-
-function callbackField(body) {
-  const v = body.callback_url;
-  if (v === undefined || v === null || v === '') return null;
-  if (typeof v !== 'string') throw new ApiError(422, "Field 'callback_url' must be a string");
-  let u;
-  try {
-    u = new URL(v);
-  } catch {
-    u = null;
-  }
-  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
-    throw new ApiError(422, `Invalid callback_url ${show(v)}: expected an absolute http(s) URL`);
-  }
-  return v;
-}
-
-function backgroundsField(body) {
-  const v = body.backgrounds;
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) throw new ApiError(422, "Field 'backgrounds' must be an array of Background objects");
-  v.forEach((bg, i) => {
-    const at = `backgrounds[${i}]`;
-    if (!bg || typeof bg !== 'object' || Array.isArray(bg)) throw new ApiError(422, `${at} must be an object`);
-    if (!BACKGROUND_KINDS.includes(bg.kind)) {
-      throw new ApiError(422, `${at}.kind must be one of ${BACKGROUND_KINDS.join(', ')}; got ${show(bg.kind)}`);
-    }
-    if (bg.name !== undefined && bg.name !== null && typeof bg.name !== 'string') throw new ApiError(422, `${at}.name must be a string`);
-    for (const k of ['start', 'end']) {
-      if (bg[k] !== undefined && bg[k] !== null && typeof bg[k] !== 'number') throw new ApiError(422, `${at}.${k} must be a number (seconds)`);
-    }
-    const c = bg.config;
-    if (c !== undefined && c !== null) {
-      if (typeof c !== 'object' || Array.isArray(c)) throw new ApiError(422, `${at}.config must be an object`);
-      if (c.mode !== undefined && !BACKGROUND_MODES.includes(c.mode)) {
-        throw new ApiError(422, `${at}.config.mode must be one of ${BACKGROUND_MODES.join(', ')}; got ${show(c.mode)}`);
-      }
-      if (c.position !== undefined && !BACKGROUND_POSITIONS.includes(c.position)) {
-        throw new ApiError(422, `${at}.config.position must be one of ${BACKGROUND_POSITIONS.join(', ')}; got ${show(c.position)}`);
-      }
-    }
-  });
-  return v;
-}
-
-// ---------- misc ----------
-
-const STATUS_TEXT = http.STATUS_CODES;
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    req.on('data', (c) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ApiError(413, `Request body larger than ${MAX_BODY} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function parseOrNull(raw) {
-  if (!raw.length) return null;
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch {
-    return null;
-  }
-}
-
-function capLog(arr) {
-  if (arr.length > MAX_LOG) arr.splice(0, arr.length - Math.floor(MAX_LOG * 0.9));
-}
+/** The route table, in lookup order; each file's entries are `{ method, path, auth, log, handler }`. */
+const ROUTES = [
+  ...require('./routes/studio'),
+  ...require('./routes/user'),
+  ...require('./routes/store'),
+  ...require('./routes/media'),
+  ...require('./routes/control'),
+  ...FALLBACK_ROUTES,
+];
 
 function normalizeCallbacks(cur, opts = {}) {
   const next = { ...cur };
@@ -210,49 +36,25 @@ function normalizeCallbacks(cur, opts = {}) {
   return next;
 }
 
-function normalizeFault(f) {
-  if (!f || typeof f !== 'object' || Array.isArray(f)) throw new TypeError('fault must be an object');
-  const forever = f.times === -1 || f.times === Infinity || f.times === 'Infinity' || f.times === null;
-  const times = f.times === undefined ? 1 : forever ? Infinity : Number(f.times);
-  if (!(times === Infinity || (Number.isInteger(times) && times >= 1))) throw new TypeError('fault.times must be a positive integer, -1 or Infinity');
-  const after = f.after === undefined ? 0 : Number(f.after);
-  if (!Number.isInteger(after) || after < 0) throw new TypeError('fault.after must be a non-negative integer');
-  const status = f.drop ? 0 : f.status === undefined ? 500 : Number(f.status);
-  if (!f.drop && !(Number.isInteger(status) && status >= 100 && status <= 599)) throw new TypeError('fault.status must be an HTTP status code');
-  if (f.path !== undefined && typeof f.path !== 'string') throw new TypeError('fault.path must be a string');
-  const headers = {};
-  for (const [k, v] of Object.entries(f.headers || {})) headers[k.toLowerCase()] = String(v);
-  return {
-    method: f.method ? String(f.method).toUpperCase() : null,
-    path: f.path ? normPath(f.path) : null,
-    status,
-    body: f.body,
-    headers,
-    drop: Boolean(f.drop),
-    times,
-    after,
-    seen: 0,
-    fired: 0,
-  };
-}
-
-function normPath(p) {
-  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
-}
-
-function faultMatches(f, method, path) {
-  if (f.method && f.method !== method) return false;
-  if (!f.path) return true;
-  return f.path.endsWith('*') ? path.startsWith(f.path.slice(0, -1)) : f.path === path;
-}
-
-const faultJson = (f) => ({ ...f, times: f.times === Infinity ? -1 : f.times });
-
-const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * @typedef {import('./index').SimulatorOptions} SimulatorOptions
+ * @typedef {import('./index').SimData} SimData
+ * @typedef {import('./index').VideoInstance} VideoInstance
+ * @typedef {import('./index').GenerationRecord} GenerationRecord
+ * @typedef {import('./index').RequestLogEntry} RequestLogEntry
+ * @typedef {import('./index').CallbackSent} CallbackSent
+ * @typedef {import('./faults').ActiveFault} ActiveFault
+ * @typedef {import('./index').Simulator} SimulatorApi
+ */
 
 // ---------- the simulator ----------
 
+/**
+ * `@implements` makes `npm run typecheck` fail when this class and index.d.ts disagree.
+ * @implements {SimulatorApi}
+ */
 class Simulator {
+  /** @param {SimulatorOptions} [options] */
   constructor(options = {}) {
     this.port = options.port ?? 0;
     this.keyId = options.keyId ?? 'sim-key-id';
@@ -265,17 +67,36 @@ class Simulator {
     this.setLatency(options.latencyMs ?? 0);
     this.quiet = options.quiet ?? true;
 
-    this.url = null;
+    /** Set by start(), as `data` and the lookups below; routes only run after it. */
+    this.url = '';
+    /** @type {RequestLogEntry[]} */
     this.requests = [];
+    /** @type {CallbackSent[]} */
     this.callbacksSent = [];
+    /** @type {Map<string, GenerationRecord>} */
     this.generations = new Map();
+    /** @type {ActiveFault[]} */
     this.faults = [];
-    this.data = null;
+    this.data = /** @type {SimData} */ (/** @type {unknown} */ (null));
+    /** @type {Map<string, VideoInstance>} */
+    this._instances = new Map();
+    /** @type {Map<string | null, string>} instance id -> its video id */
+    this._videoIds = new Map();
+    this._userId = '';
+    /** @type {string[]} */
+    this._actors = [];
+    /** @type {http.Server | undefined} */
+    this.server = undefined;
+    /** @type {Promise<void> | undefined} */
+    this._closing = undefined;
 
     this._timers = new Map(); // timer -> kind ('latency' | 'callback'); close() clears them all
     this._rng = createRng(this.seed, 'runtime');
+    /** @type {Map<string | null, GenerationRecord[]>} */
     this._byInstance = new Map();
+    /** @type {Map<string | null, GenerationRecord[]>} */
     this._byCampaign = new Map();
+    /** @type {{ instances: Set<string>, folders: Set<string> }} */
     this._created = { instances: new Set(), folders: new Set() };
     this._closed = false;
     this._dispatcher = new CallbackDispatcher({
@@ -284,29 +105,30 @@ class Simulator {
         capLog(this.callbacksSent);
       },
     });
-    this._routes = this._buildRoutes();
   }
 
   // ----- lifecycle -----
 
+  /** @returns {Promise<this>} */
   start() {
     return new Promise((resolve, reject) => {
-      this.server = http.createServer((req, res) => {
-        this._handle(req, res).catch((err) => this._internalError(res, err));
+      const server = http.createServer((req, res) => {
+        dispatch(this, ROUTES, req, res).catch((err) => this._internalError(res, err));
       });
-      this.server.keepAliveTimeout = 5000;
-      this.server.on('clientError', (err, socket) => {
+      this.server = server;
+      server.keepAliveTimeout = 5000;
+      server.on('clientError', (err, socket) => {
         if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
         else socket.destroy();
       });
-      this.server.once('error', reject);
-      this.server.listen(this.port, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        this.port = this.server.address().port;
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => {
+        server.off('error', reject);
+        this.port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
         this.url = `http://127.0.0.1:${this.port}`;
         // Built after listen: product media URLs need the final port.
         const built = buildData({ seed: this.seed, sizes: this.sizes, baseUrl: this.url });
-        this.data = built.data;
+        this.data = /** @type {SimData} */ (built.data);
         this._userId = built.userId;
         this._actors = built.actors;
         this._videoIds = built.instanceVideoIds;
@@ -323,10 +145,11 @@ class Simulator {
     for (const t of this._timers.keys()) clearTimeout(t);
     this._timers.clear();
     this._dispatcher.close();
+    const server = this.server;
     this._closing = new Promise((resolve) => {
-      if (!this.server || !this.server.listening) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeAllConnections(); // drop keep-alive and in-flight sockets (latency waits)
+      if (!server || !server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections(); // drop keep-alive and in-flight sockets (latency waits)
     });
     return this._closing;
   }
@@ -337,6 +160,7 @@ class Simulator {
     this.requests.length = 0;
   }
 
+  /** @param {import('./index').Fault} fault */
   inject(fault) {
     this.faults.push(normalizeFault(fault));
   }
@@ -345,16 +169,19 @@ class Simulator {
     this.faults.length = 0;
   }
 
+  /** @param {number} ms */
   setLatency(ms) {
     const n = Number(ms);
     if (!Number.isFinite(n) || n < 0) throw new TypeError('latency must be a non-negative number of milliseconds');
     this.latencyMs = n;
   }
 
+  /** @param {Partial<import('./index').CallbackOptions>} opts */
   setCallbacks(opts) {
     this.callbackOptions = normalizeCallbacks(this.callbackOptions, opts);
   }
 
+  /** @param {Partial<import('./index').RenderOptions>} [opts] */
   setRender(opts = {}) {
     for (const k of ['queuedMs', 'processingMs', 'staggerMs']) {
       if (opts[k] === undefined) continue;
@@ -397,7 +224,10 @@ class Simulator {
     }
   }
 
-  /** Force a generation to finish now (sends its callback if one is pending). */
+  /**
+   * Force a generation to finish now (sends its callback if one is pending).
+   * @param {string} id @param {'succeeded' | 'failed'} [status] @param {string} [message]
+   */
   completeGeneration(id, status = 'succeeded', message) {
     const g = this.generations.get(String(id).toLowerCase());
     if (!g) throw new ApiError(404, `Generation ${id} not found`);
@@ -413,7 +243,10 @@ class Simulator {
     return gens.toRecord(g, now, this.url);
   }
 
-  /** Send a finished generation's callback once more (tests of duplicate delivery). */
+  /**
+   * Send a finished generation's callback once more (tests of duplicate delivery).
+   * @param {string} id @param {{ event?: 'whatsapp.ready', url?: string }} [opts]
+   */
   replayCallback(id, { event, url } = {}) {
     const g = this.generations.get(String(id).toLowerCase());
     if (!g) throw new ApiError(404, `Generation ${id} not found`);
@@ -433,6 +266,7 @@ class Simulator {
   }
 
   state() {
+    /** @type {Record<string, number>} */
     const byStatus = {};
     const now = Date.now();
     let live = 0;
@@ -486,19 +320,27 @@ class Simulator {
     return new Promise((resolve) => this._timer(resolve, ms, 'latency'));
   }
 
+  /** @param {GenerationRecord} g */
   _addGeneration(g) {
     this.generations.set(g.id, g);
     const [index, key] = g.campaignId ? [this._byCampaign, g.campaignId] : [this._byInstance, g.videoInstanceId];
-    if (!index.has(key)) index.set(key, []);
-    index.get(key).push(g);
+    const list = index.get(key) || [];
+    index.set(key, list);
+    list.push(g);
   }
 
+  /**
+   * One live generation per row, rendered on the simulator's clock; returns their ids.
+   * @param {{ instance: { id: string | null, actor_id: string | null }, campaign: import('./index').Campaign | null,
+   *   names: string[][], callbackUrl: string | null, extras?: (row: number) => Record<string, unknown> }} request
+   */
   _createGenerations({ instance, campaign, names, callbackUrl, extras }) {
     const now = Date.now();
     const stagger = this.render.staggerMs || 0;
     const created = names.map((row, i) => {
       const c = gens.rowControls(row, this.render);
       const id = randomUUID();
+      /** @type {GenerationRecord} */
       const g = {
         id,
         videoId: this._videoIds.get(instance.id) || randomUUID(),
@@ -513,7 +355,7 @@ class Simulator {
         createdMs: now,
         queuedMs: c.queuedMs + stagger * i,
         totalMs: c.totalMs + stagger * i,
-        outcome: c.outcome,
+        outcome: /** @type {GenerationRecord['outcome']} */ (c.outcome),
         failMessage: c.outcome === 'failed' ? `Render failed: row ${i} asked to fail (sim:fail)` : null,
         whatsapp: Boolean(campaign && campaign.whatsapp_enabled),
         callbackUrl,
@@ -581,375 +423,32 @@ class Simulator {
 
   // ----- HTTP -----
 
-  _send(res, status, body, headers = {}, entry) {
-    if (entry) entry.status = status;
-    if (res.headersSent || res.destroyed) return;
-    const isText = typeof body === 'string';
-    const buf = Buffer.from(isText ? body : JSON.stringify(body));
-    res.writeHead(status, {
-      'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json',
-      'content-length': buf.length,
-      ...headers,
-    });
-    res.end(buf);
-    if (!this.quiet && entry) {
-      process.stdout.write(`[sim] ${entry.method} ${entry.path} -> ${status} (${Date.now() - entry.at} ms)\n`);
-    }
-  }
-
-  _error(res, status, message, entry, headers) {
-    this._send(res, status, { code: status, message }, headers, entry);
-  }
-
   _internalError(res, err) {
     if (!this.quiet) process.stderr.write(`[sim] internal error: ${err && err.stack}\n`);
     if (!res.headersSent && !res.destroyed) {
       const status = err instanceof ApiError ? err.status : 500;
-      this._error(res, status, err instanceof ApiError ? err.message : `Simulator internal error: ${err && err.message}`);
+      sendError(this, res, status, err instanceof ApiError ? err.message : `Simulator internal error: ${err && err.message}`);
     }
   }
 
-  async _handle(req, res) {
-    const at = Date.now();
-    let u;
-    try {
-      u = new URL(req.url, 'http://127.0.0.1');
-    } catch {
-      return this._error(res, 400, `Malformed request URL ${show(req.url)}`);
-    }
-    const method = req.method.toUpperCase();
-    const path = normPath(u.pathname);
-    if (path === '/__sim' || path.startsWith('/__sim/')) return this._control(req, res, method, path, u);
-    if (path.startsWith('/media/') || path.startsWith('/share/')) return this._media(res, method, path);
+  // ----- lookups shared by the routes -----
 
-    const raw = await readBody(req);
-    const entry = {
-      method,
-      path: u.pathname,
-      query: Object.fromEntries(u.searchParams),
-      headers: { ...req.headers },
-      body: parseOrNull(raw),
-      status: null,
-      at,
-    };
-    this.requests.push(entry);
-    capLog(this.requests);
-
-    const fault = this._takeFault(method, path); // decided on arrival, so `after` counts in arrival order
-    if (this.latencyMs > 0) await this._sleep(this.latencyMs);
-    if (this._closed) return;
-
-    if (fault) {
-      if (fault.drop) {
-        entry.status = 0;
-        req.socket.destroy();
-        return;
-      }
-      const body = fault.body !== undefined ? fault.body : { code: fault.status, message: `Injected fault: ${STATUS_TEXT[fault.status] || 'error'} (simulator)` };
-      return this._send(res, fault.status, body, fault.headers, entry);
-    }
-
-    if (path.startsWith('/api/') && !this._authorized(req.headers.authorization)) {
-      return this._error(res, 401, 'Unauthorized: invalid API key id or secret', entry, { 'www-authenticate': 'Basic realm="BHuman API"' });
-    }
-    const route = this._routes[path];
-    if (!route) return this._error(res, 404, `No route for ${method} ${u.pathname}`, entry);
-    const handler = route[method];
-    if (!handler) {
-      return this._error(res, 405, `Method ${method} not allowed for ${u.pathname}; use ${Object.keys(route).join(', ')}`, entry, {
-        allow: Object.keys(route).join(', '),
-      });
-    }
-    try {
-      const out = handler({ query: entry.query, raw });
-      this._send(res, 200, out, {}, entry);
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      this._error(res, err.status, err.message, entry);
-    }
-  }
-
-  _authorized(header) {
-    const m = /^Basic\s+(\S+)\s*$/i.exec(header || '');
-    if (!m) return false;
-    const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-    const i = decoded.indexOf(':');
-    return i >= 0 && decoded.slice(0, i) === this.keyId && decoded.slice(i + 1) === this.keySecret;
-  }
-
-  _takeFault(method, path) {
-    let hit = null;
-    for (const f of this.faults) {
-      if (!faultMatches(f, method, path)) continue;
-      f.seen++;
-      if (!hit && f.seen > f.after && f.fired < f.times) {
-        f.fired++;
-        hit = f;
-      }
-    }
-    return hit;
-  }
-
-  // ----- media and share pages (no auth, no latency, not logged) -----
-
-  _media(res, method, path) {
-    if (method !== 'GET' && method !== 'HEAD') return this._error(res, 405, `Method ${method} not allowed for ${path}`, null, { allow: 'GET, HEAD' });
-    const now = Date.now();
-    const share = /^\/share\/([0-9a-f-]{36})$/i.exec(path);
-    if (share) {
-      const g = this.generations.get(share[1].toLowerCase());
-      if (!g || gens.statusAt(g, now) !== 'succeeded') return this._error(res, 404, `Share page ${share[1]} not found`);
-      const html = `<!doctype html><html><head><meta charset="utf-8"><title>Your personalized video</title></head>
-<body style="font-family:sans-serif;text-align:center"><h1>Hi ${escapeHtml(g.text[0] || 'there')}!</h1>
-<video controls autoplay muted width="320" poster="/media/${g.id}.png" src="/media/${g.id}.mp4"></video>
-<p>Personalized video ${g.id} (BHuman simulator)</p></body></html>`;
-      return this._sendBytes(res, method, 'text/html; charset=utf-8', Buffer.from(html));
-    }
-    const m = /^\/media\/(product-)?([0-9a-f-]{36})(-whatsapp)?\.(mp4|png|gif)$/i.exec(path);
-    let ok = false;
-    if (m) {
-      const [, product, rawId, whatsapp, ext] = m;
-      const id = rawId.toLowerCase();
-      if (product) ok = !whatsapp && this.data.products.some((p) => p.id === id);
-      else {
-        const g = this.generations.get(id);
-        ok = Boolean(g) && gens.statusAt(g, now) === 'succeeded' && (!whatsapp || (g.whatsapp && ext === 'mp4'));
-      }
-      if (ok) {
-        const key = path.slice('/media/'.length);
-        const [type, bytes] =
-          ext === 'mp4' ? ['video/mp4', media.mp4(key)] : ext === 'png' ? ['image/png', media.png(key)] : ['image/gif', media.gif()];
-        return this._sendBytes(res, method, type, bytes);
-      }
-    }
-    return this._error(res, 404, `Media ${path.slice('/media/'.length)} not found`);
-  }
-
-  _sendBytes(res, method, type, bytes) {
-    res.writeHead(200, { 'content-type': type, 'content-length': bytes.length, 'cache-control': 'public, max-age=3600' });
-    res.end(method === 'HEAD' ? undefined : bytes);
-  }
-
-  // ----- control surface -----
-
-  async _control(req, res, method, path, u) {
-    const raw = await readBody(req);
-    let body = {};
-    if (raw.length) {
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch (err) {
-        return this._error(res, 400, `Control body is not valid JSON: ${err.message}`);
-      }
-    }
-    const ok = (out = { ok: true }) => this._send(res, 200, out);
-    try {
-      const key = `${method} ${path}`;
-      const gen = /^\/__sim\/generations\/([^/]+)\/complete$/.exec(path);
-      if (gen && method === 'POST') return ok(this.completeGeneration(gen[1], body.status || 'succeeded', body.message));
-      switch (key) {
-        case 'GET /__sim/requests': {
-          const { method: m, path: p } = Object.fromEntries(u.searchParams);
-          return ok(this.requests.filter((r) => (!m || r.method === m.toUpperCase()) && (!p || r.path === p)));
-        }
-        case 'DELETE /__sim/requests':
-          this.clearRequests();
-          return ok();
-        case 'GET /__sim/faults':
-          return ok(this.faults.map(faultJson));
-        case 'POST /__sim/faults':
-          this.inject(body);
-          return ok({ ok: true, faults: this.faults.length });
-        case 'DELETE /__sim/faults':
-          this.clearFaults();
-          return ok();
-        case 'POST /__sim/latency':
-          this.setLatency(body.ms ?? body.latencyMs);
-          return ok({ ok: true, latencyMs: this.latencyMs });
-        case 'POST /__sim/render':
-          this.setRender(body);
-          return ok({ ok: true, render: this.render });
-        case 'GET /__sim/callbacks':
-          return ok(this.callbacksSent);
-        case 'POST /__sim/callbacks':
-          this.setCallbacks(body);
-          return ok({ ok: true, callbacks: this.callbackOptions });
-        case 'POST /__sim/callbacks/replay':
-          if (!body.id) return this._error(res, 400, "Missing 'id' of the generation to replay");
-          return ok({ ok: true, ...this.replayCallback(body.id, body) });
-        case 'POST /__sim/reset':
-          this.reset();
-          return ok();
-        case 'GET /__sim/state':
-          return ok(this.state());
-        case 'GET /__sim/data':
-          return ok(this.data);
-        default:
-          return this._error(res, 404, `No control route for ${method} ${path}`);
-      }
-    } catch (err) {
-      if (err instanceof ApiError) return this._error(res, err.status, err.message);
-      if (err instanceof TypeError) return this._error(res, 400, err.message);
-      throw err;
-    }
-  }
-
-  // ----- API routes -----
-
-  _buildRoutes() {
-    const S = '/api/ai_studio';
-    return {
-      [`${S}/video_instances`]: { GET: (c) => this._listInstances(c) },
-      [`${S}/video_instance`]: { GET: (c) => [this._instanceOr404(uuidParam(c.query, 'id', true))] },
-      [`${S}/generated_video_by_video_instance_id`]: { GET: (c) => this._generatedFor(c, 'video_instance_id') },
-      [`${S}/try_sample`]: { POST: (c) => this._trySample(c) },
-      [`${S}/pipeline/campaign`]: { POST: (c) => this._campaignRender(c) },
-      [`${S}/generated_video_by_id`]: { GET: (c) => this._generatedById(c) },
-      [`${S}/campaigns`]: { GET: (c) => this._listCampaigns(c) },
-      [`${S}/campaign`]: { GET: (c) => this._campaignOr404(uuidParam(c.query, 'id', true)) },
-      [`${S}/generated_video_by_campaign_id`]: { GET: (c) => this._generatedFor(c, 'campaign_id') },
-      '/api/workspace': { GET: (c) => this._workspaces(c) },
-      '/api/store/product': { GET: () => this.data.products },
-      '/api/store/product/use': { POST: (c) => this._useProduct(c) },
-      '/api/store/settings': { GET: () => ({ category: this.data.categories, tags: this.data.tags }) },
-    };
-  }
-
+  /** @param {string} id */
   _instanceOr404(id) {
     const inst = this._instances.get(id);
     if (!inst) throw new ApiError(404, `Video instance ${id} not found`);
     return inst;
   }
 
+  /** @param {string} id */
   _campaignOr404(id) {
     const c = this.data.campaigns.find((x) => x.id === id);
     if (!c) throw new ApiError(404, `Campaign ${id} not found`);
     return c;
   }
-
-  _listInstances({ query }) {
-    const p = pageParams(query, true);
-    return { total: this.data.videoInstances.length, instances: p.slice(this.data.videoInstances) };
-  }
-
-  _listCampaigns({ query }) {
-    const p = pageParams(query, false);
-    return { total: this.data.campaigns.length, campaigns: p.slice(this.data.campaigns) };
-  }
-
-  _generatedFor({ query }, param) {
-    const id = uuidParam(query, param, true);
-    const p = pageParams(query, false);
-    if (param === 'campaign_id') this._campaignOr404(id);
-    else this._instanceOr404(id);
-    const index = param === 'campaign_id' ? this._byCampaign : this._byInstance;
-    const now = Date.now();
-    return p.slice(index.get(id) || []).map((g) => gens.toRecord(g, now, this.url));
-  }
-
-  _generatedById({ query }) {
-    const id = uuidParam(query, 'id', true);
-    const g = this.generations.get(id);
-    if (!g) throw new ApiError(404, `Generated video ${id} not found`);
-    return gens.toRecord(g, Date.now(), this.url);
-  }
-
-  _workspaces({ query }) {
-    const id = uuidParam(query, 'id', false);
-    if (!id) return this.data.workspaces;
-    const ws = this.data.workspaces.filter((w) => w.workspace_id === id);
-    if (!ws.length) throw new ApiError(404, `Workspace ${id} not found`);
-    return ws;
-  }
-
-  _trySample({ raw }) {
-    const body = jsonBody(raw);
-    const instanceId = uuidField(body, 'video_instance_id', true);
-    const { variables, names } = rowsFields(body);
-    const callbackUrl = callbackField(body);
-    const instance = this._instanceOr404(instanceId);
-    checkRows(variables, names);
-    return { code: 200, result: this._createGenerations({ instance, campaign: null, names, callbackUrl }) };
-  }
-
-  _campaignRender({ raw }) {
-    const body = jsonBody(raw);
-    const campaignId = uuidField(body, 'campaign_id', true);
-    const { variables, names } = rowsFields(body);
-    const callbackUrl = callbackField(body);
-    const assets = stringMatrix(body, 'assets', false);
-    const backgrounds = backgroundsField(body);
-    if (body.enable_lipsync !== undefined && body.enable_lipsync !== null && typeof body.enable_lipsync !== 'boolean') {
-      throw new ApiError(422, "Field 'enable_lipsync' must be a boolean");
-    }
-    const campaign = this._campaignOr404(campaignId);
-    checkRows(variables, names);
-    if (backgrounds && backgrounds.length) {
-      if (!assets) throw new ApiError(400, `assets is required when backgrounds is given (one row per names row, one column per background)`);
-      if (assets.length !== names.length) throw new ApiError(400, `assets has ${assets.length} rows but names has ${names.length}`);
-      assets.forEach((row, i) => {
-        if (row.length !== backgrounds.length) {
-          throw new ApiError(400, `assets row ${i} has ${row.length} values but backgrounds has ${backgrounds.length}`);
-        }
-      });
-    } else if (assets && assets.some((row) => row.length)) {
-      throw new ApiError(400, 'assets given but backgrounds is empty');
-    }
-    const instance = this._instances.get(campaign.video_instance_id) || { id: campaign.video_instance_id, actor_id: null };
-    const ids = this._createGenerations({
-      instance,
-      campaign,
-      names,
-      callbackUrl,
-      extras: (i) => ({ assets: assets ? assets[i] : undefined, backgrounds, enableLipsync: body.enable_lipsync }),
-    });
-    return { code: 200, result: ids };
-  }
-
-  _useProduct({ raw }) {
-    const body = jsonBody(raw);
-    const productId = uuidField(body, 'id', true);
-    const workspaceId = uuidField(body, 'workspace_id', true);
-    let folderId = uuidField(body, 'folder_id', false);
-    const instanceId = uuidField(body, 'video_instance_id', false);
-    if (instanceId && !folderId) throw new ApiError(400, 'folder_id is required when video_instance_id is given');
-    const product = this.data.products.find((p) => p.id === productId);
-    if (!product) throw new ApiError(404, `Product ${productId} not found`);
-    if (!this.data.workspaces.some((w) => w.workspace_id === workspaceId)) throw new ApiError(404, `Workspace ${workspaceId} not found`);
-    if (folderId && !this.data.folders.some((f) => f.id === folderId)) throw new ApiError(404, `Folder ${folderId} not found`);
-    const now = new Date().toISOString();
-    if (!folderId) {
-      folderId = randomUUID();
-      this.data.folders.push({ id: folderId, name: product.name, workspace_id: workspaceId, created_at: now });
-      this._created.folders.add(folderId);
-    }
-    let instance;
-    if (instanceId) {
-      instance = this._instanceOr404(instanceId);
-    } else {
-      instance = {
-        id: randomUUID(),
-        name: product.name,
-        user_id: this._userId,
-        folder_id: folderId,
-        actor_id: product.actor_id,
-        product_id: product.id,
-        industry: 1 + (product.category % 20),
-        use_case: null,
-        created_at: now,
-        updated_at: now,
-        variables: ['name', 'company'],
-      };
-      this._videoIds.set(instance.id, randomUUID());
-      this.data.videoInstances.unshift(instance); // newest first, like the list endpoint
-      this._instances.set(instance.id, instance);
-      this._created.instances.add(instance.id);
-    }
-    const segments = Array.from({ length: 3 + (product.length % 3) }, () => randomUUID());
-    return { video_instance_id: instance.id, video_id: this._videoIds.get(instance.id) || randomUUID(), folder_id: folderId, product, segments };
-  }
 }
 
+/** @param {SimulatorOptions} [options] */
 async function startSimulator(options) {
   const sim = new Simulator(options);
   await sim.start();

@@ -22,7 +22,10 @@ import type {
 	IWorkflowExecuteAdditionalData,
 	WorkflowExecuteMode,
 	ExecutionError,
+	IConnections,
 } from 'n8n-workflow';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ICredentialsHelper, isExpression, Workflow } from 'n8n-workflow';
 import { BHumanApi } from '../../credentials/BHumanApi.credentials';
 import { Bhuman } from '../../nodes/BHuman/Bhuman.node';
@@ -50,9 +53,34 @@ class TestItems implements INodeType {
 	}
 }
 
+/**
+ * Stand-in for n8n-nodes-base.manualTrigger (n8n-nodes-base is not a dependency): the start of a
+ * workflow fixture, passing on the item the run starts with, as the real one does in a manual run.
+ */
+class ManualTrigger implements INodeType {
+	description = {
+		displayName: 'Manual Trigger',
+		name: 'manualTrigger',
+		group: ['trigger'],
+		version: 1,
+		description: 'Starts a manual run',
+		defaults: { name: 'Start' },
+		inputs: [],
+		outputs: ['main'],
+		properties: [],
+	} as unknown as INodeType['description'];
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return [this.getInputData()];
+	}
+}
+
+export const MANUAL_TRIGGER_TYPE = 'n8n-nodes-base.manualTrigger';
+
 const nodeTypeInstances: Record<string, INodeType> = {
 	[BHUMAN_TYPE]: new Bhuman(),
 	[SOURCE_TYPE]: new TestItems(),
+	[MANUAL_TRIGGER_TYPE]: new ManualTrigger(),
 };
 
 export function registerNodeType(type: string, nodeType: INodeType) {
@@ -311,4 +339,94 @@ export function loadOptionsContext(credentials: SimCredentials, parameters: INod
 		active: false,
 	});
 	return new LoadOptionsContext(workflow, node, additionalDataFor(credentials), 'parameters');
+}
+
+// ---------- workflow fixtures, as n8n's packages/core/nodes-testing runs them ----------
+
+/**
+ * A `*.workflow.json` test: a workflow whose `pinData` holds the expected output of each named
+ * node (items as `{json}`, pairedItem left out), run from its start node in manual mode.
+ */
+export interface WorkflowFixture {
+	name: string;
+	nodes: INode[];
+	connections: IConnections;
+	pinData: Record<string, Array<{ json: IDataObject }>>;
+	/** Our counterpart of n8n's `nock` mocks: the API requests the run must send, in order. */
+	requests?: Array<{ method: string; path: string; query?: Record<string, string> }>;
+}
+
+/** Reads a fixture, replacing each key of `vars` (e.g. `$SIM_URL`) in its text. */
+export function readWorkflowFixture(
+	file: string,
+	vars: Record<string, string> = {},
+): WorkflowFixture {
+	let text = readFileSync(file, 'utf8');
+	for (const [key, value] of Object.entries(vars)) text = text.split(key).join(value);
+	return JSON.parse(text) as WorkflowFixture;
+}
+
+/** One manual run of a workflow (pinData not applied: it is the expectation, as in n8n's harness). */
+export async function runWorkflow(
+	fixture: Pick<WorkflowFixture, 'name' | 'nodes' | 'connections'>,
+	credentials: SimCredentials,
+): Promise<IRun> {
+	const { name, nodes, connections } = fixture;
+	const workflow = new Workflow({
+		id: 'test',
+		name,
+		nodes,
+		connections,
+		nodeTypes,
+		active: false,
+		settings: {},
+	});
+	return await executeWorkflow(
+		workflow,
+		workflow.getStartNode()!,
+		[[{ json: {} }]],
+		credentials,
+		'manual',
+	);
+}
+
+/** The first output of each node of a run, as fixtures state it. */
+export function nodeOutputs(run: IRun): Record<string, Array<{ json: IDataObject }>> {
+	const { runData } = run.data.resultData;
+	return Object.fromEntries(
+		Object.entries(runData).map(([node, tasks]) => [
+			node,
+			(tasks[0]?.data?.main?.[0] ?? []).map(({ json }) => ({ json })),
+		]),
+	);
+}
+
+/**
+ * One jest test per `*.workflow.json` in `dir`: the run must end without error, each node named in
+ * `pinData` must output exactly those items, and the simulator must have received `requests`.
+ */
+export function testWorkflowFixtures(
+	dir: string,
+	env: {
+		credentials: SimCredentials;
+		sim: {
+			url: string;
+			requests: Array<{ method: string; path: string; query: Record<string, string> }>;
+		};
+	},
+) {
+	const files = readdirSync(dir).filter((file) => file.endsWith('.workflow.json'));
+	test.each(files)('%s', async (file) => {
+		const fixture = readWorkflowFixture(path.join(dir, file), { $SIM_URL: env.sim.url });
+		const run = await runWorkflow(fixture, env.credentials);
+		expect(run.data.resultData.error?.message).toBeUndefined();
+		const outputs = nodeOutputs(run);
+		for (const node of Object.keys(fixture.pinData))
+			expect(outputs[node]).toEqual(fixture.pinData[node]);
+		if (fixture.requests) {
+			const sent = env.sim.requests.map(({ method, path, query }) => ({ method, path, query }));
+			expect(sent).toEqual(fixture.requests.map((request) => ({ query: {}, ...request })));
+		}
+	});
+	return files;
 }

@@ -1,7 +1,9 @@
 /**
  * Every operation of the BHuman node, run through n8n's execution engine
  * against the local BHuman simulator over real HTTP. Outputs are compared with
- * what the simulator holds, and the request log with what the node must send.
+ * what the simulator holds, and the request log with what the node must send. The cases that are
+ * one workflow with one expected output live in test/workflows (run by workflows.test.ts); these are
+ * the ones about paging, request counts, pairing, errors and generated data.
  */
 import { WorkflowHasIssuesError } from 'n8n-core';
 import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
@@ -95,17 +97,6 @@ describe('Video Instance → Get Many', () => {
 		expectRequests([0, 1, 2].map((n) => ({ path, query: page(n) })));
 	});
 
-	test('Limit 30 asks for one page of exactly 30', async () => {
-		const { items } = await run({
-			resource: 'videoInstance',
-			operation: 'getAll',
-			returnAll: false,
-			limit: 30,
-		});
-		expect(jsons(items)).toEqual(h.sim.data.videoInstances.slice(0, 30));
-		expectRequests([{ path: '/api/ai_studio/video_instances', query: page(0, 30) }]);
-	});
-
 	test('Limit 150 makes exactly two requests of 100 and returns the first 150', async () => {
 		const { items } = await run({
 			resource: 'videoInstance',
@@ -144,51 +135,6 @@ describe('Video Instance → Get Many', () => {
 });
 
 describe('Video Instance → Get', () => {
-	const modes = [
-		['list', (id: string) => rl(id, 'list')],
-		['id', (id: string) => rl(id, 'id')],
-		['url', (id: string) => rl(`${INSTANCE_URL}${id}`, 'url')],
-		['url with a query string', (id: string) => rl(`${INSTANCE_URL}${id}?tab=videos`, 'url')],
-	] as const;
-
-	test.each(modes)('mode %s reaches the instance id', async (_mode, locator) => {
-		const instance = h.sim.data.videoInstances[7];
-		const { items } = await run({
-			resource: 'videoInstance',
-			operation: 'get',
-			videoInstanceId: locator(instance.id),
-		});
-		expect(jsons(items)).toEqual([instance]);
-		expectPairedTo(items, [0]);
-		expectRequests([{ path: '/api/ai_studio/video_instance', query: { id: instance.id } }]);
-	});
-
-	test('an upper-case ID (with spaces) is sent as the lower-case UUID', async () => {
-		const instance = h.sim.data.videoInstances[3];
-		const { items } = await run({
-			resource: 'videoInstance',
-			operation: 'get',
-			videoInstanceId: rl(` ${instance.id.toUpperCase()} `),
-		});
-		expect(jsons(items)).toEqual([instance]);
-		expectRequests([{ path: '/api/ai_studio/video_instance', query: { id: instance.id } }]);
-	});
-
-	test('two input items with the ID by expression: one request per item, each with its id', async () => {
-		const [a, b] = [h.sim.data.videoInstances[10], h.sim.data.videoInstances[20]];
-		const { items } = await run(
-			{ resource: 'videoInstance', operation: 'get', videoInstanceId: rl('={{ $json.instance }}') },
-			[{ instance: a.id }, { instance: `${INSTANCE_URL}${b.id}` }],
-		);
-		expect(jsons(items)).toEqual([a, b]);
-		expectPairedTo(items, [0, 1]);
-		const path = '/api/ai_studio/video_instance';
-		expectRequests([
-			{ path, query: { id: a.id } },
-			{ path, query: { id: b.id } },
-		]);
-	});
-
 	test('an ID by expression that is no UUID is rejected before any request, naming the item and the field', async () => {
 		const result = await runBHuman({
 			parameters: {
@@ -306,90 +252,6 @@ describe('Video → Get Many (generated videos of an instance)', () => {
 		expectRequests([
 			{ path: GENERATED_BY_INSTANCE, query: page(0, 2, { video_instance_id: instanceId() }) },
 		]);
-	});
-
-	test('an instance with a few videos: one request, all of them (failed ones keep their message)', async () => {
-		const instance = h.sim.data.videoInstances[42];
-		const expected = await simGetAll<IDataObject>(h, GENERATED_BY_INSTANCE, {
-			video_instance_id: instance.id,
-		});
-		expect(expected.length).toBeGreaterThan(0);
-		const { items } = await run({
-			resource: 'video',
-			operation: 'getAll',
-			videoInstanceId: rl(instance.id),
-			returnAll: true,
-		});
-		expect(jsons(items)).toEqual(expected.map(normalized));
-		for (const item of items) {
-			if (item.json.status === 'succeeded') expect(item.json.mp4Url).toMatch(/\.mp4$/);
-			else expect(item.json.message).toEqual(expect.any(String));
-		}
-		expectRequests([
-			{ path: GENERATED_BY_INSTANCE, query: page(0, 100, { video_instance_id: instance.id }) },
-		]);
-	});
-});
-
-describe('Workspace → Get Many', () => {
-	test('Return All returns every workspace with one request and no id', async () => {
-		const { items } = await run({ resource: 'workspace', operation: 'getAll', returnAll: true });
-		expect(jsons(items)).toEqual(h.sim.data.workspaces);
-		expectPairedTo(
-			items,
-			items.map(() => 0),
-		);
-		expectRequests([{ path: '/api/workspace' }]);
-	});
-
-	test('Limit 2 returns the first two', async () => {
-		const { items } = await run({
-			resource: 'workspace',
-			operation: 'getAll',
-			returnAll: false,
-			limit: 2,
-		});
-		expect(jsons(items)).toEqual(h.sim.data.workspaces.slice(0, 2));
-		expectRequests([{ path: '/api/workspace' }]);
-	});
-
-	test.each(['list', 'id'] as const)(
-		'the Workspace filter (mode %s) sends id and returns only that workspace',
-		async (mode) => {
-			const workspace = h.sim.data.workspaces[2];
-			const { items } = await run({
-				resource: 'workspace',
-				operation: 'getAll',
-				returnAll: true,
-				filters: { workspaceId: rl(workspace.workspace_id, mode) },
-			});
-			expect(jsons(items)).toEqual([workspace]);
-			expectRequests([{ path: '/api/workspace', query: { id: workspace.workspace_id } }]);
-		},
-	);
-});
-
-describe('Product → Get Many', () => {
-	test('Return All returns the whole store', async () => {
-		const { items } = await run({ resource: 'product', operation: 'getAll', returnAll: true });
-		expect(h.sim.data.products.length).toBeGreaterThan(5);
-		expect(jsons(items)).toEqual(h.sim.data.products);
-		expectPairedTo(
-			items,
-			items.map(() => 0),
-		);
-		expectRequests([{ path: '/api/store/product' }]);
-	});
-
-	test('Limit 5 returns the first five', async () => {
-		const { items } = await run({
-			resource: 'product',
-			operation: 'getAll',
-			returnAll: false,
-			limit: 5,
-		});
-		expect(jsons(items)).toEqual(h.sim.data.products.slice(0, 5));
-		expectRequests([{ path: '/api/store/product' }]);
 	});
 });
 
@@ -544,75 +406,6 @@ describe('Product → Use', () => {
 	});
 });
 
-describe('Store → Get Categories and Tags', () => {
-	test("returns the store's categories and tags", async () => {
-		const { items } = await run({ resource: 'store', operation: 'getSettings' });
-		expect(jsons(items)).toEqual([{ category: h.sim.data.categories, tags: h.sim.data.tags }]);
-		expectPairedTo(items, [0]);
-		expectRequests([{ path: '/api/store/settings' }]);
-	});
-
-	test('two input items: one request and one output per item', async () => {
-		const { items } = await run({ resource: 'store', operation: 'getSettings' }, [{}, {}]);
-		const settings = { category: h.sim.data.categories, tags: h.sim.data.tags };
-		expect(jsons(items)).toEqual([settings, settings]);
-		expectPairedTo(items, [0, 1]);
-		expectRequests([{ path: '/api/store/settings' }, { path: '/api/store/settings' }]);
-	});
-});
-
-describe('Campaign → Get Many', () => {
-	test('Return All returns every campaign (one page)', async () => {
-		const { items } = await run({ resource: 'campaign', operation: 'getAll', returnAll: true });
-		expect(h.sim.data.campaigns.length).toBeGreaterThan(5);
-		expect(jsons(items)).toEqual(h.sim.data.campaigns);
-		expectPairedTo(
-			items,
-			items.map(() => 0),
-		);
-		expectRequests([{ path: '/api/ai_studio/campaigns', query: page(0) }]);
-	});
-
-	test('Limit 5 asks for a page of 5', async () => {
-		const { items } = await run({
-			resource: 'campaign',
-			operation: 'getAll',
-			returnAll: false,
-			limit: 5,
-		});
-		expect(jsons(items)).toEqual(h.sim.data.campaigns.slice(0, 5));
-		expectRequests([{ path: '/api/ai_studio/campaigns', query: page(0, 5) }]);
-	});
-});
-
-describe('Campaign → Get', () => {
-	test.each([
-		['list', (id: string) => rl(id, 'list')],
-		['id', (id: string) => rl(id, 'id')],
-		['url', (id: string) => rl(`${CAMPAIGN_URL}${id}`, 'url')],
-	] as const)('mode %s reaches the campaign id', async (_mode, locator) => {
-		const campaign = h.sim.data.campaigns[4];
-		const { items } = await run({
-			resource: 'campaign',
-			operation: 'get',
-			campaignId: locator(campaign.id),
-		});
-		expect(jsons(items)).toEqual([campaign]);
-		expectPairedTo(items, [0]);
-		expectRequests([{ path: '/api/ai_studio/campaign', query: { id: campaign.id } }]);
-	});
-
-	test('a campaign URL given by expression in mode id is accepted', async () => {
-		const campaign = h.sim.data.campaigns[1];
-		const { items } = await run(
-			{ resource: 'campaign', operation: 'get', campaignId: rl('={{ $json.link }}') },
-			[{ link: `${CAMPAIGN_URL}${campaign.id}` }],
-		);
-		expect(jsons(items)).toEqual([campaign]);
-		expectRequests([{ path: '/api/ai_studio/campaign', query: { id: campaign.id } }]);
-	});
-});
-
 describe('Campaign → Get Generated Videos', () => {
 	test('Return All walks the pages with campaign_id and returns all 130 videos, normalized', async () => {
 		const campaign = h.sim.data.campaigns[0];
@@ -636,24 +429,6 @@ describe('Campaign → Get Generated Videos', () => {
 		expectRequests([
 			{ path: GENERATED_BY_CAMPAIGN, query: page(0, 100, q) },
 			{ path: GENERATED_BY_CAMPAIGN, query: page(1, 100, q) },
-		]);
-	});
-
-	test('Limit 10 by campaign URL: one request of size 10', async () => {
-		const campaign = h.sim.data.campaigns[3];
-		const expected = await simGetAll<IDataObject>(h, GENERATED_BY_CAMPAIGN, {
-			campaign_id: campaign.id,
-		});
-		const { items } = await run({
-			resource: 'campaign',
-			operation: 'getGeneratedVideos',
-			campaignId: rl(`${CAMPAIGN_URL}${campaign.id}`, 'url'),
-			returnAll: false,
-			limit: 10,
-		});
-		expect(jsons(items)).toEqual(expected.slice(0, 10).map(normalized));
-		expectRequests([
-			{ path: GENERATED_BY_CAMPAIGN, query: page(0, 10, { campaign_id: campaign.id }) },
 		]);
 	});
 
