@@ -15,7 +15,7 @@ import { itemLabel } from './ids';
 import { readRows, toBatches, type Row, type RowOptions } from './rows';
 import { errorJson, toNodeError } from './utils';
 import { normalizeVideo } from './video';
-import { attachVideo, waitForGenerations, type WaitResult } from './wait';
+import { attachVideo, readMaxDownloadBytes, waitForGenerations, type WaitResult } from './wait';
 
 /** BHuman takes at most this many rows in one generate request. */
 export const MAX_BATCH_SIZE = 2000;
@@ -253,6 +253,12 @@ export async function executeGenerate(
 		);
 	}
 	const batches = toBatches(rows, batchSize);
+	// Read before the first POST: an invalid value found after it would lose nothing but cost a run.
+	const maxDownloadBytes =
+		this.getNodeParameter('waitForCompletion', 0, false) &&
+		this.getNodeParameter('downloadVideo', 0, false)
+			? readMaxDownloadBytes.call(this, 0)
+			: 0;
 
 	const accepted: Accepted[] = [];
 	const acceptedByRow = new Map<Row, Accepted>();
@@ -361,7 +367,15 @@ export async function executeGenerate(
 			const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
 			if (download && json.status === 'succeeded' && typeof json.mp4Url === 'string') {
 				try {
-					await attachVideo.call(this, item, entry.id, json.mp4Url, binaryPropertyName, itemIndex);
+					await attachVideo.call(
+						this,
+						item,
+						entry.id,
+						json.mp4Url,
+						binaryPropertyName,
+						itemIndex,
+						maxDownloadBytes,
+					);
 				} catch (caught) {
 					const error = toNodeError.call(this, caught, itemIndex);
 					if (!continueOnFail) {
