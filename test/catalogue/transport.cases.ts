@@ -15,17 +15,11 @@ const instances = (more: INodeParameters = {}): INodeParameters => ({
 	returnAll: true,
 	...more,
 });
-const generateVideo = (): INodeParameters => ({
-	resource: 'video',
+/** Video or Campaign → Generate of one row per item. */
+const generate = (resource: 'video' | 'campaign') => (): INodeParameters => ({
+	resource,
 	operation: 'generate',
-	videoInstanceId: rl(randomUUID()),
-	inputMode: 'mapping',
-	variables: { variable: [{ name: 'name', value: '={{ $json.name }}' }] },
-});
-const generateCampaign = (): INodeParameters => ({
-	resource: 'campaign',
-	operation: 'generate',
-	campaignId: rl(randomUUID()),
+	[resource === 'video' ? 'videoInstanceId' : 'campaignId']: rl(randomUUID()),
 	inputMode: 'mapping',
 	variables: { variable: [{ name: 'name', value: '={{ $json.name }}' }] },
 });
@@ -121,9 +115,9 @@ export const entries: RunnableEntry[] = [
 	),
 	redirectEntry(302, 'A read (Workspace → Get Many)', () => workspaces),
 	redirectEntry(307, 'A read (Workspace → Get Many)', () => workspaces),
-	redirectEntry(307, "Video → Generate's paid POST", generateVideo, [{ name: 'Ann' }]),
-	redirectEntry(308, "Campaign → Generate's paid POST", generateCampaign, [{ name: 'Ann' }]),
-	redirectEntry(302, "Video → Generate's paid POST", generateVideo, [{ name: 'Ann' }]),
+	redirectEntry(307, "Video → Generate's paid POST", generate('video'), [{ name: 'Ann' }]),
+	redirectEntry(308, "Campaign → Generate's paid POST", generate('campaign'), [{ name: 'Ann' }]),
+	redirectEntry(302, "Video → Generate's paid POST", generate('video'), [{ name: 'Ann' }]),
 	{
 		concern: 'transport',
 		input: 'A read is answered 301 without a Location',

@@ -15,11 +15,7 @@ export interface Received {
 	body: string;
 }
 
-export type Handler = (
-	request: Received,
-	response: ServerResponse,
-	server: HostileServer,
-) => void | Promise<void>;
+export type Handler = (request: Received, response: ServerResponse) => void | Promise<void>;
 
 export interface HostileServer {
 	url: string;
@@ -42,7 +38,7 @@ export async function startServer(handler: Handler): Promise<HostileServer> {
 				body: Buffer.concat(chunks).toString('utf8'),
 			};
 			requests.push(received);
-			Promise.resolve(handler(received, res, handle)).catch((error: Error) => {
+			Promise.resolve(handler(received, res)).catch((error: Error) => {
 				if (!res.headersSent) res.writeHead(599);
 				res.end(String(error));
 			});
