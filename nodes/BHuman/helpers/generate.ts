@@ -253,7 +253,7 @@ export async function executeGenerate(
 		);
 	}
 	const batches = toBatches(rows, batchSize);
-	// Read before the first POST: an invalid value found after it would lose nothing but cost a run.
+	// Read before the first POST: a bad value must stop the run before anything is paid for.
 	const maxDownloadBytes =
 		this.getNodeParameter('waitForCompletion', 0, false) &&
 		this.getNodeParameter('downloadVideo', 0, false)
