@@ -1,5 +1,8 @@
+import { ApplicationError } from 'n8n-workflow';
+import { checkBaseUrl } from '../nodes/BHuman/transport/baseUrl';
 import type {
-	IAuthenticateGeneric,
+	ICredentialDataDecryptedObject,
+	IHttpRequestOptions,
 	Icon,
 	ICredentialTestRequest,
 	ICredentialType,
@@ -43,21 +46,29 @@ export class BHumanApi implements ICredentialType {
 			name: 'baseUrl',
 			type: 'string',
 			default: '',
-			placeholder: 'e.g. http://127.0.0.1:4010',
+			placeholder: 'e.g. https://bhuman-proxy.example.com',
 			description:
-				"Leave empty to use BHuman's own hosts (studio.bhuman.ai, user.bhuman.ai, store.bhuman.ai). Set it to send every request to one origin instead, with the same paths: the local BHuman simulator or a proxy.",
+				"Leave empty to use BHuman's own hosts (studio.bhuman.ai, user.bhuman.ai, store.bhuman.ai). Set it to send every request to one origin instead, with the same paths: a proxy or the local BHuman simulator. Must be https; plain http only for this machine (localhost, 127.x.x.x, [::1]), e.g. http://127.0.0.1:4010.",
 		},
 	];
 
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
+	// HTTP Basic auth, as n8n's generic auth would set it; a function so that the
+	// credential test (and any request) refuses a Base URL that is not https.
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		const baseUrl = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
+		const checked = baseUrl ? checkBaseUrl(baseUrl) : undefined;
+		if (checked && 'problem' in checked) throw new ApplicationError(checked.problem);
+		return {
+			...requestOptions,
 			auth: {
-				username: '={{$credentials.apiKeyId}}',
-				password: '={{$credentials.apiKeySecret}}',
+				username: String(credentials.apiKeyId ?? ''),
+				password: String(credentials.apiKeySecret ?? ''),
 			},
-		},
-	};
+		};
+	}
 
 	// The workspace list is cheap and read-only: a 200 proves the key id and secret.
 	test: ICredentialTestRequest = {

@@ -18,14 +18,15 @@ export interface CatalogueEntry {
 
 /** Fails when any secret (API key secret, its Basic token, a trigger token) occurs in `value`. */
 export function expectNoSecrets(value: unknown, secrets: string[]): void {
-	const text = typeof value === 'string' ? value : JSON.stringify(value, replacer) ?? '';
+	const text = typeof value === 'string' ? value : (JSON.stringify(value, replacer) ?? '');
 	for (const secret of secrets.filter((s) => s.length > 0)) {
 		if (text.includes(secret)) throw new Error(`a secret appears in: ${text.slice(0, 300)}`);
 	}
 }
 
 function replacer(_key: string, v: unknown) {
-	if (v instanceof Error) return { message: v.message, description: (v as any).description, stack: v.stack };
+	if (v instanceof Error)
+		return { message: v.message, description: (v as any).description, stack: v.stack };
 	if (Buffer.isBuffer(v)) return v.toString('utf8');
 	return v;
 }

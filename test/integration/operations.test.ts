@@ -6,7 +6,13 @@
  * the ones about paging, request counts, pairing, errors and generated data.
  */
 import { WorkflowHasIssuesError } from 'n8n-core';
-import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IHttpRequestOptions,
+	INode,
+	INodeExecutionData,
+	INodeParameters,
+} from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 import { BHumanApi } from '../../credentials/BHumanApi.credentials';
 import { nodeTypes, runBHuman, type RunResult } from '../helpers/engine';
@@ -479,18 +485,55 @@ describe('Credential', () => {
 		);
 	}
 
-	test('declares generic Basic auth from the key id and secret', () => {
-		expect(credential.authenticate).toEqual({
-			type: 'generic',
-			properties: {
-				auth: {
-					username: '={{$credentials.apiKeyId}}',
-					password: '={{$credentials.apiKeySecret}}',
-				},
-			},
+	/** The request options n8n sends for the credential's test, after the credential's authenticate. */
+	const authenticated = async (values: Record<string, string>) =>
+		await (
+			credential.authenticate as (
+				c: Record<string, string>,
+				r: IHttpRequestOptions,
+			) => Promise<IHttpRequestOptions>
+		)(values, {
+			...credential.test.request,
+			url: credential.test.request.url!,
+		} as IHttpRequestOptions);
+
+	test('applies Basic auth from the key id and secret', async () => {
+		const options = await authenticated({
+			apiKeyId: 'id-1',
+			apiKeySecret: 'secret-1',
+			baseUrl: '',
 		});
+		expect(options.auth).toEqual({ username: 'id-1', password: 'secret-1' });
 		expect(credential.test.request.url).toBe('/api/workspace');
 		expect(credential.test.request.method ?? 'GET').toBe('GET');
+	});
+
+	test.each([
+		[
+			'http://bhuman-proxy.example.com',
+			/must use https \(got http:\/\/bhuman-proxy\.example\.com\)/,
+		],
+		['http://user:pw-secret@10.0.0.5:8080/', /must use https \(got http:\/\/10\.0\.0\.5:8080\)/],
+		['ftp://example.com', /must use https/],
+		['not a url', /is not a URL/],
+	])(
+		'refuses the Base URL %s (also in the credential test), naming no secret',
+		async (baseUrl, message) => {
+			const attempt = authenticated({ apiKeyId: 'id-1', apiKeySecret: 'secret-1', baseUrl });
+			await expect(attempt).rejects.toThrow(message);
+			const error = await attempt.catch((e: Error) => e);
+			expect(JSON.stringify({ m: (error as Error).message })).not.toMatch(/secret-1|pw-secret/);
+		},
+	);
+
+	test.each([
+		'https://proxy.example.com',
+		'http://localhost:4010',
+		'http://127.3.4.5',
+		'http://[::1]:4010/',
+	])('accepts the Base URL %s', async (baseUrl) => {
+		const options = await authenticated({ apiKeyId: 'id-1', apiKeySecret: 'secret-1', baseUrl });
+		expect(options.auth).toEqual({ username: 'id-1', password: 'secret-1' });
 	});
 
 	test("the test request's base URL is the credential's Base URL (trailing slashes dropped), else user.bhuman.ai", () => {
@@ -503,13 +546,8 @@ describe('Credential', () => {
 		const request = credential.test.request;
 		const send = async (secret: string) => {
 			const values = { apiKeyId: h.sim.keyId, apiKeySecret: secret, baseUrl: h.sim.url };
-			const { username, password } = credential.authenticate.properties.auth as {
-				username: string;
-				password: string;
-			};
-			const basic = Buffer.from(
-				`${resolve(username, values)}:${resolve(password, values)}`,
-			).toString('base64');
+			const { username, password } = (await authenticated(values)).auth!;
+			const basic = Buffer.from(`${username}:${password}`).toString('base64');
 			const response = await fetch(`${resolve(request.baseURL as string, values)}${request.url}`, {
 				method: request.method ?? 'GET',
 				headers: { authorization: `Basic ${basic}` },

@@ -4,6 +4,7 @@
  */
 import {
 	backoffMs,
+	checkBaseUrl,
 	hostFor,
 	MAX_RETRIES,
 	messageFromBody,
@@ -224,5 +225,36 @@ describe('networkErrorCode', () => {
 		const b: Record<string, unknown> = { message: 'b', cause: a };
 		a.cause = b;
 		expect(networkErrorCode(a)).toBeUndefined();
+	});
+});
+
+describe('checkBaseUrl', () => {
+	test.each([
+		['https://proxy.example.com/', 'https://proxy.example.com'],
+		['http://localhost:4010//', 'http://localhost:4010'],
+		['http://127.0.0.1:4010', 'http://127.0.0.1:4010'],
+		['http://127.255.3.4', 'http://127.255.3.4'],
+		['http://[::1]:4010', 'http://[::1]:4010'],
+	])('accepts %s as %s', (raw, url) => {
+		expect(checkBaseUrl(raw)).toEqual({ url });
+	});
+
+	test.each([
+		'http://example.com',
+		'http://127.0.0.1.nip.io',
+		'http://localhost.example.com',
+		'http://10.0.0.1',
+		'http://[::2]',
+		'ws://localhost',
+		'file:///etc/passwd',
+		'user.bhuman.ai',
+	])('refuses %s', (raw) => {
+		expect(checkBaseUrl(raw)).toHaveProperty('problem');
+	});
+
+	test('names the host, never a password in the URL', () => {
+		const result = checkBaseUrl('http://me:hunter2@example.com:8080/x') as { problem: string };
+		expect(result.problem).toContain('http://example.com:8080');
+		expect(result.problem).not.toContain('hunter2');
 	});
 });

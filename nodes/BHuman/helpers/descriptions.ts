@@ -138,6 +138,9 @@ export const returnAllOrLimit: INodeProperties[] = [
 	},
 ];
 
+/** Max Download Size's default, in MB (1 MB = 1,000,000 bytes). */
+export const DEFAULT_MAX_DOWNLOAD_MB = 500;
+
 /**
  * Download Video and its binary property, for Video → Get and (shown only
  * while waiting) the generate operations.
@@ -161,6 +164,16 @@ export function downloadVideoProperties(show: Record<string, boolean[]> = {}): I
 			required: true,
 			displayOptions: { show: { ...show, downloadVideo: [true] } },
 			description: 'The name of the binary property to put the MP4 in',
+		},
+		{
+			displayName: 'Max Download Size (MB)',
+			name: 'maxDownloadSize',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: DEFAULT_MAX_DOWNLOAD_MB,
+			displayOptions: { show: { ...show, downloadVideo: [true] } },
+			description:
+				'A larger video is not downloaded: its item fails with an error naming the generation. For many or large downloads, run n8n with N8N_DEFAULT_BINARY_DATA_MODE=filesystem.',
 		},
 	];
 }

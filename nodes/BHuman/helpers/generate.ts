@@ -15,7 +15,7 @@ import { itemLabel } from './ids';
 import { readRows, toBatches, type Row, type RowOptions } from './rows';
 import { errorJson, toNodeError } from './utils';
 import { normalizeVideo } from './video';
-import { attachVideo, waitForGenerations, type WaitResult } from './wait';
+import { attachVideo, readMaxDownloadBytes, waitForGenerations, type WaitResult } from './wait';
 
 /** BHuman takes at most this many rows in one generate request. */
 export const MAX_BATCH_SIZE = 2000;
@@ -244,6 +244,8 @@ interface RunSettings {
 	concurrency: number;
 	download: boolean;
 	binaryPropertyName: string;
+	/** Max Download Size in bytes (0 when not downloading). */
+	maxDownloadBytes: number;
 }
 
 const UNSAFE_KEYS = ['__proto__', 'constructor', 'prototype'];
@@ -304,6 +306,7 @@ function readRunSettings(this: IExecuteFunctions): RunSettings {
 		concurrency: 1,
 		download: false,
 		binaryPropertyName: '',
+		maxDownloadBytes: 0,
 	};
 	if (!wait) return settings;
 	settings.pollIntervalMs =
@@ -339,6 +342,7 @@ function readRunSettings(this: IExecuteFunctions): RunSettings {
 			);
 		}
 		settings.binaryPropertyName = name;
+		settings.maxDownloadBytes = readMaxDownloadBytes.call(this, 0);
 	}
 	return settings;
 }
@@ -554,6 +558,7 @@ async function outputItems(
 						json.mp4Url,
 						settings.binaryPropertyName,
 						itemIndex,
+						settings.maxDownloadBytes,
 					);
 				} catch (caught) {
 					const error = explain(

@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { itemLabel } from './ids';
 
 /** The error as an output item's json for Continue On Fail. */
 export function errorJson(error: Error & { description?: string | null }): IDataObject {
@@ -49,8 +50,20 @@ export async function forEachItem(
 	return returnData;
 }
 
-/** Return All / Limit of a Get Many operation: undefined means all. */
+/**
+ * Return All / Limit of a Get Many operation: undefined means all. Read before
+ * the item's request: a Limit from an expression can be anything.
+ */
 export function getLimit(this: IExecuteFunctions, itemIndex: number): number | undefined {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
-	return returnAll ? undefined : (this.getNodeParameter('limit', itemIndex, 50) as number);
+	if (returnAll) return undefined;
+	const limit = this.getNodeParameter('limit', itemIndex, 50);
+	if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`Limit of ${itemLabel(itemIndex)} must be a whole number of at least 1, not ${String(limit).slice(0, 40)}`,
+			{ itemIndex, description: 'Or turn Return All on.' },
+		);
+	}
+	return limit;
 }

@@ -35,10 +35,12 @@ export async function fetchGeneration(
 	this: BHumanContext,
 	id: string,
 	itemIndex?: number,
+	deadline?: number,
 ): Promise<IDataObject> {
 	return (await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/generated_video_by_id', {
 		qs: { id },
 		itemIndex,
+		deadline,
 		notFound: `Generation ${id}`,
 	})) as IDataObject;
 }

@@ -1,7 +1,9 @@
 /** Waiting for renders to finish, and fetching the finished MP4. */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { sleep } from 'n8n-workflow';
+import { NodeOperationError, sleep } from 'n8n-workflow';
 import { downloadMedia } from '../transport';
+import { DEFAULT_MAX_DOWNLOAD_MB } from './descriptions';
+import { itemLabel } from './ids';
 import { fetchGeneration, FINAL_STATUSES } from './video';
 
 export interface WaitOptions {
@@ -54,10 +56,12 @@ export async function waitForGenerations(
 		roundStart = Date.now();
 
 		await forEachConcurrently(pending, options.concurrency, async (id) => {
+			// A round that outlasts the deadline starts no more polls; each poll is bounded by it too.
+			if (Date.now() >= deadline) return;
 			const result = results.get(id)!;
 			result.polls++;
 			try {
-				result.record = await fetchGeneration.call(this, id);
+				result.record = await fetchGeneration.call(this, id, undefined, deadline);
 				result.pollError = undefined;
 			} catch (error) {
 				// Polling is best effort: the next round asks again, the deadline still holds.
@@ -72,7 +76,23 @@ export async function waitForGenerations(
 	return results;
 }
 
-/** Streams the generation's MP4 into the item's binary property. */
+/**
+ * Max Download Size of the item in bytes, checked: call it before the run's
+ * first request wherever Download Video is on (an expression may give anything).
+ */
+export function readMaxDownloadBytes(this: IExecuteFunctions, itemIndex: number): number {
+	const value = this.getNodeParameter('maxDownloadSize', itemIndex, DEFAULT_MAX_DOWNLOAD_MB);
+	if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`Max Download Size (MB) of ${itemLabel(itemIndex)} must be a number above 0, not ${String(value).slice(0, 40)}`,
+			{ itemIndex },
+		);
+	}
+	return Math.floor(value * 1_000_000);
+}
+
+/** Streams the generation's MP4 into the item's binary property, refusing one over `maxBytes`. */
 export async function attachVideo(
 	this: IExecuteFunctions,
 	item: INodeExecutionData,
@@ -80,10 +100,14 @@ export async function attachVideo(
 	mp4Url: string,
 	binaryPropertyName: string,
 	itemIndex: number,
+	maxBytes: number,
 ) {
+	const what = `The video file of generation ${generationId}`;
 	const { stream, contentType } = await downloadMedia.call(this, mp4Url, {
 		itemIndex,
-		notFound: `The video file of generation ${generationId}`,
+		notFound: what,
+		what,
+		maxBytes,
 	});
 	const mimeType = contentType?.startsWith('video/') ? contentType : 'video/mp4';
 	item.binary = {

@@ -13,7 +13,10 @@ import type {
 	IWebhookFunctions,
 	JsonObject,
 } from 'n8n-workflow';
-import { NodeApiError, sleep } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
+import { checkBaseUrl } from './baseUrl';
+
+export { checkBaseUrl, isLoopbackHost } from './baseUrl';
 
 /** A streamed response body (node:stream may not be imported by community nodes). */
 type Readable = Extract<
@@ -37,6 +40,8 @@ const HOSTS = {
 } as const;
 
 export const PAGE_SIZE = 100;
+/** Return All stops with an error after this many pages (100,000 records at PAGE_SIZE). */
+export const MAX_PAGES = 1000;
 
 /** GET requests are retried this many times at most (so 4 attempts in all). */
 export const MAX_RETRIES = 3;
@@ -52,6 +57,11 @@ export interface RequestOptions {
 	itemIndex?: number;
 	/** What a 404 means, e.g. "Video instance 7d85…": the error then says it was not found. */
 	notFound?: string;
+	/**
+	 * A time (ms since the epoch) no retry wait and no request may run past (a
+	 * poll inside Max Wait): at it, the request is aborted and its error reported.
+	 */
+	deadline?: number;
 }
 
 export function hostFor(path: string): string {
@@ -63,7 +73,14 @@ export function hostFor(path: string): string {
 async function baseUrlFor(this: BHumanContext, path: string): Promise<string> {
 	const credentials = await this.getCredentials(CREDENTIAL_TYPE);
 	const override = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
-	return override ? override.replace(/\/+$/, '') : hostFor(path);
+	if (!override) return hostFor(path);
+	const checked = checkBaseUrl(override);
+	if ('problem' in checked) {
+		throw new NodeOperationError(this.getNode(), checked.problem, {
+			description: 'Change the Base URL of the BHuman credential, or leave it empty for BHuman.',
+		});
+	}
+	return checked.url;
 }
 
 /** BHuman's own explanation from an error body, whatever shape it came in. */
@@ -203,7 +220,8 @@ function isRetryableStatus(status: number) {
 
 /**
  * Sends one request, retrying it `retries` times on 429, 5xx and network
- * errors with a bounded backoff that honours Retry-After.
+ * errors with a bounded backoff that honours Retry-After. With a deadline, no
+ * wait and no request runs past it: what would is reported as it stands.
  */
 async function send(
 	this: BHumanContext,
@@ -212,38 +230,94 @@ async function send(
 	options: RequestOptions,
 	authenticated: boolean,
 ): Promise<IN8nHttpFullResponse> {
+	const { deadline } = options;
+	const timeLeft = () => (deadline === undefined ? Infinity : deadline - Date.now());
 	for (let attempt = 0; ; attempt++) {
+		if (timeLeft() <= 0) throw deadlineError.call(this, request.url, options);
+		const timeout = Number.isFinite(timeLeft()) ? Math.max(1, Math.ceil(timeLeft())) : undefined;
 		let response: IN8nHttpFullResponse;
 		try {
 			response = (
 				authenticated
 					? await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
 							...request,
+							...(timeout ? { timeout } : {}),
 						})
-					: await this.helpers.httpRequest({ ...request })
+					: await this.helpers.httpRequest({ ...request, ...(timeout ? { timeout } : {}) })
 			) as IN8nHttpFullResponse;
 		} catch (error) {
+			if (timeLeft() <= 0) throw deadlineError.call(this, request.url, options);
 			if (networkErrorCode(error) !== undefined && attempt < retries) {
-				await sleep(backoffMs(attempt));
-				continue;
+				const pause = backoffMs(attempt);
+				if (pause < timeLeft()) {
+					await sleep(pause);
+					continue;
+				}
 			}
 			throw networkError.call(this, error, request.url, options);
 		}
 
 		const status = response.statusCode;
 		if (status >= 200 && status < 300) return response;
+		if (status >= 300 && status < 400) {
+			discard(response.body);
+			throw redirectError.call(this, status, response.headers?.location, request.url, options);
+		}
 
 		if (attempt < retries && isRetryableStatus(status)) {
 			const asked = retryAfterMs(response.headers?.['retry-after']);
-			if (asked === undefined || asked <= RETRY_AFTER_MAX_MS) {
+			const pause = asked ?? backoffMs(attempt);
+			if (pause <= RETRY_AFTER_MAX_MS && pause < timeLeft()) {
 				discard(response.body);
-				await sleep(asked ?? backoffMs(attempt));
+				await sleep(pause);
 				continue;
 			}
 		}
 		discard(response.body);
 		throw apiError.call(this, status, isStream(response.body) ? undefined : response.body, options);
 	}
+}
+
+/**
+ * A 3xx to an authenticated request. It is not followed: n8n's request helper
+ * would send the key along to wherever it points (also to another host), and a
+ * 307/308 would send a paid POST again.
+ */
+function redirectError(
+	this: BHumanContext,
+	status: number,
+	location: unknown,
+	url: string,
+	options: RequestOptions,
+) {
+	let target = 'no Location';
+	if (typeof location === 'string' && location) {
+		try {
+			target = new URL(location, url).host;
+		} catch {
+			target = 'an invalid Location';
+		}
+	}
+	const message = `BHuman answered with a redirect (${status}) to ${target}, which is not followed`;
+	return new NodeApiError(this.getNode(), { message, httpCode: String(status) } as JsonObject, {
+		message,
+		description:
+			'Requests carrying the BHuman API key never follow redirects, so the key is not sent to another host and a generation is not sent twice. Check the Base URL of the BHuman credential (a proxy must answer itself, not redirect).',
+		httpCode: String(status),
+		itemIndex: options.itemIndex,
+	});
+}
+
+/** The deadline passed before BHuman answered (a retry wait or the request itself would run past it). */
+function deadlineError(this: BHumanContext, url: string, options: RequestOptions) {
+	return new NodeApiError(
+		this.getNode(),
+		{ message: 'No answer before the deadline' } as JsonObject,
+		{
+			message: `BHuman at ${new URL(url).origin} did not answer before the deadline`,
+			itemIndex: options.itemIndex,
+		},
+	);
 }
 
 function isStream(body: unknown): body is Readable {
@@ -273,6 +347,9 @@ export async function bhumanApiRequest<T = unknown>(
 		json: true,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
+		// The key must not follow a redirect to another host, nor a POST be sent twice (see redirectError).
+		disableFollowRedirect: true,
+		sendCredentialsOnCrossOriginRedirect: false,
 		headers: { Accept: 'application/json' },
 	};
 	const response = await send.call(
@@ -287,12 +364,15 @@ export async function bhumanApiRequest<T = unknown>(
 
 /**
  * Streams a rendered file (MP4, thumbnail) from the URL BHuman gave. These are
- * public storage URLs: the BHuman credential is not sent to them.
+ * public storage URLs: the BHuman credential is not sent to them, so they may
+ * follow redirects (storage often answers through a CDN). A file larger than
+ * `maxBytes` is refused by its Content-Length before it is read, and a stream
+ * that passes it (no or a wrong Content-Length) is aborted.
  */
 export async function downloadMedia(
 	this: IExecuteFunctions,
 	url: string,
-	options: RequestOptions = {},
+	options: RequestOptions & { maxBytes: number; what: string },
 ): Promise<{ stream: Readable; contentType?: string }> {
 	const request: IHttpRequestOptions = {
 		method: 'GET',
@@ -302,11 +382,61 @@ export async function downloadMedia(
 		ignoreHttpStatusErrors: true,
 	};
 	const response = await send.call(this, request, MAX_RETRIES, options, false);
+	const stream = response.body as Readable;
+	const declared = Number(response.headers?.['content-length']);
+	if (Number.isFinite(declared) && declared > options.maxBytes) {
+		discard(stream);
+		throw tooLargeError.call(this, options, declared);
+	}
+	limitStream(stream, options.maxBytes, () => tooLargeError.call(this, options));
 	const contentType = response.headers?.['content-type'];
 	return {
-		stream: response.body as Readable,
+		stream,
 		contentType: typeof contentType === 'string' ? contentType.split(';')[0].trim() : undefined,
 	};
+}
+
+function megabytes(bytes: number) {
+	return `${Math.round((bytes / 1_000_000) * 100) / 100} MB`;
+}
+
+function tooLargeError(
+	this: IExecuteFunctions,
+	options: RequestOptions & { maxBytes: number; what: string },
+	declared?: number,
+) {
+	const size = declared === undefined ? 'more than that' : megabytes(declared);
+	return new NodeOperationError(
+		this.getNode(),
+		`${options.what} is larger than Max Download Size (${megabytes(options.maxBytes)}): ${size}`,
+		{
+			itemIndex: options.itemIndex,
+			description:
+				'Raise Max Download Size, or turn Download Video off and use mp4Url. For large files or many downloads, run n8n with N8N_DEFAULT_BINARY_DATA_MODE=filesystem so binaries are not held in memory.',
+		},
+	);
+}
+
+/**
+ * Destroys `stream` with the error once more than `maxBytes` have gone through
+ * it. Every consumer (pipe, 'data' listeners, async iteration) receives chunks
+ * through `emit('data')`, so counting there sees them all without starting the
+ * flow early (a 'data' listener would, losing chunks before n8n reads them);
+ * community nodes may not import node:stream for a Transform.
+ */
+function limitStream(stream: Readable, maxBytes: number, error: () => Error) {
+	let seen = 0;
+	const emit = stream.emit.bind(stream) as (event: string | symbol, ...args: unknown[]) => boolean;
+	stream.emit = ((event: string | symbol, ...args: unknown[]) => {
+		if (event === 'data') {
+			seen += (args[0] as { length: number }).length;
+			if (seen > maxBytes) {
+				stream.destroy(error());
+				return false;
+			}
+		}
+		return emit(event, ...args);
+	}) as Readable['emit'];
 }
 
 /** The records of a list response: a bare array, or the array inside `{ total, <key>: [...] }`. */
@@ -323,10 +453,18 @@ export function recordsOf(body: unknown): { records: IDataObject[]; total?: numb
 	return { records: [] };
 }
 
+/** Ids of a page's records (their JSON where there is no id), to notice a page served twice. */
+function pageKey(records: IDataObject[]): string {
+	return JSON.stringify(records.map((record) => record.id ?? record));
+}
+
 /**
- * Walks a paged list (page 0, 1, 2 … at one page size) until a short page, the
- * reported total, or `limit` records. With a limit under a page, one page of
- * exactly that size is asked for.
+ * Walks a paged list (page 0, 1, 2 … at one page size) until `limit` records,
+ * the reported total, or (without a total) a short page. A short page before
+ * the total is not the end (BHuman's pages can come short), an empty one is.
+ * A page equal to the one before (a server ignoring `page`) and more than
+ * MAX_PAGES pages stop with an error instead of looping. With a limit under a
+ * page, one page of exactly that size is asked for.
  */
 export async function bhumanApiRequestAllItems(
 	this: BHumanContext,
@@ -334,17 +472,54 @@ export async function bhumanApiRequestAllItems(
 	options: RequestOptions & { limit?: number } = {},
 ): Promise<IDataObject[]> {
 	const { limit, ...requestOptions } = options;
-	const size = limit !== undefined ? Math.max(1, Math.min(PAGE_SIZE, limit)) : PAGE_SIZE;
+	if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+		throw new NodeOperationError(this.getNode(), `Limit must be a whole number of at least 1`, {
+			itemIndex: options.itemIndex,
+		});
+	}
+	const size = limit !== undefined ? Math.min(PAGE_SIZE, limit) : PAGE_SIZE;
 	const collected: IDataObject[] = [];
+	let previous: string | undefined;
 	for (let page = 0; ; page++) {
+		if (page >= MAX_PAGES) {
+			throw pagingError.call(
+				this,
+				`BHuman's list ${path} has more than ${MAX_PAGES} pages: stopped after ${collected.length} records`,
+				'Use Limit, or a narrower list (e.g. one video instance or campaign).',
+				options.itemIndex,
+			);
+		}
 		const body = await bhumanApiRequest.call(this, 'GET', path, {
 			...requestOptions,
 			qs: { ...requestOptions.qs, page, size },
 		});
 		const { records, total } = recordsOf(body);
+		const key = pageKey(records);
+		if (records.length > 0 && key === previous) {
+			throw pagingError.call(
+				this,
+				`BHuman returned the same records for page ${page} as for page ${page - 1} of ${path}: stopped after ${collected.length} records`,
+				'The server seems to ignore the page parameter. Check the Base URL of the BHuman credential (a proxy must pass the query string on).',
+				options.itemIndex,
+			);
+		}
+		previous = key;
 		collected.push(...records);
 		if (limit !== undefined && collected.length >= limit) return collected.slice(0, limit);
-		if (records.length < size) return collected;
-		if (total !== undefined && (page + 1) * size >= total) return collected;
+		if (records.length === 0) return collected;
+		if (total !== undefined) {
+			if (collected.length >= total) return collected;
+		} else if (records.length < size) {
+			return collected;
+		}
 	}
+}
+
+function pagingError(
+	this: BHumanContext,
+	message: string,
+	description: string,
+	itemIndex?: number,
+) {
+	return new NodeOperationError(this.getNode(), message, { description, itemIndex });
 }

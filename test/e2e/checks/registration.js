@@ -118,6 +118,13 @@ module.exports = async function registration(ctx, check) {
 		expect(/auth|401|credential|key/i.test(r.message || ''), `the failure does not say what is wrong: "${r.message}"`);
 		return r.message;
 	});
+	await check('credential test: a plain-http Base URL to another host is refused, naming https', async () => {
+		const r = await client.testCredential({ ...cred, data: { ...data, baseUrl: 'http://bhuman-proxy.example.com' } });
+		expect(r && r.status === 'Error', `n8n's credential test answered ${JSON.stringify(r)} for an http Base URL`);
+		expect(/must use https/.test(r.message || ''), `the failure does not say https is required: "${r.message}"`);
+		expect(!(r.message || '').includes(data.apiKeySecret), 'the failure shows the secret');
+		return r.message;
+	});
 	await check('credential test: a wrong key id fails clearly', async () => {
 		const r = await client.testCredential({ ...cred, data: { ...data, apiKeyId: 'not-a-key' } });
 		expect(r && r.status === 'Error', `n8n's credential test answered ${JSON.stringify(r)} for a wrong key id`);

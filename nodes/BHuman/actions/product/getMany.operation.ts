@@ -12,10 +12,10 @@ export const description: INodeProperties[] = updateDisplayOptions(
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem.call(this, items, async (itemIndex) => {
 		// The store's product list is not paged by BHuman: Limit is applied here.
+		const limit = getLimit.call(this, itemIndex);
 		const products = recordsOf(
 			await bhumanApiRequest.call(this, 'GET', '/api/store/product', { itemIndex }),
 		).records;
-		const limit = getLimit.call(this, itemIndex);
 		return limit === undefined ? products : products.slice(0, limit);
 	});
 }

@@ -4,7 +4,7 @@ import { downloadVideoProperties } from '../../helpers/descriptions';
 import { getIdParameter } from '../../helpers/ids';
 import { errorJson, toNodeError } from '../../helpers/utils';
 import { fetchGeneration, normalizeVideo } from '../../helpers/video';
-import { attachVideo } from '../../helpers/wait';
+import { attachVideo, readMaxDownloadBytes } from '../../helpers/wait';
 
 export const description: INodeProperties[] = updateDisplayOptions(
 	{ show: { resource: ['video'], operation: ['get'] } },
@@ -42,13 +42,14 @@ async function getGeneration(
 	itemIndex: number,
 ): Promise<INodeExecutionData> {
 	const id = getIdParameter.call(this, 'generationId', itemIndex, 'Generation ID')!;
+	const download = this.getNodeParameter('downloadVideo', itemIndex, false) as boolean;
+	const maxBytes = download ? readMaxDownloadBytes.call(this, itemIndex) : 0;
 	const record = await fetchGeneration.call(this, id, itemIndex);
 	const json = normalizeVideo(record);
 	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
-	const download = this.getNodeParameter('downloadVideo', itemIndex, false) as boolean;
 	if (download && json.status === 'succeeded' && typeof json.mp4Url === 'string') {
 		const property = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
-		await attachVideo.call(this, item, id, json.mp4Url, property, itemIndex);
+		await attachVideo.call(this, item, id, json.mp4Url, property, itemIndex, maxBytes);
 	}
 	return item;
 }

@@ -36,6 +36,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		const id = getIdParameter.call(this, 'filters.workspaceId', itemIndex, 'Workspace', 'other', {
 			optional: true,
 		});
+		const limit = getLimit.call(this, itemIndex);
 		const body = await bhumanApiRequest.call(this, 'GET', '/api/workspace', {
 			qs: id ? { id } : undefined,
 			itemIndex,
@@ -43,7 +44,6 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		});
 		// The workspace list is not paged by BHuman: Limit is applied here.
 		const workspaces: IDataObject[] = recordsOf(body).records;
-		const limit = getLimit.call(this, itemIndex);
 		return limit === undefined ? workspaces : workspaces.slice(0, limit);
 	});
 }
