@@ -208,6 +208,13 @@ export interface RunOptions {
 	items?: IDataObject[];
 	credentials: SimCredentials;
 	continueOnFail?: boolean;
+	/** n8n's node settings: retryOnFail, maxTries, waitBetweenTries, executeOnce, alwaysOutputData… */
+	settings?: Partial<
+		Pick<
+			INode,
+			'retryOnFail' | 'maxTries' | 'waitBetweenTries' | 'executeOnce' | 'alwaysOutputData'
+		>
+	>;
 }
 
 export interface RunResult {
@@ -272,6 +279,7 @@ export async function runBHuman({
 	items = [{}],
 	credentials,
 	continueOnFail,
+	settings,
 }: RunOptions): Promise<RunResult> {
 	const source: INode = {
 		id: 'source',
@@ -290,6 +298,7 @@ export async function runBHuman({
 		parameters,
 		credentials: { bhumanApi: { id: '1', name: 'BHuman account' } },
 		...(continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		...settings,
 	};
 	const workflow = new Workflow({
 		id: 'test',
