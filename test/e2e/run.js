@@ -21,6 +21,7 @@ const CHECKS = [
 	['registration', require('./checks/registration')],
 	['operations', require('./checks/operations')],
 	['download', require('./checks/download')],
+	['generate', require('./checks/generate')],
 	['loop', require('./checks/loop')],
 	['examples', require('./checks/examples')],
 ];

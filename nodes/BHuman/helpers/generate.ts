@@ -126,16 +126,16 @@ export const deliveryProperties: INodeProperties[] = [
 		displayName: 'Poll Interval (Seconds)',
 		name: 'pollInterval',
 		type: 'number',
-		typeOptions: { minValue: 0.1, numberPrecision: 1 },
+		typeOptions: { minValue: 1, numberPrecision: 1 },
 		default: 10,
 		displayOptions: { show: { waitForCompletion: [true] } },
-		description: 'How often to ask BHuman about unfinished videos',
+		description: 'How often to ask BHuman about unfinished videos (at least every second)',
 	},
 	{
 		displayName: 'Max Wait (Minutes)',
 		name: 'maxWait',
 		type: 'number',
-		typeOptions: { minValue: 0, numberPrecision: 2 },
+		typeOptions: { minValue: 0.01, numberPrecision: 2 },
 		default: 15,
 		displayOptions: { show: { waitForCompletion: [true] } },
 		description:
@@ -175,6 +175,8 @@ export interface GenerateTarget extends RowOptions {
 	bodyField: string;
 	/** Field of the output items that names the target (videoInstanceId, campaignId). */
 	outputField: string;
+	/** The operation that lists every generation of a target: "Video → Get Many for video instance". */
+	listAll: string;
 	/** Extra body fields of a batch (campaign: assets, backgrounds, lip sync). */
 	extraBody?: (batch: Row[]) => IDataObject;
 }
@@ -186,30 +188,43 @@ interface Accepted {
 	rowIndex: number;
 }
 
-/** Adds to an error what BHuman had already accepted, so no paid generation is lost with it. */
-function withAccepted(
-	error: NodeApiError | NodeOperationError,
-	failed: string,
-	accepted: Accepted[],
-	unanswered?: string,
-) {
-	error.message = `${failed}: ${error.message}`;
-	const parts = [error.description ?? ''];
-	if (unanswered && !(error as NodeApiError).httpCode) {
-		parts.push(
-			`BHuman may or may not have received ${unanswered}. It was not sent again, since generation is paid: check BHuman before re-running these items.`,
-		);
-	}
-	if (accepted.length > 0) {
-		parts.push(
-			`BHuman accepted ${accepted.length} generations before this batch; they are rendering, so do not send them again:\n${accepted
-				.map((entry) => `${itemLabel(entry.row.itemIndex)}: ${entry.id}`)
-				.join('\n')}`,
-		);
-	} else {
-		parts.push('BHuman accepted no generation in this run.');
-	}
-	error.description = parts.filter(Boolean).join('\n\n');
+/** Errors list at most this many generation IDs; the rest are counted (an error must stay small enough to save). */
+const LISTED_IDS = 20;
+
+/**
+ * n8n's Retry On Fail runs the whole node again after an error (and, with Continue On
+ * Fail, after an output whose first item holds an error): batches BHuman already
+ * accepted would be paid for twice. Nothing is sent while it is on.
+ */
+export function refuseRetryOnFail(this: IExecuteFunctions) {
+	if (this.getNode().retryOnFail !== true) return;
+	throw new NodeOperationError(
+		this.getNode(),
+		'Generate does not run with "Retry On Fail" on: a retry would send paid batches again',
+		{
+			description:
+				"Turn it off in the node's Settings → Retry On Fail. Nothing was sent to BHuman. Generation requests are never retried; read requests (polling, downloads) are retried by the node itself.",
+		},
+	);
+}
+
+function listIds(ids: string[]): string {
+	const more = ids.length - LISTED_IDS;
+	return `${ids.slice(0, LISTED_IDS).join('\n')}${more > 0 ? `\n… and ${more} more` : ''}`;
+}
+
+/** What BHuman accepted in this run, for an error that stops the node: 20 IDs at most, and where to find all. */
+function acceptedSummary(accepted: Accepted[], when: string, target: GenerateTarget): string {
+	if (accepted.length === 0) return 'BHuman accepted no generation in this run.';
+	const targets = [...new Set(accepted.map((entry) => entry.row.targetId))];
+	return `BHuman accepted ${accepted.length} generations ${when}; do not send them again:\n${listIds(
+		accepted.map((entry) => `${itemLabel(entry.row.itemIndex)}: ${entry.id}`),
+	)}\nAll of them: ${target.listAll} ${targets.join(', ')}.`;
+}
+
+function explain(error: NodeApiError | NodeOperationError, message: string, parts: string[]) {
+	error.message = `${message}: ${error.message}`;
+	error.description = [error.description ?? '', ...parts].filter(Boolean).join('\n\n');
 	return error;
 }
 
@@ -220,15 +235,125 @@ function resultIds(body: unknown): string[] | undefined {
 		: undefined;
 }
 
+/** Settings of the whole run (read at item 0), checked before anything is sent. */
+interface RunSettings {
+	batchSize: number;
+	wait: boolean;
+	pollIntervalMs: number;
+	maxWaitMs: number;
+	concurrency: number;
+	download: boolean;
+	binaryPropertyName: string;
+}
+
+const UNSAFE_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+function shown(value: unknown): string {
+	if (typeof value === 'string') return `"${value.slice(0, 50)}"`;
+	if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+	return value === null ? 'null' : `a${Array.isArray(value) ? 'n array' : `n ${typeof value}`}`;
+}
+
+function readRunSettings(this: IExecuteFunctions): RunSettings {
+	const node = this.getNode();
+	const invalid = (label: string, reason: string) =>
+		new NodeOperationError(node, `Invalid ${itemLabel(0)}: ${label} ${reason}`, {
+			itemIndex: 0,
+			description: "Nothing was sent to BHuman. The run's settings are read from the first item.",
+		});
+	const read = (name: string, label: string, fallback: unknown): unknown => {
+		try {
+			return this.getNodeParameter(name, 0, fallback);
+		} catch (error) {
+			throw invalid(label, `could not be read: ${(error as Error).message}`);
+		}
+	};
+	const number = (
+		name: string,
+		label: string,
+		fallback: number,
+		rule: string,
+		valid: (value: number) => boolean,
+	) => {
+		const raw = read(name, label, fallback);
+		const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+		if (typeof value !== 'number' || !valid(value))
+			throw invalid(label, `is ${shown(raw)}: ${rule}`);
+		return value;
+	};
+	const flag = (name: string, label: string) => {
+		const value = read(name, label, false);
+		if (value === true || value === 'true') return true;
+		if (value === false || value === 'false' || value === undefined) return false;
+		throw invalid(label, `is ${shown(value)}: it must be true or false`);
+	};
+
+	const batchSize = number(
+		'batchSize',
+		'Batch Size',
+		100,
+		`it must be a whole number from 1 to ${MAX_BATCH_SIZE}`,
+		(value) => Number.isInteger(value) && value >= 1 && value <= MAX_BATCH_SIZE,
+	);
+	const wait = flag('waitForCompletion', 'Wait for Completion');
+	const settings: RunSettings = {
+		batchSize,
+		wait,
+		pollIntervalMs: 0,
+		maxWaitMs: 0,
+		concurrency: 1,
+		download: false,
+		binaryPropertyName: '',
+	};
+	if (!wait) return settings;
+	settings.pollIntervalMs =
+		number(
+			'pollInterval',
+			'Poll Interval (Seconds)',
+			10,
+			'it must be a number of seconds, at least 1',
+			(value) => Number.isFinite(value) && value >= 1,
+		) * 1000;
+	settings.maxWaitMs =
+		number(
+			'maxWait',
+			'Max Wait (Minutes)',
+			15,
+			'it must be a number of minutes above 0',
+			(value) => Number.isFinite(value) && value > 0,
+		) * 60_000;
+	settings.concurrency = number(
+		'options.pollConcurrency',
+		'Max Concurrent Polls',
+		20,
+		'it must be a whole number from 1 to 100',
+		(value) => Number.isInteger(value) && value >= 1 && value <= 100,
+	);
+	settings.download = flag('downloadVideo', 'Download Video');
+	if (settings.download) {
+		const name = read('binaryPropertyName', 'Put Video in Field', 'data');
+		if (typeof name !== 'string' || !/^[^\s,]{1,100}$/.test(name) || UNSAFE_KEYS.includes(name)) {
+			throw invalid(
+				'Put Video in Field',
+				`is ${shown(name)}: it must be a binary property name such as data (no spaces or commas)`,
+			);
+		}
+		settings.binaryPropertyName = name;
+	}
+	return settings;
+}
+
 /**
- * Validates all items, sends their rows in batches, optionally waits and
- * downloads, and returns one output item per row in input order.
+ * Validates all items and the run's settings, sends the rows in batches,
+ * optionally waits and downloads, and returns one output item per row in input
+ * order. Nothing is sent until everything has been read and checked.
  */
 export async function executeGenerate(
 	this: IExecuteFunctions,
 	items: INodeExecutionData[],
 	target: GenerateTarget,
 ): Promise<INodeExecutionData[]> {
+	refuseRetryOnFail.call(this);
 	const continueOnFail = this.continueOnFail();
 	const { variables, rows, invalid } = readRows.call(this, items, target);
 
@@ -245,20 +370,17 @@ export async function executeGenerate(
 		throw first;
 	}
 
-	const batchSize = this.getNodeParameter('batchSize', 0, 100) as number;
-	if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
-		throw new NodeOperationError(
-			this.getNode(),
-			`Batch Size must be a whole number from 1 to ${MAX_BATCH_SIZE}`,
-		);
-	}
-	const batches = toBatches(rows, batchSize);
+	const settings = readRunSettings.call(this);
+	const batches = toBatches(rows, settings.batchSize);
 
 	const accepted: Accepted[] = [];
 	const acceptedByRow = new Map<Row, Accepted>();
-	const failedRows = new Map<Row, NodeApiError | NodeOperationError>();
+	// With Continue On Fail each failed row carries a short error (no list of accepted IDs:
+	// at 10,000 rows that list in every failed item made the execution too big to save).
+	const failedRows = new Map<Row, IDataObject>();
 
 	for (const [index, batch] of batches.entries()) {
+		const label = `Batch ${index + 1} of ${batches.length}`;
 		const body: IDataObject = {
 			[target.bodyField]: batch[0].targetId,
 			variables,
@@ -266,67 +388,131 @@ export async function executeGenerate(
 			...(batch[0].callbackUrl ? { callback_url: batch[0].callbackUrl } : {}),
 			...target.extraBody?.(batch),
 		};
-		let ids: string[] | undefined;
+		let error: NodeApiError | NodeOperationError;
+		let returned: string[] | undefined;
 		try {
 			const response = await bhumanApiRequest.call(this, 'POST', target.path, {
 				body,
 				itemIndex: batch[0].itemIndex,
 				notFound: `${target.targetLabel} ${batch[0].targetId}`,
 			});
-			ids = resultIds(response);
-			if (!ids || ids.length !== batch.length) {
-				throw new NodeApiError(this.getNode(), (response ?? {}) as never, {
-					message: `BHuman answered ${ids?.length ?? 'no'} generation IDs for ${batch.length} rows`,
-					description: `Its answer: ${JSON.stringify(response).slice(0, 2000)}`,
-					itemIndex: batch[0].itemIndex,
+			const ids = resultIds(response);
+			if (ids && ids.length === batch.length) {
+				batch.forEach((row, rowIndex) => {
+					const entry = { row, id: ids[rowIndex], batch: index + 1, rowIndex };
+					accepted.push(entry);
+					acceptedByRow.set(row, entry);
 				});
+				continue;
 			}
-		} catch (caught) {
-			const error = withAccepted(
-				toNodeError.call(this, caught, batch[0].itemIndex),
-				`Batch ${index + 1} of ${batches.length} failed`,
-				accepted,
-				`batch ${index + 1}`,
+			returned = ids ?? [];
+			// BHuman did receive this batch: say which generations it created.
+			error = new NodeOperationError(
+				this.getNode(),
+				`BHuman answered ${ids?.length ?? 'no'} generation IDs for ${batch.length} rows`,
+				{
+					itemIndex: batch[0].itemIndex,
+					description: `BHuman received this batch${
+						returned.length > 0
+							? ` and created these generations:\n${listIds(returned)}`
+							: `; its answer: ${JSON.stringify(response)?.slice(0, 300)}`
+					}\nWhich rows they belong to is unknown, so the batch's items are reported as failed. It was not sent again, since generation is paid: check these generations (Video → Get) before re-running these items.`,
+				},
 			);
-			if (!continueOnFail) throw error;
-			for (const row of batch) failedRows.set(row, error);
-			continue;
+		} catch (caught) {
+			error = toNodeError.call(this, caught, batch[0].itemIndex);
+			// No HTTP status (n8n puts a network code such as ECONNRESET there): no answer came.
+			if (!/^\d{3}$/.test(String((error as NodeApiError).httpCode))) {
+				error.description = [
+					error.description,
+					`BHuman may or may not have received batch ${index + 1}. It was not sent again, since generation is paid: check BHuman before re-running these items.`,
+				]
+					.filter(Boolean)
+					.join('\n\n');
+			}
 		}
-		batch.forEach((row, rowIndex) => {
-			const entry = { row, id: ids![rowIndex], batch: index + 1, rowIndex };
-			accepted.push(entry);
-			acceptedByRow.set(row, entry);
-		});
+		if (!continueOnFail) {
+			throw explain(error, `${label} failed`, [
+				acceptedSummary(accepted, 'before this batch', target),
+			]);
+		}
+		const json = errorJson(explain(error, `${label} failed`, []));
+		batch.forEach((row, rowIndex) =>
+			// The IDs BHuman did return are kept once, on the batch's first item.
+			failedRows.set(
+				row,
+				rowIndex === 0 && returned?.length ? { ...json, returnedIds: returned } : { ...json },
+			),
+		);
 	}
 
-	const wait = this.getNodeParameter('waitForCompletion', 0, false) as boolean;
+	try {
+		return await outputItems.call(this, items, {
+			target,
+			settings,
+			variables,
+			rows,
+			invalid,
+			accepted,
+			acceptedByRow,
+			failedRows,
+			continueOnFail,
+		});
+	} catch (caught) {
+		const error = toNodeError.call(this, caught, 0);
+		if (finalErrors.has(error)) throw error;
+		// Whatever fails after BHuman accepted generations, their IDs go with the error.
+		throw explain(error, 'Waiting for the videos failed', [
+			acceptedSummary(accepted, 'in this run', target),
+		]);
+	}
+}
+
+/** Errors already described with what BHuman accepted (a failed download): passed through as they are. */
+const finalErrors = new WeakSet<Error>();
+
+interface RunState {
+	target: GenerateTarget;
+	settings: RunSettings;
+	variables: string[];
+	rows: Row[];
+	invalid: Map<number, NodeOperationError>;
+	accepted: Accepted[];
+	acceptedByRow: Map<Row, Accepted>;
+	failedRows: Map<Row, IDataObject>;
+	continueOnFail: boolean;
+}
+
+/** Waits (if asked), downloads (if asked) and builds one output item per row, in input order. */
+async function outputItems(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	state: RunState,
+): Promise<INodeExecutionData[]> {
+	const { target, settings, variables, accepted, acceptedByRow, continueOnFail } = state;
 	let waited: Map<string, WaitResult> | undefined;
-	if (wait && accepted.length > 0) {
+	if (settings.wait && accepted.length > 0) {
 		waited = await waitForGenerations.call(
 			this,
 			accepted.map((entry) => entry.id),
 			{
-				pollIntervalMs: (this.getNodeParameter('pollInterval', 0, 10) as number) * 1000,
-				maxWaitMs: (this.getNodeParameter('maxWait', 0, 15) as number) * 60_000,
-				concurrency: this.getNodeParameter('options.pollConcurrency', 0, 20) as number,
+				pollIntervalMs: settings.pollIntervalMs,
+				maxWaitMs: settings.maxWaitMs,
+				concurrency: settings.concurrency,
 			},
 		);
 	}
 
 	const rowsByItem = new Map<number, Row[]>();
-	for (const row of rows) {
+	for (const row of state.rows) {
 		const list = rowsByItem.get(row.itemIndex);
 		if (list) list.push(row);
 		else rowsByItem.set(row.itemIndex, [row]);
 	}
-	const download = wait && (this.getNodeParameter('downloadVideo', 0, false) as boolean);
-	const binaryPropertyName = download
-		? (this.getNodeParameter('binaryPropertyName', 0, 'data') as string)
-		: '';
 
 	const returnData: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		const invalidError = invalid.get(itemIndex);
+		const invalidError = state.invalid.get(itemIndex);
 		if (invalidError) {
 			returnData.push({ json: errorJson(invalidError), pairedItem: { item: itemIndex } });
 			continue;
@@ -339,7 +525,7 @@ export async function executeGenerate(
 			const entry = acceptedByRow.get(row);
 			if (!entry) {
 				returnData.push({
-					json: { ...errorJson(failedRows.get(row)!), ...sent },
+					json: { ...state.failedRows.get(row), ...sent },
 					pairedItem: { item: itemIndex },
 				});
 				continue;
@@ -359,17 +545,28 @@ export async function executeGenerate(
 				if (result.pollError) json.pollError = result.pollError;
 			}
 			const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
-			if (download && json.status === 'succeeded' && typeof json.mp4Url === 'string') {
+			if (settings.download && json.status === 'succeeded' && typeof json.mp4Url === 'string') {
 				try {
-					await attachVideo.call(this, item, entry.id, json.mp4Url, binaryPropertyName, itemIndex);
+					await attachVideo.call(
+						this,
+						item,
+						entry.id,
+						json.mp4Url,
+						settings.binaryPropertyName,
+						itemIndex,
+					);
 				} catch (caught) {
-					const error = toNodeError.call(this, caught, itemIndex);
+					const error = explain(
+						toNodeError.call(this, caught, itemIndex),
+						`Downloading the video of ${itemLabel(itemIndex)} failed`,
+						[
+							`The video was generated (generation ${entry.id}) and stays on BHuman: only the download failed. Get it later with Video → Get and Download Video on, or from its mp4Url.`,
+						],
+					);
 					if (!continueOnFail) {
-						throw withAccepted(
-							error,
-							`Downloading the video of ${itemLabel(itemIndex)} failed`,
-							accepted,
-						);
+						error.description += `\n\n${acceptedSummary(accepted, 'in this run', target)}`;
+						finalErrors.add(error);
+						throw error;
 					}
 					Object.assign(json, errorJson(error));
 				}

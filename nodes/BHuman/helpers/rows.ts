@@ -31,18 +31,35 @@ export interface RowOptions {
 	assetsPerRow?: number;
 }
 
-class InvalidItem extends Error {}
+class InvalidItem extends Error {
+	/** An empty value: the one case Allow Empty Values is the fix for. */
+	constructor(
+		message: string,
+		readonly empty = false,
+	) {
+		super(message);
+	}
+}
 
 /** A value BHuman can take: strings as they are, numbers and booleans as text. */
 function cellText(value: unknown, allowEmpty: boolean, where: () => string): string {
+	if (typeof value === 'number' && !Number.isFinite(value)) {
+		// String(NaN) would make BHuman speak the word "NaN".
+		throw new InvalidItem(`${where()} is ${value}, not a number that can be spoken`);
+	}
 	if (typeof value === 'number' || typeof value === 'boolean') return String(value);
 	if (typeof value === 'string') {
-		if (value.trim() === '' && !allowEmpty) throw new InvalidItem(`${where()} is empty`);
+		if (value.trim() === '' && !allowEmpty) throw new InvalidItem(`${where()} is empty`, true);
 		return value;
 	}
 	if (value === undefined || value === null) {
 		if (allowEmpty) return '';
-		throw new InvalidItem(`${where()} has no value`);
+		throw new InvalidItem(
+			value === null
+				? `${where()} is empty (null)`
+				: `${where()} has no value: the item has no such field, or the expression gives nothing`,
+			value === null,
+		);
 	}
 	throw new InvalidItem(
 		`${where()} is ${Array.isArray(value) ? 'an array' : 'an object'}: only text, numbers and booleans can be spoken in a video`,
@@ -78,8 +95,10 @@ function sameNames(a: string[], b: string[]) {
 function checkCallbackUrl(value: unknown): string | undefined {
 	if (value === undefined || value === null || String(value).trim() === '') return undefined;
 	const text = String(value).trim();
-	if (!URL.canParse(text))
-		throw new InvalidItem(`Callback URL is not a URL: '${text.slice(0, 100)}'`);
+	if (!URL.canParse(text)) {
+		// Without its query string: a trigger's token must not be echoed into an error.
+		throw new InvalidItem(`Callback URL is not a URL: '${text.split('?')[0].slice(0, 100)}'`);
+	}
 	const url = new URL(text);
 	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
 		throw new InvalidItem('Callback URL must start with http:// or https://');
@@ -328,8 +347,9 @@ export function readRows(
 							`Invalid ${itemLabel(itemIndex)}: ${error.message}`,
 							{
 								itemIndex,
-								description:
-									'Nothing was sent to BHuman. Fix the item, or turn on "Allow Empty Values" if empty values are intended.',
+								description: error.empty
+									? 'Nothing was sent to BHuman. Fix the item, or turn on "Allow Empty Values" if empty values are intended.'
+									: 'Nothing was sent to BHuman. Fix the item.',
 							},
 						)
 					: error instanceof NodeOperationError

@@ -4,24 +4,19 @@
 // simulator serves), a failed render comes out failed without a binary, and Video → Get
 // downloads too.
 
-const { rl, codeNode, operationWorkflow } = require('../lib/workflows');
+const { codeNode, generateParams: baseParams, operationWorkflow } = require('../lib/workflows');
 const { CheckError, expect, latestExecution, runWebhookWorkflow } = require('../lib/harness');
 const { nodeOutput } = require('../../../scripts/lib/n8n');
 
 function generateParams(data, extra = {}) {
-	return {
-		resource: 'video',
-		operation: 'generate',
-		videoInstanceId: rl(data.videoInstances[0].id),
-		inputMode: 'mapping',
-		variables: { variable: [{ name: 'name', value: '={{ $json.name }}' }, { name: 'company', value: '={{ $json.company }}' }] },
+	return baseParams(data, {
 		waitForCompletion: true,
-		pollInterval: 0.2,
+		pollInterval: 1, // the shortest the node accepts
 		maxWait: 1,
 		downloadVideo: true,
 		binaryPropertyName: 'data',
 		...extra,
-	};
+	});
 }
 
 async function mp4Of(sim, url) {

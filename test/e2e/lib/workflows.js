@@ -50,7 +50,7 @@ function bhumanNode(parameters, credential, { name = 'BHuman', position = [440, 
 	};
 }
 
-/** A Code node returning fixed items (runs in n8n's task runner on both lines). */
+/** A Code node returning fixed items, or running the given code (in n8n's task runner on both lines). */
 function codeNode(items, { name = 'Rows', position = [220, 0] } = {}) {
 	return {
 		id: randomUUID(),
@@ -58,7 +58,19 @@ function codeNode(items, { name = 'Rows', position = [220, 0] } = {}) {
 		type: 'n8n-nodes-base.code',
 		typeVersion: 2,
 		position,
-		parameters: { jsCode: `return ${JSON.stringify(items.map((json) => ({ json })))};` },
+		parameters: { jsCode: typeof items === 'string' ? items : `return ${JSON.stringify(items.map((json) => ({ json })))};` },
+	};
+}
+
+/** Video → Generate of the first video instance, name and company from the item. */
+function generateParams(data, extra = {}) {
+	return {
+		resource: 'video',
+		operation: 'generate',
+		videoInstanceId: rl(data.videoInstances[0].id),
+		inputMode: 'mapping',
+		variables: { variable: [{ name: 'name', value: '={{ $json.name }}' }, { name: 'company', value: '={{ $json.company }}' }] },
+		...extra,
 	};
 }
 
@@ -102,4 +114,4 @@ function triggerWorkflow(name, parameters, credential, { withCredential = false 
 	return { workflow: chain(name, [node, after]), webhookId: node.webhookId };
 }
 
-module.exports = { TYPES, PKG, uid, rl, webhookNode, bhumanNode, codeNode, chain, operationWorkflow, triggerWorkflow };
+module.exports = { TYPES, PKG, uid, rl, webhookNode, bhumanNode, codeNode, generateParams, chain, operationWorkflow, triggerWorkflow };

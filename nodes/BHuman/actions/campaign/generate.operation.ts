@@ -4,9 +4,14 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 import { campaignLocator } from '../../helpers/descriptions';
-import { deliveryProperties, executeGenerate, rowProperties } from '../../helpers/generate';
+import {
+	deliveryProperties,
+	executeGenerate,
+	refuseRetryOnFail,
+	rowProperties,
+} from '../../helpers/generate';
 
 const backgroundProperties: INodeProperties[] = [
 	{
@@ -205,26 +210,34 @@ export const description: INodeProperties[] = updateDisplayOptions(
 	],
 );
 
-/** BHuman's Background: config only with the settings the user set. */
+/** BHuman's Background: config only with the settings the user set; numbers must be finite (JSON would send NaN as null). */
 function readBackgrounds(this: IExecuteFunctions): IDataObject[] {
 	const list = this.getNodeParameter('backgrounds.background', 0, []) as IDataObject[];
-	return list.map(({ name, kind, start, end, config }) => ({
-		...(name ? { name } : {}),
-		kind,
-		start,
-		end,
-		config: config ?? {},
-	}));
+	return list.map(({ name, kind, start, end, config }, index) => {
+		const numbers = { Start: start, End: end, ...(config as IDataObject | undefined) };
+		for (const [field, value] of Object.entries(numbers)) {
+			if (typeof value === 'number' && !Number.isFinite(value)) {
+				throw new NodeOperationError(
+					this.getNode(),
+					`Invalid item 0: Background ${index + 1}'s ${field} is ${value}: it must be a number`,
+					{ itemIndex: 0, description: 'Nothing was sent to BHuman.' },
+				);
+			}
+		}
+		return { ...(name ? { name } : {}), kind, start, end, config: config ?? {} };
+	});
 }
 
 /** POST /api/ai_studio/pipeline/campaign: the campaign's video, one per row. */
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
+	refuseRetryOnFail.call(this); // before anything is read, as executeGenerate does
 	const backgrounds = readBackgrounds.call(this);
 	const enableLipsync = this.getNodeParameter('enableLipsync', 0, false) as boolean;
 	return await executeGenerate.call(this, items, {
 		path: '/api/ai_studio/pipeline/campaign',
 		bodyField: 'campaign_id',
 		outputField: 'campaignId',
+		listAll: 'Campaign → Get Generated Videos for campaign',
 		targetParameter: 'campaignId',
 		targetLabel: 'Campaign',
 		targetKind: 'campaign',

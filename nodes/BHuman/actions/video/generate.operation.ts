@@ -18,6 +18,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		path: '/api/ai_studio/try_sample',
 		bodyField: 'video_instance_id',
 		outputField: 'videoInstanceId',
+		listAll: 'Video → Get Many for video instance',
 		targetParameter: 'videoInstanceId',
 		targetLabel: 'Video Instance',
 		targetKind: 'videoInstance',
