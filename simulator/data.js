@@ -16,6 +16,8 @@ const DEFAULT_SIZES = Object.freeze({
   tags: 12,
   generatedVideosPerInstance: 3,
   generatedVideosPerCampaign: 5,
+  speakeasyProjects: 6,
+  savedWebhooks: 2,
 });
 
 function hashString(s) {
@@ -103,6 +105,9 @@ const WORKSPACE_NAMES = ['Personal workspace', 'Acme Sales', 'Customer Success',
 const CATEGORY_NAMES = ['Sales', 'Marketing', 'Real estate', 'Recruiting', 'Customer success', 'Events', 'E-commerce', 'Education', 'Nonprofit', 'Healthcare'];
 const TAG_NAMES = ['b2b', 'cold outreach', 'welcome', 'thank you', 'webinar', 'holiday', 'ecommerce', 'saas', 'linkedin', 'follow-up', 'testimonial', 'launch', 'renewal', 'event', 'referral', 'feedback'];
 const PRODUCT_NAMES = ['SaaS demo follow-up', 'Open house invite', 'Welcome to the team', 'Webinar thank-you', 'Holiday greetings', 'Cart reminder', 'Renewal nudge', 'LinkedIn connect note', 'Candidate outreach', 'Customer testimonial ask', 'Product launch teaser', 'Referral request'];
+const SPEAKEASY_NAMES = ['Founder welcome (ES)', 'Product tour (DE)', 'Keynote 2025 (FR)', 'Onboarding call (JA)', 'Investor update (PT)', 'Podcast clip (IT)'];
+const SPEAKEASY_LANGUAGES = ['es', 'de', 'fr', 'ja', 'pt', 'it'];
+const SAVED_WEBHOOK_NAMES = ['CRM video links', 'Slack notifications'];
 const CAMPAIGN_NAMES = ['Q3 outbound', 'Webinar follow-ups', 'Holiday card 2025', 'Renewals September', 'New signups welcome', 'LinkedIn warm leads', 'Trade show invites', 'Churn win-back', 'Partner launch', 'Referral drive'];
 
 function valueFor(variable, r) {
@@ -281,10 +286,33 @@ function buildData({ seed = 1, sizes = {}, baseUrl }) {
     if (inst) addSeeded({ ...inst, created_at: c.created_at }, inst.id, c, s.generatedVideosPerCampaign);
   }
 
+  // Speakeasy projects (dubbed videos) and saved webhooks: shapes not documented by BHuman,
+  // modelled on the other list endpoints (see the README's "what is assumed").
+  const sr = r('speakeasy');
+  const speakeasyProjects = Array.from({ length: s.speakeasyProjects }, (_, i) => {
+    const created = EPOCH - (90 - i * 9) * DAY - sr.int(0, 23) * HOUR;
+    return {
+      id: sr.uuid(),
+      name: SPEAKEASY_NAMES[i % SPEAKEASY_NAMES.length] + (i >= SPEAKEASY_NAMES.length ? ` #${Math.floor(i / SPEAKEASY_NAMES.length) + 1}` : ''),
+      workspace_id: workspaces.length ? workspaces[i % workspaces.length].workspace_id : null,
+      language: SPEAKEASY_LANGUAGES[i % SPEAKEASY_LANGUAGES.length],
+      status: 'ready',
+      created_at: iso(created),
+      updated_at: iso(created + sr.int(1, 48) * HOUR),
+    };
+  });
+  const hr = r('webhooks');
+  const savedWebhooks = Array.from({ length: s.savedWebhooks }, (_, i) => ({
+    id: hr.uuid(),
+    name: SAVED_WEBHOOK_NAMES[i % SAVED_WEBHOOK_NAMES.length] + (i >= SAVED_WEBHOOK_NAMES.length ? ` ${i + 1}` : ''),
+    webhook: `https://hooks.example.com/bhuman/${hr.uuid()}`,
+    created_at: iso(EPOCH - (60 - i * 7) * DAY),
+  }));
+
   return {
     userId,
     actors,
-    data: { videoInstances, workspaces, products, categories, tags, campaigns, folders },
+    data: { videoInstances, workspaces, products, categories, tags, campaigns, folders, speakeasyProjects, savedWebhooks },
     seededGenerations,
     instanceVideoIds,
   };

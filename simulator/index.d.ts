@@ -9,6 +9,8 @@ export interface SimSizes {
   tags: number;
   generatedVideosPerInstance: number;
   generatedVideosPerCampaign: number;
+  speakeasyProjects: number;
+  savedWebhooks: number;
 }
 
 export interface RenderOptions {
@@ -145,6 +147,25 @@ export interface Folder {
   created_at: string;
 }
 
+/** A Speakeasy (dubbing) project; BHuman does not document the shape: assumed. */
+export interface SpeakeasyProject {
+  id: string;
+  name: string;
+  workspace_id: string | null;
+  language: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A saved webhook (GET/POST /api/ai_studio/webhook); `webhook` is its URL. Shape assumed. */
+export interface SavedWebhook {
+  id: string;
+  name: string;
+  webhook: string;
+  created_at: string;
+}
+
 export interface NamedId {
   id: number;
   name: string;
@@ -158,6 +179,8 @@ export interface SimData {
   tags: NamedId[];
   campaigns: Campaign[];
   folders: Folder[];
+  speakeasyProjects: SpeakeasyProject[];
+  savedWebhooks: SavedWebhook[];
 }
 
 export type GenerationStatus = 'queued' | 'processing' | 'succeeded' | 'failed';
@@ -238,7 +261,10 @@ export declare class Simulator {
   setLatency(ms: number): void;
   setCallbacks(opts: Partial<CallbackOptions>): void;
   setRender(opts: Partial<RenderOptions>): void;
-  /** Clears requests, faults, live generations, pending/sent callbacks and product/use-created folders and instances. */
+  /**
+   * Clears requests, faults, live generations, pending/sent callbacks, and the folders, instances
+   * and saved webhooks created through the API (product/use, speakeasy_projects/import, webhook).
+   */
   reset(): void;
   /** Force a generation to finish now; returns its public record. Throws if unknown. */
   completeGeneration(id: string, status?: 'succeeded' | 'failed', message?: string): GeneratedVideo;

@@ -96,8 +96,9 @@ class Simulator {
     this._byInstance = new Map();
     /** @type {Map<string | null, GenerationRecord[]>} */
     this._byCampaign = new Map();
-    /** @type {{ instances: Set<string>, folders: Set<string> }} */
-    this._created = { instances: new Set(), folders: new Set() };
+    /** Created through the API, dropped by reset(). */
+    /** @type {{ instances: Set<string>, folders: Set<string>, webhooks: Set<string> }} */
+    this._created = { instances: new Set(), folders: new Set(), webhooks: new Set() };
     this._closed = false;
     this._dispatcher = new CallbackDispatcher({
       record: (entry) => {
@@ -218,9 +219,11 @@ class Simulator {
       };
       keep(this.data.videoInstances, this._created.instances, 'id');
       keep(this.data.folders, this._created.folders, 'id');
+      keep(this.data.savedWebhooks, this._created.webhooks, 'id');
       for (const id of this._created.instances) this._instances.delete(id);
       this._created.instances.clear();
       this._created.folders.clear();
+      this._created.webhooks.clear();
     }
   }
 
@@ -294,6 +297,8 @@ class Simulator {
         categories: (d.categories || []).length,
         tags: (d.tags || []).length,
         folders: (d.folders || []).length,
+        speakeasyProjects: (d.speakeasyProjects || []).length,
+        savedWebhooks: (d.savedWebhooks || []).length,
         generations: this.generations.size,
         liveGenerations: live,
         liveGenerationsByStatus: byStatus,
@@ -438,6 +443,48 @@ class Simulator {
     const inst = this._instances.get(id);
     if (!inst) throw new ApiError(404, `Video instance ${id} not found`);
     return inst;
+  }
+
+  /** A new folder in a workspace (product/use, speakeasy import); returns its id. */
+  _createFolder(/** @type {string} */ name, /** @type {string | null} */ workspaceId) {
+    const id = randomUUID();
+    this.data.folders.push({ id, name, workspace_id: workspaceId, created_at: new Date().toISOString() });
+    this._created.folders.add(id);
+    return id;
+  }
+
+  /**
+   * A new video instance, listed first like the newest of the list endpoint.
+   * @param {{ name: string, folderId: string, actorId: string | null, productId: string | null, industry: number }} init
+   */
+  _createInstance({ name, folderId, actorId, productId, industry }) {
+    const now = new Date().toISOString();
+    /** @type {VideoInstance} */
+    const instance = {
+      id: randomUUID(),
+      name,
+      user_id: this._userId,
+      folder_id: folderId,
+      actor_id: actorId,
+      product_id: productId,
+      industry,
+      use_case: null,
+      created_at: now,
+      updated_at: now,
+      variables: ['name', 'company'],
+    };
+    this._videoIds.set(instance.id, randomUUID());
+    this.data.videoInstances.unshift(instance);
+    this._instances.set(instance.id, instance);
+    this._created.instances.add(instance.id);
+    return instance;
+  }
+
+  /** @param {string} id */
+  _workspaceOr404(id) {
+    const ws = this.data.workspaces.find((w) => w.workspace_id === id);
+    if (!ws) throw new ApiError(404, `Workspace ${id} not found`);
+    return ws;
   }
 
   /** @param {string} id */

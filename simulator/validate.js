@@ -141,10 +141,18 @@ function checkRows(variables, names) {
   });
 }
 
-function callbackField(body) {
-  const v = body.callback_url;
-  if (v === undefined || v === null || v === '') return null;
-  if (typeof v !== 'string') throw new ApiError(422, "Field 'callback_url' must be a string");
+/**
+ * An absolute http(s) URL field; null when absent unless required.
+ * @param {Record<string, any>} body @param {string} name @param {boolean} [required]
+ * @returns {string | null}
+ */
+function urlField(body, name, required = false) {
+  const v = body[name];
+  if (v === undefined || v === null || v === '') {
+    if (required) throw new ApiError(422, `Missing required field '${name}'`);
+    return null;
+  }
+  if (typeof v !== 'string') throw new ApiError(422, `Field '${name}' must be a string`);
   let u;
   try {
     u = new URL(v);
@@ -152,8 +160,20 @@ function callbackField(body) {
     u = null;
   }
   if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
-    throw new ApiError(422, `Invalid callback_url ${show(v)}: expected an absolute http(s) URL`);
+    throw new ApiError(422, `Invalid ${name} ${show(v)}: expected an absolute http(s) URL`);
   }
+  return v;
+}
+
+/** @param {Record<string, any>} body */
+const callbackField = (body) => urlField(body, 'callback_url');
+
+/** A required non-empty string field (at most `max` characters). */
+function stringField(/** @type {Record<string, any>} */ body, /** @type {string} */ name, max = 255) {
+  const v = body[name];
+  if (v === undefined || v === null || v === '') throw new ApiError(422, `Missing required field '${name}'`);
+  if (typeof v !== 'string') throw new ApiError(422, `Field '${name}' must be a string`);
+  if (v.length > max) throw new ApiError(400, `${name} must be at most ${max} characters`);
   return v;
 }
 
@@ -209,6 +229,8 @@ module.exports = {
   rowsFields,
   checkRows,
   callbackField,
+  urlField,
+  stringField,
   backgroundsField,
   controlBody,
 };

@@ -7,6 +7,8 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 import * as campaign from './actions/campaign';
 import * as product from './actions/product';
+import * as savedWebhook from './actions/savedWebhook';
+import * as speakeasyProject from './actions/speakeasyProject';
 import { router } from './actions/router';
 import * as store from './actions/store';
 import * as video from './actions/video';
@@ -38,6 +40,8 @@ export class Bhuman implements INodeType {
 				options: [
 					{ name: 'Campaign', value: 'campaign' },
 					{ name: 'Product', value: 'product' },
+					{ name: 'Saved Webhook', value: 'savedWebhook' },
+					{ name: 'Speakeasy Project', value: 'speakeasyProject' },
 					{ name: 'Store', value: 'store' },
 					{ name: 'Video', value: 'video' },
 					{ name: 'Video Instance', value: 'videoInstance' },
@@ -47,6 +51,8 @@ export class Bhuman implements INodeType {
 			},
 			...campaign.description,
 			...product.description,
+			...savedWebhook.description,
+			...speakeasyProject.description,
 			...store.description,
 			...video.description,
 			...videoInstance.description,

@@ -11,6 +11,7 @@ import { fetchGeneration } from '../BHuman/helpers/video';
 import type { CallbackRequest } from './callback';
 import { callbackOutput, filterOf, parseCallback, WHATSAPP_READY } from './callback';
 import { deliveryKey, remember, seenBefore } from './deliveries';
+import { isSaved, requireCredential, save, saveUrlProperty } from './register';
 import { checkToken } from './token';
 
 /** The part of n8n's response object the trigger writes to when it refuses a callback. */
@@ -90,13 +91,9 @@ export class BhumanTrigger implements INodeType {
 		defaults: { name: 'BHuman Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [
-			{
-				name: 'bhumanApi',
-				required: true,
-				displayOptions: { show: { verify: [true] } },
-			},
-		],
+		// Needed by Verify With BHuman or Save This URL in BHuman (n8n's displayOptions cannot say
+		// "either"): optional here, and activation refuses either option without it.
+		credentials: [{ name: 'bhumanApi', required: false }],
 		webhooks: [
 			{
 				name: 'default',
@@ -163,6 +160,7 @@ export class BhumanTrigger implements INodeType {
 				description:
 					"Whether to fetch each generation from BHuman (with the credential) before starting. A callback for an ID BHuman does not know is refused with 403, and the workflow gets BHuman's own status and URLs instead of the posted ones.",
 			},
+			saveUrlProperty,
 			{
 				displayName: 'Ignore Repeated Deliveries',
 				name: 'ignoreRepeats',
@@ -174,15 +172,16 @@ export class BhumanTrigger implements INodeType {
 		],
 	};
 
-	// BHuman has no API to register or remove a callback URL: the user pastes the
-	// URL into the generate operation. n8n requires these methods; they change nothing.
+	// n8n's webhook lifecycle: Save This URL in BHuman lists and saves (register.ts). BHuman has
+	// no endpoint to delete a saved webhook, so delete has nothing to do.
 	webhookMethods = {
 		default: {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
-				return true;
+				requireCredential.call(this);
+				return await isSaved.call(this);
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
-				return true;
+				return await save.call(this);
 			},
 			async delete(this: IHookFunctions): Promise<boolean> {
 				return true;

@@ -17,36 +17,18 @@ function useProduct(/** @type {RouteContext} */ { sim, raw }) {
   if (instanceId && !folderId) throw new ApiError(400, 'folder_id is required when video_instance_id is given');
   const product = sim.data.products.find((p) => p.id === productId);
   if (!product) throw new ApiError(404, `Product ${productId} not found`);
-  if (!sim.data.workspaces.some((w) => w.workspace_id === workspaceId)) throw new ApiError(404, `Workspace ${workspaceId} not found`);
+  sim._workspaceOr404(workspaceId);
   if (folderId && !sim.data.folders.some((f) => f.id === folderId)) throw new ApiError(404, `Folder ${folderId} not found`);
-  const now = new Date().toISOString();
-  if (!folderId) {
-    folderId = randomUUID();
-    sim.data.folders.push({ id: folderId, name: product.name, workspace_id: workspaceId, created_at: now });
-    sim._created.folders.add(folderId);
-  }
-  let instance;
-  if (instanceId) {
-    instance = sim._instanceOr404(instanceId);
-  } else {
-    instance = {
-      id: randomUUID(),
-      name: product.name,
-      user_id: sim._userId,
-      folder_id: folderId,
-      actor_id: product.actor_id,
-      product_id: product.id,
-      industry: 1 + (product.category % 20),
-      use_case: null,
-      created_at: now,
-      updated_at: now,
-      variables: ['name', 'company'],
-    };
-    sim._videoIds.set(instance.id, randomUUID());
-    sim.data.videoInstances.unshift(instance); // newest first, like the list endpoint
-    sim._instances.set(instance.id, instance);
-    sim._created.instances.add(instance.id);
-  }
+  if (!folderId) folderId = sim._createFolder(product.name, workspaceId);
+  const instance = instanceId
+    ? sim._instanceOr404(instanceId)
+    : sim._createInstance({
+        name: product.name,
+        folderId,
+        actorId: product.actor_id,
+        productId: product.id,
+        industry: 1 + (product.category % 20),
+      });
   const segments = Array.from({ length: 3 + (product.length % 3) }, () => randomUUID());
   return { video_instance_id: instance.id, video_id: sim._videoIds.get(instance.id) || randomUUID(), folder_id: folderId, product, segments };
 }

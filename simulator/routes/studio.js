@@ -1,7 +1,9 @@
 // @ts-check
 'use strict';
-// studio.bhuman.ai: video instances, renders (try_sample, campaign pipeline), generated videos, campaigns.
+// studio.bhuman.ai: video instances, renders (try_sample, campaign pipeline), generated videos,
+// campaigns, Speakeasy projects and saved webhooks.
 
+const { randomUUID } = require('node:crypto');
 const gens = require('../generations');
 const v = require('../validate');
 
@@ -64,6 +66,30 @@ function campaignRender(/** @type {RouteContext} */ { sim, raw }) {
     extras: (i) => ({ assets: assets ? assets[i] : undefined, backgrounds, enableLipsync: body.enable_lipsync }),
   });
   return { code: 200, result: ids };
+}
+
+/** Imports a Speakeasy project as a new video instance, in a new folder of the workspace. */
+function importSpeakeasy(/** @type {RouteContext} */ { sim, raw }) {
+  const body = v.jsonBody(raw);
+  const projectId = v.uuidField(body, 'project_id', true);
+  const workspaceId = v.uuidField(body, 'workspace_id', false);
+  const project = sim.data.speakeasyProjects.find((p) => p.id === projectId);
+  if (!project) throw new ApiError(404, `Speakeasy project ${projectId} not found`);
+  if (workspaceId) sim._workspaceOr404(workspaceId);
+  const target = workspaceId || project.workspace_id;
+  const folderId = sim._createFolder(project.name, target);
+  const instance = sim._createInstance({ name: project.name, folderId, actorId: sim._actors[0] || null, productId: null, industry: 1 });
+  return { project_id: project.id, workspace_id: target, folder_id: folderId, video_instance_id: instance.id, name: project.name };
+}
+
+function createWebhook(/** @type {RouteContext} */ { sim, raw }) {
+  const body = v.jsonBody(raw);
+  const name = v.stringField(body, 'name');
+  const webhook = /** @type {string} */ (v.urlField(body, 'webhook', true));
+  const saved = { id: randomUUID(), name, webhook, created_at: new Date().toISOString() };
+  sim.data.savedWebhooks.push(saved);
+  sim._created.webhooks.add(saved.id);
+  return saved;
 }
 
 /** @type {Route[]} */
@@ -130,6 +156,11 @@ const routes = [
     log: true,
     handler: (c) => generatedFor(c, 'campaign_id'),
   },
+  // Bare arrays, not paged, like the workspace and product lists.
+  { method: 'GET', path: `${S}/speakeasy_projects`, auth: true, log: true, handler: ({ sim }) => sim.data.speakeasyProjects },
+  { method: 'POST', path: `${S}/speakeasy_projects/import`, auth: true, log: true, handler: importSpeakeasy },
+  { method: 'GET', path: `${S}/webhook`, auth: true, log: true, handler: ({ sim }) => sim.data.savedWebhooks },
+  { method: 'POST', path: `${S}/webhook`, auth: true, log: true, handler: createWebhook },
 ];
 
 module.exports = routes;

@@ -60,6 +60,7 @@ test('every locator of the node has its list search in methods.listSearch', () =
 		'searchCampaigns',
 		'searchFolders',
 		'searchProducts',
+		'searchSpeakeasyProjects',
 		'searchVideoInstances',
 		'searchWorkspaces',
 	]);

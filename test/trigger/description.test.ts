@@ -37,14 +37,12 @@ describe('description', () => {
 		});
 	});
 
-	it('asks for the BHuman credential only when Verify with BHuman is on', () => {
+	it('offers the BHuman credential as optional: Verify or Save This URL need it (checked at activation, register.test.ts)', () => {
 		const credential = description.credentials![0] as INodeCredentialDescription;
-		expect(credential).toMatchObject({ name: 'bhumanApi', required: true });
+		expect(credential).toEqual({ name: 'bhumanApi', required: false });
 		const node = { parameters: {} } as INode;
-		const shown = (verify: boolean) =>
-			NodeHelpers.displayParameter({ verify }, credential, node, description);
-		expect(shown(false)).toBe(false);
-		expect(shown(true)).toBe(true);
+		for (const parameters of [{}, { verify: true }, { saveUrl: true }])
+			expect(NodeHelpers.displayParameter(parameters, credential, node, description)).toBe(true);
 	});
 
 	it('has the options of the issue, with their defaults', () => {
@@ -70,13 +68,6 @@ describe('description', () => {
 		expect(notice.displayName).toContain('Production URL');
 		expect(notice.displayName).toContain('Callback URL');
 		expect(notice.displayName).toContain('?token=');
-	});
-
-	it('has webhook lifecycle methods that register nothing and report success', async () => {
-		const context = {} as IHookFunctions;
-		expect(await trigger.webhookMethods.default.checkExists.call(context)).toBe(true);
-		expect(await trigger.webhookMethods.default.create.call(context)).toBe(true);
-		expect(await trigger.webhookMethods.default.delete.call(context)).toBe(true);
 	});
 });
 

@@ -204,6 +204,30 @@ async function main() {
       videos3.map(normalized),
       [['/api/ai_studio/generated_video_by_campaign_id', page(0, 10, { campaign_id: camp3.id })]],
     ),
+    'speakeasy-project.get-many.return-all': fixture(
+      "Speakeasy Project → Get Many, Return All: BHuman's list unchanged",
+      { resource: 'speakeasyProject', operation: 'getAll', returnAll: true },
+      d.speakeasyProjects,
+      [['/api/ai_studio/speakeasy_projects']],
+    ),
+    'speakeasy-project.get-many.limit-2': fixture(
+      'Speakeasy Project → Get Many, Limit 2 (applied by the node: the list is not paged)',
+      { resource: 'speakeasyProject', operation: 'getAll', returnAll: false, limit: 2 },
+      d.speakeasyProjects.slice(0, 2),
+      [['/api/ai_studio/speakeasy_projects']],
+    ),
+    'saved-webhook.get-many.return-all': fixture(
+      'Saved Webhook → Get Many, Return All',
+      { resource: 'savedWebhook', operation: 'getAll', returnAll: true },
+      d.savedWebhooks,
+      [['/api/ai_studio/webhook']],
+    ),
+    'saved-webhook.get-many.limit-1': fixture(
+      'Saved Webhook → Get Many, Limit 1',
+      { resource: 'savedWebhook', operation: 'getAll', returnAll: false, limit: 1 },
+      d.savedWebhooks.slice(0, 1),
+      [['/api/ai_studio/webhook']],
+    ),
   };
   for (const [file, data] of Object.entries(cases)) {
     const text = JSON.stringify(data, null, '\t').split(sim.url).join('$SIM_URL');

@@ -2,6 +2,8 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import * as campaign from './campaign';
 import * as product from './product';
+import * as savedWebhook from './savedWebhook';
+import * as speakeasyProject from './speakeasyProject';
 import * as store from './store';
 import * as video from './video';
 import * as videoInstance from './videoInstance';
@@ -14,6 +16,8 @@ type Operation = {
 const resources: Record<string, Record<string, unknown>> = {
 	campaign,
 	product,
+	savedWebhook,
+	speakeasyProject,
 	store,
 	video,
 	videoInstance,

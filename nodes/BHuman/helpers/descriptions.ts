@@ -109,6 +109,14 @@ export const productLocator = idLocator({
 	description: 'The store product to use',
 });
 
+export const speakeasyProjectLocator = idLocator({
+	displayName: 'Speakeasy Project',
+	name: 'projectId',
+	searchListMethod: 'searchSpeakeasyProjects',
+	example: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b',
+	description: 'The Speakeasy project to import',
+});
+
 export const folderLocator = idLocator({
 	displayName: 'Folder',
 	name: 'folderId',

@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { bhumanApiRequest, recordsOf } from '../transport';
 import { itemLabel } from './ids';
 
 /** The error as an output item's json for Continue On Fail. */
@@ -22,6 +23,65 @@ export function toNodeError(
 		return error;
 	}
 	return new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+}
+
+/**
+ * n8n's Retry On Fail runs the whole node again after an error: requests that create something in
+ * the user's account (`what` names them) would be sent again for the items that had succeeded.
+ * Nothing is sent while it is on.
+ */
+export function refuseRetryOnFail(this: IExecuteFunctions, operation: string, what: string) {
+	if (this.getNode().retryOnFail !== true) return;
+	throw new NodeOperationError(
+		this.getNode(),
+		`${operation} does not run with "Retry On Fail" on: a retry would ${what} again`,
+		{
+			description:
+				"Turn it off in the node's Settings → Retry On Fail. Nothing was sent to BHuman. Requests that create something are never retried; read requests are retried by the node itself.",
+		},
+	);
+}
+
+/**
+ * Reads every item's input before any request is sent, so bad input stops the node first. Each
+ * entry gives the item's value or throws its error (for Continue On Fail, in forEachItem).
+ */
+export function prepareEach(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	read: (itemIndex: number) => IDataObject,
+): Array<() => IDataObject> {
+	const prepared = items.map((_, itemIndex): (() => IDataObject) => {
+		try {
+			const value = read(itemIndex);
+			return () => value;
+		} catch (caught) {
+			const error = toNodeError.call(this, caught, itemIndex);
+			return () => {
+				throw error;
+			};
+		}
+	});
+	if (!this.continueOnFail()) prepared.forEach((entry) => entry());
+	return prepared;
+}
+
+/** BHuman's answer as output records, unchanged: one per element of a list, else the object itself. */
+export function recordsFromAnswer(body: unknown): IDataObject[] {
+	if (Array.isArray(body)) return body as IDataObject[];
+	if (body && typeof body === 'object') return [body as IDataObject];
+	return [{ result: (body ?? null) as IDataObject['result'] }];
+}
+
+/** A list BHuman does not page (store products, Speakeasy projects, saved webhooks): Limit applied here. */
+export async function getUnpagedList(
+	this: IExecuteFunctions,
+	path: string,
+	itemIndex: number,
+): Promise<IDataObject[]> {
+	const records = recordsOf(await bhumanApiRequest.call(this, 'GET', path, { itemIndex })).records;
+	const limit = getLimit.call(this, itemIndex);
+	return limit === undefined ? records : records.slice(0, limit);
 }
 
 /**
@@ -67,3 +127,4 @@ export function getLimit(this: IExecuteFunctions, itemIndex: number): number | u
 	}
 	return limit;
 }
+

@@ -108,6 +108,18 @@ export async function searchProducts(
 	);
 }
 
+export async function searchSpeakeasyProjects(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+): Promise<INodeListSearchResult> {
+	return await searchUnpaged.call(
+		this,
+		'/api/ai_studio/speakeasy_projects',
+		(project) => ({ name: String(project.name ?? project.id), value: String(project.id) }),
+		filter,
+	);
+}
+
 /**
  * BHuman has no folder list endpoint; the folders that hold video instances
  * are the ones a user can pick, so they are gathered from all the instances.

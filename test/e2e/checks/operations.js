@@ -3,6 +3,7 @@
 // BHuman, activated through the REST API), compared with what the simulator holds.
 
 const { TYPES, rl, codeNode, operationWorkflow } = require('../lib/workflows');
+const saveUrl = require('./saveUrl');
 const { CheckError, expect, sameData, runWebhookWorkflow } = require('../lib/harness');
 
 /** (resource, operation) pairs as n8n registered them. */
@@ -138,6 +139,38 @@ const CASES = {
 			expect(now.folders.some((f) => f.id === out[0].folder_id), `the simulator has no folder ${out[0].folder_id}`);
 		},
 	},
+	'speakeasyProject.getAll': {
+		params: () => ({ resource: 'speakeasyProject', operation: 'getAll', returnAll: true }),
+		verify: async ({ out, sim }) => sameData(out, (await sim.data()).speakeasyProjects, 'speakeasy projects'),
+	},
+	'speakeasyProject.import': {
+		params: ({ data }) => ({
+			resource: 'speakeasyProject',
+			operation: 'import',
+			projectId: rl(data.speakeasyProjects[0].id),
+			options: { workspaceId: rl(data.workspaces[1].workspace_id) },
+		}),
+		verify: async ({ out, sim, data }) => {
+			expect(out.length === 1 && out[0].project_id === data.speakeasyProjects[0].id, 'not one item with the project id', JSON.stringify(out).slice(0, 300));
+			expect(out[0].workspace_id === data.workspaces[1].workspace_id, `imported into workspace ${out[0].workspace_id}`);
+			const now = await sim.data();
+			expect(now.videoInstances.some((v) => v.id === out[0].video_instance_id), `the simulator has no video instance ${out[0].video_instance_id}`);
+			const posts = await sim.control('GET', '/__sim/requests?method=POST&path=/api/ai_studio/speakeasy_projects/import');
+			sameData(posts.at(-1).body, { project_id: data.speakeasyProjects[0].id, workspace_id: data.workspaces[1].workspace_id }, 'import body');
+		},
+	},
+	'savedWebhook.getAll': {
+		params: () => ({ resource: 'savedWebhook', operation: 'getAll', returnAll: true }),
+		verify: async ({ out, sim }) => sameData(out, (await sim.data()).savedWebhooks, 'saved webhooks'),
+	},
+	'savedWebhook.create': {
+		params: () => ({ resource: 'savedWebhook', operation: 'create', name: 'e2e webhook', webhookUrl: 'https://hooks.example.com/e2e?x=1' }),
+		verify: async ({ out, sim }) => {
+			expect(out.length === 1 && out[0].webhook === 'https://hooks.example.com/e2e?x=1' && out[0].name === 'e2e webhook', 'not the created webhook', JSON.stringify(out));
+			const saved = (await sim.data()).savedWebhooks;
+			expect(saved.some((w) => w.id === out[0].id), `the simulator has no saved webhook ${out[0].id}`);
+		},
+	},
 	'store.getSettings': {
 		params: () => ({ resource: 'store', operation: 'getSettings' }),
 		verify: async ({ out, data }) => sameData(out, [{ category: data.categories, tags: data.tags }], 'store settings'),
@@ -164,8 +197,9 @@ module.exports = async function operations(ctx, check) {
 		}
 	}
 	const fixtures = { instanceWithVideos, generationId };
-	// product.use changes the simulator's data: run it last.
-	const ordered = [...ops.filter((o) => o !== 'product.use'), ...ops.filter((o) => o === 'product.use')];
+	// These change the simulator's data: run them last.
+	const writes = ['product.use', 'speakeasyProject.import', 'savedWebhook.create'];
+	const ordered = [...ops.filter((o) => !writes.includes(o)), ...ops.filter((o) => writes.includes(o))];
 	for (const op of ordered) {
 		const c = CASES[op];
 		if (!c) {
@@ -182,6 +216,7 @@ module.exports = async function operations(ctx, check) {
 	for (const op of Object.keys(CASES)) {
 		if (!ops.includes(op)) ctx.suite.skip(ctx.label, `operation ${op}`, 'the node registered in n8n has no such operation (yet)');
 	}
+	if ((ctx.nodeTypes || []).some((n) => n.name === TYPES.trigger)) await saveUrl(ctx, check);
 };
 
 module.exports.operationsOf = operationsOf;
