@@ -79,8 +79,8 @@ export async function getUnpagedList(
 	path: string,
 	itemIndex: number,
 ): Promise<IDataObject[]> {
+	const limit = getLimit.call(this, itemIndex); // before the request: an expression may give anything
 	const records = recordsOf(await bhumanApiRequest.call(this, 'GET', path, { itemIndex })).records;
-	const limit = getLimit.call(this, itemIndex);
 	return limit === undefined ? records : records.slice(0, limit);
 }
 
