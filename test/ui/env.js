@@ -21,6 +21,7 @@ function which(cmd) {
 
 /** Debian's chromium; installed with apt-get when missing (needs root, as on CI). No browser download. */
 function ensureChromium() {
+	// Debian's chromium; GitHub's Ubuntu runners have Google Chrome instead (ci.yml sets CHROMIUM_PATH)
 	const found = process.env.CHROMIUM_PATH || which('chromium') || which('chromium-browser');
 	if (found) return found;
 	if (typeof process.getuid !== 'function' || process.getuid() !== 0) {

@@ -275,7 +275,12 @@ module.exports = [
 			assert.deepEqual(values, ['{{ $json.first_name }}', '{{ $json.company }}']);
 			const names = await vars.getByTestId('parameter-input-name').locator('input').evaluateAll((els) => els.map((e) => e.value));
 			assert.deepEqual(names, ['name', 'company']);
-			return 'Variables: name = {{ $json.first_name }}, company = {{ $json.company }} (expression editors)';
+			// with the Code node's rows as input, the editors preview the first row's values
+			await page.getByTestId('execute-previous-node').click();
+			await waitText(page.getByTestId('ndv-input-panel'), /3 items/, 'the input panel', 60000);
+			const previews = await waitText(vars, /Don[\s\S]*Apple/, 'the expressions\' previews');
+			assert.doesNotMatch(previews, /ERROR/, 'no expression error shown');
+			return 'Variables: name = {{ $json.first_name }}, company = {{ $json.company }} (expression editors); after "Execute previous nodes" (3 items in) they preview "Don" and "Apple"';
 		},
 	},
 	{
