@@ -66,6 +66,15 @@ async function setVariable(page, i, name, expression) {
 	await page.keyboard.insertText(expression);
 }
 
+/** Closes n8n's toasts (they would cover the output in the screenshots). */
+async function closeToasts(page) {
+	const close = page.locator('.el-notification .el-notification__closeBtn');
+	for (let n = await close.count(); n > 0; n = await close.count()) {
+		await close.first().click().catch(() => {});
+		await page.waitForTimeout(150);
+	}
+}
+
 async function blurParameters(page) {
 	await page.getByTestId('node-parameters').getByText('Input Mode', { exact: true }).click();
 	await page.waitForTimeout(300);
@@ -280,6 +289,7 @@ module.exports = [
 			await waitText(page.getByTestId('ndv-input-panel'), /3 items/, 'the input panel', 60000);
 			const previews = await waitText(vars, /Don[\s\S]*Apple/, 'the expressions\' previews');
 			assert.doesNotMatch(previews, /ERROR/, 'no expression error shown');
+			await closeToasts(page);
 			return 'Variables: name = {{ $json.first_name }}, company = {{ $json.company }} (expression editors); after "Execute previous nodes" (3 items in) they preview "Don" and "Apple"';
 		},
 	},
@@ -301,7 +311,9 @@ module.exports = [
 				assert.ok(text.includes(ROWS[i].first_name) && text.includes(ROWS[i].company), `BHuman's generation ${id} holds row ${i}: ${text.slice(0, 300)}`);
 			}
 			await waitText(page.getByTestId('ndv-input-panel'), /3 items/, 'the input panel');
-			return `"3 items" in the output; ids ${ids.join(', ')}, each a generation the simulator holds with its row's name and company`;
+			await waitText(page.locator('.el-notification').last(), /Node executed successfully/, 'n8n\'s toast');
+			await closeToasts(page);
+			return `"Node executed successfully", "3 items" in the output; ids ${ids.join(', ')}, each a generation the simulator holds with its row's name and company`;
 		},
 	},
 	{
@@ -310,6 +322,8 @@ module.exports = [
 		name: 'add a BHuman Trigger: its panel, notice and Production URL',
 		async run({ page, n8n }) {
 			await page.getByTestId('ndv-close-button').click();
+			// click empty canvas first: with a node selected, n8n would connect the new node after it
+			await page.getByTestId('canvas-wrapper').click({ position: { x: 120, y: 160 } });
 			await page.getByTestId('node-creator-plus-button').click();
 			await openBhumanInNodeCreator(page);
 			await page.getByTestId('node-creator-category-item').filter({ hasText: /Triggers/ }).click();
@@ -337,7 +351,12 @@ module.exports = [
 		name: 'credential dialog from the Overview: the saved credential tests OK again, its secret is not shown',
 		async run({ page, sim }) {
 			await page.getByTestId('ndv-close-button').click();
+			await page.keyboard.press('ControlOrMeta+s'); // save the workflow, as a user would before leaving
 			await page.getByTestId('project-home-menu-item').click();
+			const unsaved = page.getByRole('dialog').filter({ hasText: 'Save changes before leaving?' });
+			const quiet = (p) => p.catch(() => {}); // the loser of the race must not reject unhandled
+			await Promise.race([quiet(unsaved.waitFor()), quiet(page.getByTestId('project-tabs').waitFor())]);
+			if (await unsaved.isVisible()) await unsaved.getByRole('button', { name: 'Save', exact: true }).click();
 			await page.getByTestId('project-tabs').getByText('Credentials').click();
 			await page.getByText('BHuman account').first().click();
 			const modal = page.getByTestId('editCredential-modal');
