@@ -35,7 +35,7 @@ async function main() {
 	selectors.setTestIdAttribute('data-test-id'); // n8n's editor marks its elements with data-test-id
 	const browser = await chromium.launch({ executablePath, headless: process.env.UI_HEADED !== '1', args: ['--no-sandbox'] });
 	const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-	page.setDefaultTimeout(20000);
+	page.setDefaultTimeout(45000); // generous: the machine may be shared (a load of 37 on 2 cores was seen)
 	const shot = (name) => page.screenshot({ path: path.join(shots, name) }); // extra screenshots inside a step
 	const ctx = { env, page, shot, n8n: env.n8n.url, sim: env.sim, owner: env.owner };
 

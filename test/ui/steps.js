@@ -18,7 +18,7 @@ const screenText = (locator) =>
 	locator.evaluate((el) => [el.innerText, ...[...el.querySelectorAll('input, textarea')].map((i) => i.value)].join('\n'));
 
 /** Waits until the locator's text (and input values) match re; the error shows what was there. */
-async function waitText(locator, re, what, timeoutMs = 20000) {
+async function waitText(locator, re, what, timeoutMs = 45000) {
 	const deadline = Date.now() + timeoutMs;
 	let text = '';
 	for (;;) {
@@ -219,6 +219,7 @@ module.exports = [
 			assert.equal(okBody.data?.status, 'OK', `credential test with the right secret: ${JSON.stringify(okBody)}`);
 			await modal.waitFor({ state: 'hidden' });
 			await waitText(page.getByTestId('node-credentials-select'), /BHuman account/, 'the node\'s credential');
+			await closeToasts(page);
 			return `wrong secret: "Couldn’t connect with these settings", details "${why}" (no secret shown); right secret: test OK, the dialog closed, the node uses "BHuman account"`;
 		},
 	},
@@ -236,7 +237,7 @@ module.exports = [
 			await page.getByTestId('rlc-search').fill('Acme');
 			const expected = firstPage.filter((i) => /acme/i.test(i.name)).map((i) => i.name);
 			assert.ok(expected.length > 0, 'the simulator has instances named …Acme');
-			const deadline = Date.now() + 20000;
+			const deadline = Date.now() + 45000;
 			let filtered = [];
 			while (Date.now() < deadline) {
 				filtered = await items.allInnerTexts();
@@ -363,7 +364,7 @@ module.exports = [
 			await modal.waitFor();
 			const secret = await modal.getByTestId('parameter-input-apiKeySecret').locator('input').inputValue();
 			assert.ok(!secret.includes(sim.keySecret), 'the dialog does not show the saved secret');
-			const retest = page.waitForResponse((r) => r.url().includes('/rest/credentials/test'), { timeout: 20000 });
+			const retest = page.waitForResponse((r) => r.url().includes('/rest/credentials/test'), { timeout: 45000 });
 			const retry = modal.getByText('Retry', { exact: true });
 			if (await retry.isVisible().catch(() => false)) await retry.click();
 			const body = await (await retest).json();
