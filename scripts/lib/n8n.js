@@ -27,24 +27,31 @@ async function buildAndPack(outDir, { skipBuild = false } = {}) {
 }
 
 /**
- * Installs the tarball into <userFolder>/.n8n/nodes with npm, as a self-hosted user does.
- * Peer dependencies are left out (`--omit=peer`), as n8n's own community package installer
- * does (it strips peerDependencies): n8n provides n8n-workflow at run time.
+ * Installs the tarball by running the README's manual install (the bash block under "Self-hosted,
+ * by hand") word for word, with <userFolder> for `~` and the tarball for the package name, so the
+ * README's command is the one tested. n8n-workflow is an optional peer (peerDependenciesMeta): npm
+ * leaves it out (n8n provides it; installing it would pull isolated-vm, which fails on Node 20).
  */
+function readmeInstallScript() {
+	const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+	const m = /Self-hosted, by hand:[^\n]*\n\s*```bash\n([\s\S]*?)\n\s*```/.exec(readme);
+	if (!m) throw new Error('README.md: no ```bash block under "Self-hosted, by hand:"');
+	return m[1].split('\n').map((l) => l.trim()).filter(Boolean);
+}
+
 async function installPackage(userFolder, tarball, env) {
+	const q = (s) => `'${s.replace(/'/g, "'\\''")}'`;
+	const script = readmeInstallScript()
+		.map((l) => l.replace(/~(?=\/)/g, q(userFolder)).replace(new RegExp(`(?<=npm install )${PACKAGE}$`), q(tarball)))
+		.join('\n');
+	if (!script.includes(tarball)) throw new Error(`README.md's install block has no \`npm install ${PACKAGE}\` line`);
+	await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: userFolder, env });
 	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
-	fs.mkdirSync(nodesDir, { recursive: true });
-	const pj = path.join(nodesDir, 'package.json');
-	if (!fs.existsSync(pj)) {
-		fs.writeFileSync(pj, JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2));
-	}
-	await run(
-		'npm',
-		['install', tarball, '--omit=peer', '--ignore-scripts', '--no-audit', '--no-fund', '--bin-links=false'],
-		{ cwd: nodesDir, env },
-	);
 	const installed = path.join(nodesDir, 'node_modules', PACKAGE, 'package.json');
-	if (!fs.existsSync(installed)) throw new Error(`${PACKAGE} is not in ${nodesDir}/node_modules after npm install`);
+	if (!fs.existsSync(installed)) throw new Error(`${PACKAGE} is not in ${nodesDir}/node_modules after the README's install`);
+	if (fs.existsSync(path.join(nodesDir, 'node_modules', 'n8n-workflow'))) {
+		throw new Error(`the README's install put the peer n8n-workflow into ${nodesDir}: it must stay optional`);
+	}
 	return nodesDir;
 }
 
@@ -411,6 +418,7 @@ module.exports = {
 	PACKAGE,
 	buildAndPack,
 	installPackage,
+	readmeInstallScript,
 	startSimulator,
 	startN8n,
 	n8nEnv,
