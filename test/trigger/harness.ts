@@ -165,6 +165,11 @@ export async function startTriggerListener(options: {
 	credentials?: SimCredentials;
 	/** Run each accepted callback's execution (Trigger → Collect) and save static data when it ends. */
 	execute?: boolean;
+	/**
+	 * Time between loading a request's static data and saving it, as in a busy n8n (its database
+	 * read and write, other requests): callbacks arriving within it each load the same memory.
+	 */
+	saveDelayMs?: number;
 }): Promise<TriggerListener> {
 	let parameters: INodeParameters = options.parameters ?? {};
 	const credentials = options.credentials ?? DUMMY_CREDENTIALS;
@@ -264,6 +269,7 @@ export async function startTriggerListener(options: {
 			if ((workflow.staticData as IDataObject).__dataChanged === true)
 				storedStaticData = JSON.stringify(workflow.staticData);
 		};
+		if (options.saveDelayMs) await sleep(options.saveDelayMs);
 		if (result.workflowData !== undefined && !options.execute) saveStaticData();
 		if (result.noWebhookResponse !== true) {
 			if (res.headersSent)

@@ -372,7 +372,7 @@ describe('repeated deliveries after a burst', () => {
 	// harness with execute: true does the same), so callbacks handled together used to save over
 	// each other's memory: their repeats started the workflow again.
 	it('20 callbacks at once, then each again one at a time: no repeat starts; after a restart the static data still knows all 20', async () => {
-		listener = await startTriggerListener({ parameters: {}, execute: true });
+		listener = await startTriggerListener({ parameters: {}, execute: true, saveDelayMs: 100 });
 		const ids = Array.from({ length: 20 }, () => randomUUID());
 		await Promise.all(ids.map((id) => listener.post(succeeded(id))));
 		await listener.waitFor(20);
@@ -392,7 +392,7 @@ describe('repeated deliveries after a burst', () => {
 	});
 
 	it('two copies arriving at the same instant start one execution', async () => {
-		listener = await startTriggerListener({ parameters: {}, execute: true });
+		listener = await startTriggerListener({ parameters: {}, execute: true, saveDelayMs: 100 });
 		await Promise.all([listener.post(succeeded()), listener.post(succeeded())]);
 		await listener.waitFor(2);
 		expect(listener.deliveries.map((d) => d.status)).toEqual([200, 200]);
