@@ -69,6 +69,7 @@ module.exports = async function trigger(ctx, check) {
 				const text = describeBurst(r);
 				console.log(`    [n8n line ${line}] ${text}`);
 				if (r.answered200 !== size) throw new CheckError(`not every callback was answered 200: ${text}`);
+				if (r.missing) throw new CheckError(`accepted callbacks without an execution: ${text}`);
 				if (r.repeatsStarted !== 0) throw new CheckError(`repeats started the workflow: ${text}`);
 				// n8n 2.x answers an accepted callback once it has created the execution.
 				if (line === 2 && r.recordedAtLastAnswer < size)

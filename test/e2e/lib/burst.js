@@ -24,8 +24,11 @@ async function executionCount(client, workflowId) {
 	}
 }
 
-/** Waits until the count has not moved for `quietMs` (or `timeoutMs` passed); returns it. */
-async function settledCount(client, workflowId, { quietMs = 2000, timeoutMs = 300000 } = {}) {
+/**
+ * Waits until n8n has at least `atLeast` executions of the workflow and the count has not moved
+ * for `quietMs` (a busy n8n records executions long after answering), or `timeoutMs` passed.
+ */
+async function settledCount(client, workflowId, { atLeast = 0, quietMs = 5000, timeoutMs = 600000 } = {}) {
 	const deadline = Date.now() + timeoutMs;
 	let last = await executionCount(client, workflowId);
 	let since = Date.now();
@@ -35,7 +38,7 @@ async function settledCount(client, workflowId, { quietMs = 2000, timeoutMs = 30
 		if (now !== last) {
 			last = now;
 			since = Date.now();
-		} else if (Date.now() - since >= quietMs) break;
+		} else if (now >= atLeast && Date.now() - since >= quietMs) break;
 	}
 	return last;
 }
@@ -91,8 +94,11 @@ async function runBurst(client, n8nUrl, size, { token = 'e2e-burst-token', repea
 	await sleep(repeatDelayMs);
 	const repeatStatuses = [];
 	for (const id of ids) repeatStatuses.push(await post(trigger.url, callbackBody(id)));
-	const total = await settledCount(client, trigger.id);
+	const total = await settledCount(client, trigger.id, { atLeast: answered200 });
+	const saved = (await client.getWorkflow(trigger.id)).staticData;
+	const deliveries = saved && saved['node:BHuman Trigger'] && saved['node:BHuman Trigger'].deliveries;
 	return {
+		remembered: Array.isArray(deliveries) ? deliveries.length : 0,
 		size,
 		workflowId: trigger.id,
 		answered200,
@@ -101,7 +107,9 @@ async function runBurst(client, n8nUrl, size, { token = 'e2e-burst-token', repea
 		rate: Math.round(size / seconds),
 		recordedAtLastAnswer,
 		repeatsAnswered200: repeatStatuses.filter((s) => s === 200).length,
-		repeatsStarted: total - answered200,
+		repeatsStarted: Math.max(0, total - answered200),
+		/** Accepted (200) callbacks without an execution when the count settled. */
+		missing: Math.max(0, answered200 - total),
 	};
 }
 
@@ -109,7 +117,9 @@ function describeBurst(r) {
 	return (
 		`${r.size} callbacks at once: ${r.answered200} answered 200${r.others.length ? ` (others: ${r.others.join(', ')})` : ''} ` +
 		`in ${r.seconds.toFixed(2)} s (${r.rate}/s), ${r.recordedAtLastAnswer} executions recorded at the last answer; ` +
-		`each again 2 s later, one at a time: ${r.repeatsStarted} of ${r.size} repeats started the workflow`
+		`each again 2 s later, one at a time: ${r.repeatsStarted} of ${r.size} repeats started the workflow; ` +
+		`static data holds ${r.remembered} keys` +
+		(r.missing ? `; ${r.missing} callbacks answered 200 have no execution` : '')
 	);
 }
 
