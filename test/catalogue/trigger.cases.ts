@@ -73,7 +73,7 @@ export const cases: TriggerCase[] = [
 		concern: 'trigger',
 		input: 'Malformed JSON sent as application/json',
 		outcome:
-			'answered by n8n before the node runs (422 on both lines in this harness; see the README for each line)',
+			'answered 422 "Failed to parse request body" by n8n before the node runs, with or without the token (n8n 1.123.81 and 2.40.7); nothing starts',
 		parameters: { token: TOKEN },
 		request: { raw: '{"id": "x",', contentType: 'application/json' },
 		status: 422,
