@@ -73,41 +73,23 @@ export function seenBefore(staticData: IDataObject, key: string, scope?: string)
 	return remembered(staticData).includes(key);
 }
 
-function newest(list: string[]): string[] {
-	return list.length > MAX_REMEMBERED ? list.slice(list.length - MAX_REMEMBERED) : list;
-}
-
-/** The loaded keys, then the cache's keys of the scope (newest last), the newest MAX_REMEMBERED. */
-function merged(loaded: string[], cached: string[]): string[] {
-	const fresh = new Set(cached);
-	return newest([...loaded.filter((existing) => !fresh.has(existing)), ...cached]);
-}
-
 /**
  * Adds a key: to the cache (with a scope), then to the static data together with every key of
  * the scope the cache holds, keeping the newest MAX_REMEMBERED. A new array is assigned (not
  * pushed into), so n8n's observable static data marks itself changed and saves it.
- *
- * With a scope the array also merges the cache again when it is written out (toJSON, which the
- * JSON serialisation of n8n's database and queue calls). n8n 2.x saves a request's static data
- * only after it has created the execution, possibly seconds later in a burst, so saves finish in
- * any order; merging at save time lets the last save hold every key accepted until then.
  */
 export function remember(staticData: IDataObject, key: string, scope?: string): void {
-	const loaded = remembered(staticData).filter((existing) => existing !== key);
-	if (scope === undefined) {
-		staticData[STATIC_KEY] = newest([...loaded, key]);
-		return;
+	let newer = [key];
+	if (scope !== undefined) {
+		const now = Date.now();
+		const entry = `${scope}\n${key}`;
+		cache.delete(entry);
+		cache.set(entry, now);
+		prune(now);
+		newer = cachedKeys(scope);
 	}
-	const now = Date.now();
-	const entry = `${scope}\n${key}`;
-	cache.delete(entry);
-	cache.set(entry, now);
-	prune(now);
-	const list = merged(loaded, cachedKeys(scope));
-	Object.defineProperty(list, 'toJSON', {
-		value: () => merged(list, cachedKeys(scope)),
-		enumerable: false,
-	});
-	staticData[STATIC_KEY] = list;
+	const fresh = new Set(newer);
+	const list = [...remembered(staticData).filter((existing) => !fresh.has(existing)), ...newer];
+	staticData[STATIC_KEY] =
+		list.length > MAX_REMEMBERED ? list.slice(list.length - MAX_REMEMBERED) : list;
 }

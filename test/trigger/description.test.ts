@@ -203,24 +203,6 @@ describe('memory of deliveries', () => {
 		expect(seenBefore(second, 'video.succeeded a', scope)).toBe(true);
 	});
 
-	it('a save that finishes last holds every key, even when its request remembered first (n8n 2.x saves after creating the execution)', () => {
-		clearDeliveryCache();
-		const scope = cacheScope('wf1', 'BHuman Trigger');
-		const early = {};
-		const late = {};
-		remember(early, 'video.succeeded a', scope);
-		remember(late, 'video.succeeded b', scope);
-		// `early` is written out after `late`: n8n serialises static data as JSON.
-		expect(JSON.parse(JSON.stringify(early))).toEqual({
-			deliveries: ['video.succeeded a', 'video.succeeded b'],
-		});
-		// Without a scope (test runs) nothing is added at save time.
-		const manual = {};
-		remember(manual, 'video.succeeded c');
-		expect(JSON.parse(JSON.stringify(manual))).toEqual({ deliveries: ['video.succeeded c'] });
-		clearDeliveryCache();
-	});
-
 	it('lower-cases the id in the key', () => {
 		expect(deliveryKey('video.succeeded', 'ABC-def')).toBe('video.succeeded abc-def');
 	});
