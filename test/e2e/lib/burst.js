@@ -116,7 +116,7 @@ async function runBurst(client, n8nUrl, size, { token = 'e2e-burst-token', repea
 function describeBurst(r) {
 	return (
 		`${r.size} callbacks at once: ${r.answered200} answered 200${r.others.length ? ` (others: ${r.others.join(', ')})` : ''} ` +
-		`in ${r.seconds.toFixed(2)} s (${r.rate}/s), ${r.recordedAtLastAnswer} executions recorded at the last answer; ` +
+		`in ${r.seconds.toFixed(2)} s (${r.rate}/s), ${r.recordedAtLastAnswer} executions listed by the REST API at the last answer; ` +
 		`each again 2 s later, one at a time: ${r.repeatsStarted} of ${r.size} repeats started the workflow; ` +
 		`static data holds ${r.remembered} keys` +
 		(r.missing ? `; ${r.missing} callbacks answered 200 have no execution` : '')
