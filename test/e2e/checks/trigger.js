@@ -73,7 +73,7 @@ module.exports = async function trigger(ctx, check) {
 				// not accepted, so BHuman may send them again; printed, not failed. Every 200 counts.
 				if (r.answered200 < size * 0.9) throw new CheckError(`fewer than 90% answered 200: ${text}`);
 				if (r.missing) throw new CheckError(`accepted callbacks without an execution: ${text}`);
-				if (r.repeatsStarted !== 0) throw new CheckError(`repeats started the workflow: ${text}`);
+				if (r.repeatsStarted !== 0 || r.executions > size) throw new CheckError(`repeats started the workflow: ${text}`);
 				return text;
 			},
 			{ timeoutMs: size >= 2000 ? 900000 : 300000 },
