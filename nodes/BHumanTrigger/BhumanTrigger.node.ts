@@ -6,13 +6,13 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { fetchGeneration } from '../BHuman/helpers/video';
 import type { CallbackRequest } from './callback';
 import { callbackOutput, filterOf, parseCallback, WHATSAPP_READY } from './callback';
-import { deliveryKey, remember, seenBefore } from './deliveries';
+import { cacheScope, deliveryKey, remember, seenBefore } from './deliveries';
 import { isSaved, requireCredential, save, saveUrlProperty } from './register';
-import { checkToken } from './token';
+import { checkToken, TOKEN_NOTICE_HIDDEN, tokenProblem } from './token';
 
 /** The part of n8n's response object the trigger writes to when it refuses a callback. */
 interface CallbackResponse {
@@ -21,12 +21,9 @@ interface CallbackResponse {
 }
 
 /**
- * Answers BHuman here, with our JSON body, and tells n8n not to answer again.
- * Left to n8n, an onReceived webhook that starts an execution answers with its
- * responseData default, not the node's webhookResponse; and on n8n 2.x the
- * answer would come after the execution is created, whose Workflow re-wraps the
- * same static data and clears its "changed" flag, so the delivery memory would
- * not be saved. Answering first, n8n saves static data before the run starts.
+ * Answers a refused or ignored callback here, with our status and JSON body, and tells n8n
+ * not to answer again (n8n would answer 200). An accepted callback is answered by n8n itself
+ * (see the end of `webhook`).
  */
 function respond(this: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
 	const res = this.getResponseObject() as unknown as CallbackResponse;
@@ -99,16 +96,32 @@ export class BhumanTrigger implements INodeType {
 				name: 'default',
 				httpMethod: 'POST',
 				responseMode: 'onReceived',
+				// '' (not unset): n8n then answers with the node's webhookResponse instead of its
+				// responseData default, the literal text "firstEntryJson".
+				responseData: '',
 				path: 'bhuman',
 			},
 		],
+		triggerPanel: {
+			header:
+				"Copy the Production URL below into the Callback URL of the BHuman node's Generate operation (add ?token=<your token> when a Token is set)",
+			executionsHelp: {
+				inactive:
+					"<b>While building your workflow</b>, click 'Listen for test event' and put the Test URL (plus ?token=… when a Token is set) into a Generate's Callback URL: the next callback shows up in this editor.<br /><br /><b>Once you're happy with your workflow</b>, <a data-key='activate'>activate</a> it and put the <b>Production URL</b> into the Callback URL instead: <code>&lt;Production URL&gt;?token=&lt;your token&gt;</code>. Or turn on <b>Save This URL in BHuman</b> to save it in BHuman's saved webhooks on activation. Each generated video then starts one execution, shown in the <a data-key='executions'>executions list</a>, not in the editor.",
+				active:
+					"<b>While building your workflow</b>, click 'Listen for test event' and put the Test URL (plus ?token=… when a Token is set) into a Generate's Callback URL: the next callback shows up in this editor.<br /><br /><b>Your workflow also runs automatically</b>, since it is active: every callback to the <b>Production URL</b> (<code>&lt;Production URL&gt;?token=&lt;your token&gt;</code>, in a Generate's Callback URL) starts one execution, shown in the <a data-key='executions'>executions list</a>, not in the editor.",
+			},
+			activationHint:
+				"Once you've finished building your workflow, activate it and put its Production URL into the Callback URL of the BHuman node's Generate operation: the Test URL answers only while n8n listens for a test event.",
+		},
 		properties: [
 			{
 				displayName:
-					"BHuman has no API to register this URL: paste it yourself. Copy the Production URL of this node (Webhook URLs, above) into the Callback URL of the BHuman node's Generate operation, and add the token when one is set below: <code>&lt;Production URL&gt;?token=&lt;your token&gt;</code>. BHuman then calls it once per generated video. Activate the workflow: the Test URL answers only while n8n listens for a test event.",
-				name: 'callbackUrlNotice',
+					'Anyone who learns this URL can start this workflow with any data: set a Token, or turn on Verify With BHuman',
+				name: 'unprotectedNotice',
 				type: 'notice',
 				default: '',
+				displayOptions: { hide: { token: [{ _cnd: { exists: true } }], verify: [true] } },
 			},
 			{
 				displayName: 'Events',
@@ -150,7 +163,16 @@ export class BhumanTrigger implements INodeType {
 				typeOptions: { password: true },
 				default: '',
 				description:
-					'Optional shared secret. When set, a callback must carry it in the URL (?token=…) or in an X-BHuman-Token header: without it the callback is refused with 401, with a wrong one with 403, and nothing starts.',
+					'Optional shared secret: letters, digits and - . _ ~ only. When set, a callback must carry it in the URL (?token=…) or in an X-BHuman-Token header: without it the callback is refused with 401, with a wrong one with 403, and nothing starts.',
+			},
+			{
+				displayName:
+					'The Token may only contain letters, digits and the characters - . _ ~: it goes into the Callback URL as typed, and any other character breaks it (a + arrives as a space). The workflow will not activate with this token.',
+				name: 'tokenCharactersNotice',
+				type: 'notice',
+				default: '',
+				// Hidden rules, not shown ones: n8n shows a parameter whose show-condition reads an expression.
+				displayOptions: { hide: { token: [{ _cnd: { regex: TOKEN_NOTICE_HIDDEN } }] } },
 			},
 			{
 				displayName: 'Verify With BHuman',
@@ -172,11 +194,16 @@ export class BhumanTrigger implements INodeType {
 		],
 	};
 
-	// n8n's webhook lifecycle: Save This URL in BHuman lists and saves (register.ts). BHuman has
-	// no endpoint to delete a saved webhook, so delete has nothing to do.
+	// n8n's webhook lifecycle. n8n runs checkExists when the workflow is activated or listens for
+	// a test event: it refuses a token that cannot go into a URL, then (Save This URL in BHuman)
+	// lists BHuman's saved webhooks; create saves the URL (register.ts). BHuman has no endpoint to
+	// delete a saved webhook, so delete has nothing to do. n8n's community-node lint
+	// (webhook-lifecycle-complete) requires all three.
 	webhookMethods = {
 		default: {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
+				const problem = tokenProblem(this.getNodeParameter('token', '') as string);
+				if (problem) throw new NodeOperationError(this.getNode(), problem);
 				requireCredential.call(this);
 				return await isSaved.call(this);
 			},
@@ -205,19 +232,24 @@ export class BhumanTrigger implements INodeType {
 		// 2. The body: a JSON object with an id and a status or event.
 		const parsed = parseCallback(this.getRequestObject() as unknown as CallbackRequest);
 		if (!parsed.ok) return refuse.call(this, 400, parsed.reason);
-		const { body, id } = parsed;
-		let event = parsed.event;
+		const { body } = parsed;
+		let { id, event } = parsed;
 
 		const events = this.getNodeParameter('events', []) as string[];
 		const ignoreRepeats = this.getNodeParameter('ignoreRepeats', true) as boolean;
 		const staticData = this.getWorkflowStaticData('node');
+		// The process-wide cache serves production callbacks only: test runs save no static data
+		// and remember nothing, as before.
+		const scope =
+			this.getMode() === 'manual'
+				? undefined
+				: cacheScope(this.getWorkflow().id, this.getNode().name);
+		const repeated = (key: string) => ignoreRepeats && seenBefore(staticData, key, scope);
 
 		// 3. Cheap answers first: an unselected event or a known repeat costs no API call.
 		if (!events.includes(filterOf(event)))
 			return ignore.call(this, 'event not selected', id, event);
-		if (ignoreRepeats && seenBefore(staticData, deliveryKey(event, id))) {
-			return ignore.call(this, 'repeated delivery', id, event);
-		}
+		if (repeated(deliveryKey(event, id))) return ignore.call(this, 'repeated delivery', id, event);
 
 		// 4. Verification: BHuman's record replaces what was posted.
 		let source = body;
@@ -232,6 +264,8 @@ export class BhumanTrigger implements INodeType {
 				return refuse.call(this, 502, `Could not verify this callback with BHuman${code}`);
 			}
 			const { record } = verification;
+			// The key of a verified delivery is BHuman's own record id.
+			if (typeof record.id === 'string' && record.id !== '') id = record.id.toLowerCase();
 			if (event === WHATSAPP_READY) {
 				const url = record.whatsapp_video_url;
 				if (typeof url !== 'string' || url === '') {
@@ -241,17 +275,19 @@ export class BhumanTrigger implements INodeType {
 				event = `video.${record.status as string}`;
 				if (!events.includes(filterOf(event)))
 					return ignore.call(this, 'event not selected', id, event);
-				if (ignoreRepeats && seenBefore(staticData, deliveryKey(event, id))) {
-					return ignore.call(this, 'repeated delivery', id, event);
-				}
 			}
+			// Asked again after the wait: a copy accepted meanwhile by this process is known now.
+			if (repeated(deliveryKey(event, id)))
+				return ignore.call(this, 'repeated delivery', id, event);
 			source = record;
 		}
 
-		// 5. Accepted: remembered, answered 200 at once, one execution with one item.
-		if (ignoreRepeats) remember(staticData, deliveryKey(event, id));
+		// 5. Accepted: remembered, one execution with one item. n8n answers 200 with this body:
+		// n8n 2.x once it has created the execution (so a 200 means the callback is recorded),
+		// 1.x just before. Either way n8n saves the static data (the memory) before answering.
+		if (ignoreRepeats) remember(staticData, deliveryKey(event, id), scope);
 		return {
-			...respond.call(this, 200, { result: 'accepted', id, event }),
+			webhookResponse: { result: 'accepted', id, event },
 			workflowData: [[{ json: callbackOutput(id, event, body, source, verify) }]],
 		};
 	}

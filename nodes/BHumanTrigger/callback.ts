@@ -11,8 +11,9 @@ export const WHATSAPP_READY = 'whatsapp.ready';
 /** Values of the Events parameter. Every event not named here counts as `other`. */
 export const EVENT_FILTERS = ['video.succeeded', 'video.failed', WHATSAPP_READY, 'other'] as const;
 
-/** Longest generation id / event name accepted (BHuman's ids are 36-character UUIDs). */
-const MAX_ID_LENGTH = 200;
+/** BHuman's generation ids are UUIDs (any version, any letter case). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Longest event name accepted. */
 const MAX_EVENT_LENGTH = 100;
 
 export type ParsedCallback =
@@ -75,7 +76,7 @@ export function filterOf(event: string): (typeof EVENT_FILTERS)[number] {
 		: 'other';
 }
 
-/** Reads and checks one callback: a JSON object with an `id` and a status or event. */
+/** Reads and checks one callback: a JSON object with a UUID `id` (lower-cased) and a status or event. */
 export function parseCallback(request: CallbackRequest): ParsedCallback {
 	const result = bodyOf(request);
 	if ('reason' in result) return { ok: false, reason: result.reason };
@@ -87,8 +88,9 @@ export function parseCallback(request: CallbackRequest): ParsedCallback {
 	if (typeof body.id !== 'string' || body.id.trim() === '') {
 		return { ok: false, reason: 'The callback id is not a string' };
 	}
-	const id = body.id.trim();
-	if (id.length > MAX_ID_LENGTH) return { ok: false, reason: 'The callback id is too long' };
+	// One spelling per generation: the same id in another letter case is the same delivery.
+	const id = body.id.trim().toLowerCase();
+	if (!UUID.test(id)) return { ok: false, reason: 'The callback id is not a UUID' };
 
 	const event = eventOf(body);
 	if (!event) return { ok: false, reason: 'The callback has neither a status nor an event' };

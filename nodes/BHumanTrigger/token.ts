@@ -48,3 +48,18 @@ export function checkToken(
 	}
 	return matched ? 'ok' : 'wrong';
 }
+
+/**
+ * Characters a token may use: RFC 3986's unreserved set, which a URL carries as typed. Any
+ * other breaks when the token is pasted raw into the Callback URL (`+` arrives as a space, `&`
+ * and `#` cut it, `%` starts an escape), and the callback is refused with 403.
+ */
+export const URL_SAFE_TOKEN = /^[A-Za-z0-9._~-]+$/;
+/** For the editor's notice, which hides for these: an `=` expression, or a URL-safe token. */
+export const TOKEN_NOTICE_HIDDEN = '^(=[\\s\\S]*|[A-Za-z0-9._~-]*)$';
+
+/** Why a token cannot go into a Callback URL as typed, or undefined when it can (or is empty). */
+export function tokenProblem(token: string): string | undefined {
+	if (token === '' || URL_SAFE_TOKEN.test(token)) return undefined;
+	return 'The Token may only contain letters, digits and the characters - . _ ~ (it goes into the Callback URL as typed). Choose another token.';
+}

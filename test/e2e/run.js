@@ -7,6 +7,7 @@
 // 20.19+), E2E_KEEP=1 (leave n8n and the simulator running and print how to reach them),
 // N8N_E2E_CACHE=<dir> (n8n installs; default ~/.cache/n8n-nodes-bhuman), E2E_SIM_RENDER_MS
 // (simulated render time, default 300), E2E_SKIP_BUILD=1 (pack dist as it is),
+// E2E_BURST_2000=1 (the trigger's 2,000-callback burst too),
 // E2E_KEEP_WORK=1 (keep the temporary work folder, with n8n's logs, after a green run).
 
 const fs = require('node:fs');
@@ -23,6 +24,7 @@ const CHECKS = [
 	['download', require('./checks/download')],
 	['generate', require('./checks/generate')],
 	['loop', require('./checks/loop')],
+	['trigger', require('./checks/trigger')],
 	['examples', require('./checks/examples')],
 ];
 
@@ -76,7 +78,7 @@ async function runLine(suite, line, { tarball, workRoot, keep }) {
 			suite.fail(label, `${group} checks`, new CheckError('not run: no BHuman credential in n8n (see the checks above)'));
 			continue;
 		}
-		if (group === 'loop' && !hasTrigger()) {
+		if ((group === 'loop' || group === 'trigger') && !hasTrigger()) {
 			suite.skip(label, 'loop checks', 'package.json lists no trigger node yet');
 			continue;
 		}

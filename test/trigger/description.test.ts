@@ -1,17 +1,24 @@
 /**
  * The trigger's node description and its small helpers (token, memory, body).
  */
-import type { IHookFunctions, INode, INodeCredentialDescription } from 'n8n-workflow';
+import type {
+	IHookFunctions,
+	INode,
+	INodeCredentialDescription,
+	TriggerPanelDefinition,
+} from 'n8n-workflow';
 import { NodeHelpers } from 'n8n-workflow';
 import { BhumanTrigger } from '../../nodes/BHumanTrigger/BhumanTrigger.node';
 import { eventOf, filterOf, parseCallback } from '../../nodes/BHumanTrigger/callback';
 import {
+	cacheScope,
+	clearDeliveryCache,
 	deliveryKey,
 	MAX_REMEMBERED,
 	remember,
 	seenBefore,
 } from '../../nodes/BHumanTrigger/deliveries';
-import { checkToken, tokensEqual } from '../../nodes/BHumanTrigger/token';
+import { checkToken, tokenProblem, tokensEqual } from '../../nodes/BHumanTrigger/token';
 
 const trigger = new BhumanTrigger();
 const { description } = trigger;
@@ -29,7 +36,13 @@ describe('description', () => {
 		});
 		expect(description.outputs).toEqual(['main']);
 		expect(description.webhooks).toEqual([
-			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'bhuman' },
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				responseData: '',
+				path: 'bhuman',
+			},
 		]);
 		expect(description.icon).toEqual({
 			light: 'file:../../icons/bhuman.svg',
@@ -62,12 +75,66 @@ describe('description', () => {
 		expect(property('ignoreRepeats')).toMatchObject({ type: 'boolean', default: true });
 	});
 
-	it('tells in a notice where to paste the Production URL and how to add the token', () => {
-		const notice = property('callbackUrlNotice');
-		expect(notice.type).toBe('notice');
-		expect(notice.displayName).toContain('Production URL');
-		expect(notice.displayName).toContain('Callback URL');
-		expect(notice.displayName).toContain('?token=');
+	it("follows n8n's trigger conventions: a trigger panel says where to paste the Production URL and how to add the token", () => {
+		const panel = description.triggerPanel as TriggerPanelDefinition;
+		expect(panel.header).toContain('Production URL');
+		expect(panel.header).toContain('Callback URL');
+		const help = panel.executionsHelp as { active: string; inactive: string };
+		for (const text of [help.active, help.inactive]) {
+			expect(text).toContain('Production URL');
+			expect(text).toContain('?token=');
+		}
+		expect(panel.activationHint).toContain('activate');
+		// No long notice left in the properties: only the two conditional warnings.
+		expect(description.properties.filter((p) => p.type === 'notice').map((p) => p.name)).toEqual([
+			'unprotectedNotice',
+			'tokenCharactersNotice',
+		]);
+	});
+
+	const shown = (name: string, parameters: Record<string, unknown>) =>
+		NodeHelpers.displayParameter(
+			{ token: '', verify: false, ...parameters } as never,
+			property(name),
+			{ parameters: {} } as INode,
+			description,
+		);
+
+	it('warns in the node when the trigger is unprotected (no token, Verify off), and only then', () => {
+		expect(property('unprotectedNotice').displayName).toContain('Anyone who learns this URL');
+		expect(shown('unprotectedNotice', {})).toBe(true);
+		expect(shown('unprotectedNotice', { token: 'abc' })).toBe(false);
+		expect(shown('unprotectedNotice', { verify: true })).toBe(false);
+		expect(shown('unprotectedNotice', { token: '={{ $env.TOKEN }}' })).toBe(false);
+	});
+
+	it('warns in the node about a token with characters a URL cannot carry as typed', () => {
+		for (const token of ['a+b', 'a b', 'a&b', 'a#b', 'a%2Bb', 'ü', 'a/b'])
+			expect([token, shown('tokenCharactersNotice', { token })]).toEqual([token, true]);
+		for (const token of ['', 'abc-DEF_1.2~3', '={{ $env.TOKEN }}', '=a+b'])
+			expect([token, shown('tokenCharactersNotice', { token })]).toEqual([token, false]);
+	});
+
+	const hook = (token: string) =>
+		({
+			getNodeParameter: () => token,
+			getNode: () => ({ name: 'BHuman Trigger' }) as INode,
+		}) as unknown as IHookFunctions;
+
+	it('keeps the three webhook lifecycle methods (the lint requires them); with Save This URL off they register nothing', async () => {
+		expect(await trigger.webhookMethods.default.checkExists.call(hook(''))).toBe(true);
+		expect(await trigger.webhookMethods.default.checkExists.call(hook('ok-token'))).toBe(true);
+		expect(await trigger.webhookMethods.default.create.call(hook(''))).toBe(true);
+		expect(await trigger.webhookMethods.default.delete.call(hook(''))).toBe(true);
+	});
+
+	it('refuses to activate (checkExists) with a token a URL cannot carry, with a clear error', async () => {
+		await expect(trigger.webhookMethods.default.checkExists.call(hook('a+b/c'))).rejects.toThrow(
+			'The Token may only contain letters, digits and the characters - . _ ~',
+		);
+		await expect(
+			trigger.webhookMethods.default.checkExists.call(hook('a+b/c')),
+		).rejects.not.toThrow('a+b/c');
 	});
 });
 
@@ -78,6 +145,13 @@ describe('token', () => {
 		expect(tokensEqual('abc', 'abcd')).toBe(false);
 		expect(tokensEqual('', 'a')).toBe(false);
 		expect(tokensEqual('ü'.repeat(300), 'ü'.repeat(300))).toBe(true);
+	});
+
+	it('names the problem of a token that is not URL-safe, and accepts the unreserved characters', () => {
+		expect(tokenProblem('')).toBeUndefined();
+		expect(tokenProblem('AZaz09-._~')).toBeUndefined();
+		for (const token of ['a+b', 'a b', 'a=b', 'a?b', 'é'])
+			expect(tokenProblem(token)).toContain('letters, digits');
 	});
 
 	it('reads the query parameter or the header; missing, wrong or ok', () => {
@@ -107,6 +181,30 @@ describe('memory of deliveries', () => {
 		expect(seenBefore(data, `video.failed ${MAX_REMEMBERED + 4}`)).toBe(true);
 	});
 
+	it('with a scope, remembers in the process-wide cache too and merges it into every save', () => {
+		clearDeliveryCache();
+		const scope = cacheScope('wf1', 'BHuman Trigger');
+		// Two requests loaded the same (empty) static data; each saves its own copy.
+		const first = {};
+		const second = {};
+		remember(first, 'video.succeeded a', scope);
+		remember(second, 'video.succeeded b', scope);
+		// The last save holds both keys; a third request with stale static data knows both.
+		expect(second).toEqual({ deliveries: ['video.succeeded a', 'video.succeeded b'] });
+		expect(seenBefore({}, 'video.succeeded a', scope)).toBe(true);
+		// Another workflow (or trigger) has its own memory; without a scope only static data counts.
+		expect(seenBefore({}, 'video.succeeded a', cacheScope('wf2', 'BHuman Trigger'))).toBe(false);
+		expect(seenBefore({}, 'video.succeeded a', cacheScope('wf1', 'Other Trigger'))).toBe(false);
+		expect(seenBefore({}, 'video.succeeded a')).toBe(false);
+		clearDeliveryCache();
+		expect(seenBefore({}, 'video.succeeded a', scope)).toBe(false);
+		expect(seenBefore(second, 'video.succeeded a', scope)).toBe(true);
+	});
+
+	it('lower-cases the id in the key', () => {
+		expect(deliveryKey('video.succeeded', 'ABC-def')).toBe('video.succeeded abc-def');
+	});
+
 	it('tolerates static data it did not write', () => {
 		expect(seenBefore({ deliveries: 'nonsense' }, 'x')).toBe(false);
 		const data = { deliveries: [1, null, 'video.failed x'] };
@@ -127,10 +225,15 @@ describe('callback bodies', () => {
 		expect(filterOf('something.new')).toBe('other');
 	});
 
-	it('trims the id', () => {
-		expect(parseCallback({ body: { id: ' abc ', status: 'failed' } })).toMatchObject({
+	it('trims and lower-cases the id, and refuses one that is not a UUID', () => {
+		const id = '0F8FAD5B-D9CB-469F-A165-70867728950E';
+		expect(parseCallback({ body: { id: ` ${id} `, status: 'failed' } })).toMatchObject({
 			ok: true,
-			id: 'abc',
+			id: id.toLowerCase(),
+		});
+		expect(parseCallback({ body: { id: 'abc', status: 'failed' } })).toEqual({
+			ok: false,
+			reason: 'The callback id is not a UUID',
 		});
 	});
 });

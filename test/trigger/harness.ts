@@ -31,6 +31,7 @@ import type {
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 import { BhumanTrigger } from '../../nodes/BHumanTrigger/BhumanTrigger.node';
+import { clearDeliveryCache } from '../../nodes/BHumanTrigger/deliveries';
 import {
 	additionalDataFor,
 	executeWorkflow,
@@ -98,6 +99,8 @@ export interface TriggerListener {
 	setParameters(parameters: INodeParameters): void;
 	/** With `execute: true`: the executions that finished, in the order they finished. */
 	runs: IRun[];
+	/** As an n8n restart: the process-wide memory is gone, the stored static data stays. */
+	restart(): void;
 	/** Waits until `n` deliveries were answered. */
 	waitFor(n: number, timeoutMs?: number): Promise<Delivery[]>;
 	/** POSTs to the webhook URL (plus `query`) and returns the listener's answer. */
@@ -142,11 +145,31 @@ function send(res: http.ServerResponse, status: number, data: unknown) {
 	res.end(JSON.stringify(data));
 }
 
+/**
+ * What n8n answers for a webhook() result the node did not answer itself
+ * (webhook-helpers.ts and webhook-on-received-response-extractor.ts, responseMode onReceived):
+ * the description's responseData (default "firstEntryJson", sent as that text) when set,
+ * else the node's webhookResponse.
+ */
+function n8nAnswer(result: IWebhookResponseData, responseData: unknown): unknown {
+	if (result.workflowData === undefined)
+		return result.webhookResponse ?? { message: 'Webhook call received' };
+	const data = responseData === undefined ? 'firstEntryJson' : responseData;
+	if (data === 'noData') return undefined;
+	if (data) return data;
+	return result.webhookResponse ?? { message: 'Workflow was started' };
+}
+
 export async function startTriggerListener(options: {
 	parameters?: INodeParameters;
 	credentials?: SimCredentials;
 	/** Run each accepted callback's execution (Trigger → Collect) and save static data when it ends. */
 	execute?: boolean;
+	/**
+	 * Time between loading a request's static data and saving it, as in a busy n8n (its database
+	 * read and write, other requests): callbacks arriving within it each load the same memory.
+	 */
+	saveDelayMs?: number;
 }): Promise<TriggerListener> {
 	let parameters: INodeParameters = options.parameters ?? {};
 	const credentials = options.credentials ?? DUMMY_CREDENTIALS;
@@ -154,6 +177,8 @@ export async function startTriggerListener(options: {
 	const deliveries: Delivery[] = [];
 	const runs: IRun[] = [];
 	const description = DESCRIPTION;
+	// A new listener is a freshly started n8n: nothing in the process-wide memory.
+	clearDeliveryCache();
 
 	async function handle(
 		req: http.IncomingMessage,
@@ -244,15 +269,12 @@ export async function startTriggerListener(options: {
 			if ((workflow.staticData as IDataObject).__dataChanged === true)
 				storedStaticData = JSON.stringify(workflow.staticData);
 		};
+		if (options.saveDelayMs) await sleep(options.saveDelayMs);
 		if (result.workflowData !== undefined && !options.execute) saveStaticData();
 		if (result.noWebhookResponse !== true) {
 			if (res.headersSent)
 				throw new Error('the node answered but did not return noWebhookResponse');
-			const data =
-				result.webhookResponse !== undefined
-					? result.webhookResponse
-					: { message: result.workflowData ? 'Workflow was started' : 'Webhook call received' };
-			send(res, 200, data);
+			send(res, 200, n8nAnswer(result, description.webhooks![0].responseData));
 		} else if (!res.writableEnded) {
 			throw new Error('noWebhookResponse returned but the node did not answer');
 		}
@@ -307,6 +329,7 @@ export async function startTriggerListener(options: {
 			return deliveries.filter((delivery) => delivery.items !== undefined);
 		},
 		staticData: () => JSON.parse(storedStaticData) as IDataObject,
+		restart: () => clearDeliveryCache(),
 		setParameters(next) {
 			parameters = next;
 		},

@@ -2,6 +2,7 @@
  * The BHuman Trigger through n8n-core's WebhookContext, with real HTTP requests
  * (bodies, headers, query strings) sent to a local listener.
  */
+import { randomUUID } from 'node:crypto';
 import { startTriggerListener, type Delivery, type TriggerListener } from './harness';
 
 const ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
@@ -254,7 +255,19 @@ describe('bad bodies', () => {
 			'an id of 201 characters',
 			JSON.stringify({ id: 'a'.repeat(201), status: 'succeeded' }),
 			'application/json',
-			'The callback id is too long',
+			'The callback id is not a UUID',
+		],
+		[
+			'an id that is not a UUID',
+			JSON.stringify({ id: 'gen-0001', status: 'succeeded' }),
+			'application/json',
+			'The callback id is not a UUID',
+		],
+		[
+			'a UUID in braces',
+			JSON.stringify({ id: `{${ID}}`, status: 'succeeded' }),
+			'application/json',
+			'The callback id is not a UUID',
 		],
 		[
 			'neither status nor event',
@@ -314,9 +327,26 @@ describe('repeated deliveries', () => {
 		expect(listener.staticData()).toEqual({});
 	});
 
-	it('keeps at most 1,000 keys over 1,001 distinct deliveries, forgetting the oldest', async () => {
+	it('the same id in upper, lower and mixed case is one delivery: one execution, one key', async () => {
 		listener = await startTriggerListener({ parameters: {} });
-		const ids = Array.from({ length: 1001 }, (_, i) => `gen-${String(i).padStart(4, '0')}`);
+		const mixed = ID.split('')
+			.map((c, i) => (i % 2 ? c.toUpperCase() : c))
+			.join('');
+		expect(expectAccepted(await listener.post(succeeded(ID.toUpperCase()))).id).toBe(ID);
+		for (const id of [ID, mixed, ` ${ID.toUpperCase()} `]) {
+			const repeat = await listener.post(succeeded(id));
+			expectNoExecution(repeat, 200);
+			expect(repeat.response).toMatchObject({ reason: 'repeated delivery', id: ID });
+		}
+		expect(listener.accepted).toHaveLength(1);
+		expect(listener.staticData()).toEqual({
+			'node:BHuman Trigger': { deliveries: [`video.succeeded ${ID}`] },
+		});
+	});
+
+	it('keeps at most 1,000 keys in static data over 1,001 distinct deliveries; after a restart the oldest is forgotten', async () => {
+		listener = await startTriggerListener({ parameters: {} });
+		const ids = Array.from({ length: 1001 }, () => randomUUID());
 		for (const id of ids) expectAccepted(await listener.post(succeeded(id)));
 
 		const remembered = (listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] })
@@ -325,11 +355,47 @@ describe('repeated deliveries', () => {
 		expect(remembered[0]).toBe(`video.succeeded ${ids[1]}`);
 		expect(remembered[999]).toBe(`video.succeeded ${ids[1000]}`);
 
-		// The newest is still known; the oldest was forgotten and starts again.
+		// This process still knows the oldest (its cache holds up to 10,000 keys).
+		expectNoExecution(await listener.post(succeeded(ids[0])), 200);
+		// After a restart only the static data remembers: the newest is known, the oldest starts again.
+		listener.restart();
 		expectNoExecution(await listener.post(succeeded(ids[1000])), 200);
 		expectAccepted(await listener.post(succeeded(ids[0])));
 		expect(
 			(listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] }).deliveries,
 		).toHaveLength(1000);
 	}, 120_000);
+});
+
+describe('repeated deliveries after a burst', () => {
+	// n8n loads static data when a request arrives and saves it when the execution ends (the
+	// harness with execute: true does the same), so callbacks handled together used to save over
+	// each other's memory: their repeats started the workflow again.
+	it('20 callbacks at once, then each again one at a time: no repeat starts; after a restart the static data still knows all 20', async () => {
+		listener = await startTriggerListener({ parameters: {}, execute: true, saveDelayMs: 100 });
+		const ids = Array.from({ length: 20 }, () => randomUUID());
+		await Promise.all(ids.map((id) => listener.post(succeeded(id))));
+		await listener.waitFor(20);
+		expect(listener.accepted).toHaveLength(20);
+		for (const end = Date.now() + 10_000; listener.runs.length < 20 && Date.now() < end; )
+			await new Promise((resolve) => setTimeout(resolve, 10));
+
+		for (const id of ids) expectNoExecution(await listener.post(succeeded(id)), 200);
+		expect(listener.accepted).toHaveLength(20);
+		const stored = (listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] })
+			.deliveries;
+		expect([...stored].sort()).toEqual(ids.map((id) => `video.succeeded ${id}`).sort());
+
+		listener.restart();
+		for (const id of ids) expectNoExecution(await listener.post(succeeded(id)), 200);
+		expect(listener.accepted).toHaveLength(20);
+	});
+
+	it('two copies arriving at the same instant start one execution', async () => {
+		listener = await startTriggerListener({ parameters: {}, execute: true, saveDelayMs: 100 });
+		await Promise.all([listener.post(succeeded()), listener.post(succeeded())]);
+		await listener.waitFor(2);
+		expect(listener.deliveries.map((d) => d.status)).toEqual([200, 200]);
+		expect(listener.accepted).toHaveLength(1);
+	});
 });
