@@ -8,15 +8,20 @@ import { readmeTable, type CatalogueEntry, type Concern } from './catalogue';
 import { entries as download } from './download.cases';
 import { entries as generation } from './generation.cases';
 import { entries as transport } from './transport.cases';
+import { entries as trigger } from './trigger.cases';
 import { entries as waiting } from './waiting.cases';
 
 const README = path.join(__dirname, '..', '..', 'README.md');
 const START = '<!-- catalogue:start (npm run catalogue writes this table) -->';
 const END = '<!-- catalogue:end -->';
 
-const all: CatalogueEntry[] = [...transport, ...generation, ...waiting, ...download].map(
-	({ concern, input, outcome }) => ({ concern, input, outcome }),
-);
+const all: CatalogueEntry[] = [
+	...transport,
+	...generation,
+	...waiting,
+	...download,
+	...trigger,
+].map(({ concern, input, outcome }) => ({ concern, input, outcome }));
 
 function section(): string {
 	const concerns = [...new Set(all.map((e) => e.concern))];
