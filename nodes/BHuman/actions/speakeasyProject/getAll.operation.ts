@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { returnAllOrLimit } from '../../helpers/descriptions';
+import { returnAllOrLimit } from '../common.descriptions';
 import { forEachItem, getUnpagedList } from '../../helpers/utils';
 
 export const description: INodeProperties[] = updateDisplayOptions(
@@ -13,6 +13,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	return await forEachItem.call(
 		this,
 		items,
-		async (itemIndex) => await getUnpagedList.call(this, '/api/ai_studio/speakeasy_projects', itemIndex),
+		async (itemIndex) =>
+			await getUnpagedList.call(this, '/api/ai_studio/speakeasy_projects', itemIndex),
 	);
 }
