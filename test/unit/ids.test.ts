@@ -7,12 +7,15 @@ import { NodeOperationError } from 'n8n-workflow';
 import {
 	campaignLocator,
 	folderLocator,
+	productLocator,
 	videoInstanceLocator,
-} from '../../nodes/BHuman/helpers/descriptions';
+	workspaceLocator,
+} from '../../nodes/BHuman/actions/common.descriptions';
 import {
 	CAMPAIGN_URL_REGEX,
 	extractId,
 	getIdParameter,
+	getOptionalIdParameter,
 	INSTANCE_URL_REGEX,
 	isUuid,
 	itemLabel,
@@ -205,31 +208,23 @@ describe('getIdParameter', () => {
 		const ctx = context({
 			videoInstanceId: { __rl: true, mode: 'id', value: INSTANCE_ID.toUpperCase() },
 		});
-		expect(getIdParameter.call(ctx, 'videoInstanceId', 0, 'Video Instance', 'videoInstance')).toBe(
-			INSTANCE_ID,
-		);
+		expect(getIdParameter.call(ctx, videoInstanceLocator, 0)).toBe(INSTANCE_ID);
 	});
 
 	test('reads a plain string, and a URL of its kind', () => {
-		expect(
-			getIdParameter.call(
-				context({ campaignId: CAMPAIGN_URL }),
-				'campaignId',
-				0,
-				'Campaign',
-				'campaign',
-			),
-		).toBe(CAMPAIGN_ID);
-		expect(
-			getIdParameter.call(context({ productId: INSTANCE_ID }), 'productId', 0, 'Product'),
-		).toBe(INSTANCE_ID);
+		expect(getIdParameter.call(context({ campaignId: CAMPAIGN_URL }), campaignLocator, 0)).toBe(
+			CAMPAIGN_ID,
+		);
+		expect(getIdParameter.call(context({ productId: INSTANCE_ID }), productLocator, 0)).toBe(
+			INSTANCE_ID,
+		);
 	});
 
 	test('an invalid value throws, naming the field and the item, with the kind-specific hint', () => {
 		const ctx = context({ videoInstanceId: 'not-a-uuid' });
 		let error: NodeOperationError | undefined;
 		try {
-			getIdParameter.call(ctx, 'videoInstanceId', 3, 'Video Instance', 'videoInstance');
+			getIdParameter.call(ctx, videoInstanceLocator, 3);
 		} catch (caught) {
 			error = caught as NodeOperationError;
 		}
@@ -241,47 +236,50 @@ describe('getIdParameter', () => {
 
 	test('a URL of the wrong kind is invalid', () => {
 		expect(() =>
-			getIdParameter.call(
-				context({ campaignId: INSTANCE_URL }),
-				'campaignId',
-				0,
-				'Campaign',
-				'campaign',
-			),
+			getIdParameter.call(context({ campaignId: INSTANCE_URL }), campaignLocator, 0),
 		).toThrow(/Campaign of item 0 is not a valid ID/);
 	});
 
 	test('an empty required value throws "is required"; an empty optional one gives undefined', () => {
-		expect(() =>
-			getIdParameter.call(context({ workspaceId: '  ' }), 'workspaceId', 1, 'Workspace'),
-		).toThrow('Workspace is required (item 1)');
-		expect(() => getIdParameter.call(context({}), 'workspaceId', 0, 'Workspace')).toThrow(
+		expect(() => getIdParameter.call(context({ workspaceId: '  ' }), workspaceLocator, 1)).toThrow(
+			'Workspace is required (item 1)',
+		);
+		expect(() => getIdParameter.call(context({}), workspaceLocator, 0)).toThrow(
 			'Workspace is required (item 0)',
 		);
+		expect(getOptionalIdParameter.call(context({}), folderLocator, 0, 'options')).toBeUndefined();
 		expect(
-			getIdParameter.call(context({}), 'options.folderId', 0, 'Folder', 'other', {
-				optional: true,
-			}),
-		).toBeUndefined();
-		expect(
-			getIdParameter.call(
+			getOptionalIdParameter.call(
 				context({ 'options.folderId': { __rl: true, mode: 'list', value: '' } }),
-				'options.folderId',
+				folderLocator,
 				0,
-				'Folder',
-				'other',
-				{
-					optional: true,
-				},
+				'options',
 			),
 		).toBeUndefined();
+		// Inside a collection the path is collection.name; a set value is read and checked there.
+		expect(
+			getOptionalIdParameter.call(
+				context({ 'options.videoInstanceId': INSTANCE_URL }),
+				videoInstanceLocator,
+				0,
+				'options',
+			),
+		).toBe(INSTANCE_ID);
+		expect(() =>
+			getOptionalIdParameter.call(
+				context({ 'options.folderId': 'nope' }),
+				folderLocator,
+				2,
+				'options',
+			),
+		).toThrow("Folder of item 2 is not a valid ID: 'nope'");
 	});
 
 	test('a very long invalid value is cut in the message', () => {
 		const long = 'x'.repeat(500);
-		expect(() =>
-			getIdParameter.call(context({ productId: long }), 'productId', 0, 'Product'),
-		).toThrow(`Product of item 0 is not a valid ID: '${'x'.repeat(80)}'`);
+		expect(() => getIdParameter.call(context({ productId: long }), productLocator, 0)).toThrow(
+			`Product of item 0 is not a valid ID: '${'x'.repeat(80)}'`,
+		);
 	});
 
 	test('itemLabel numbers items from 0, as the n8n UI does', () => {

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import * as campaign from './campaign';
+import type { BHumanType, NodeMap } from './node.type';
 import * as product from './product';
 import * as savedWebhook from './savedWebhook';
 import * as speakeasyProject from './speakeasyProject';
@@ -9,11 +10,12 @@ import * as video from './video';
 import * as videoInstance from './videoInstance';
 import * as workspace from './workspace';
 
-type Operation = {
+export type Operation = {
 	execute: (this: IExecuteFunctions, items: INodeExecutionData[]) => Promise<INodeExecutionData[]>;
 };
 
-const resources: Record<string, Record<string, unknown>> = {
+/** Typed by the NodeMap: a resource folder that lacks an operation's module does not compile. */
+export const operations: { [R in keyof NodeMap]: { [O in NodeMap[R]]: Operation } } = {
 	campaign,
 	product,
 	savedWebhook,
@@ -27,10 +29,15 @@ const resources: Record<string, Record<string, unknown>> = {
 /** Dispatches to the operation's file; each operation handles all input items. */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
-	const resource = this.getNodeParameter('resource', 0) as string;
-	const operation = this.getNodeParameter('operation', 0) as string;
+	const { resource, operation } = {
+		resource: this.getNodeParameter('resource', 0),
+		operation: this.getNodeParameter('operation', 0),
+	} as BHumanType;
 
-	const handler = resources[resource]?.[operation] as Operation | undefined;
+	// A saved workflow can still hold a value this version does not know.
+	const handler = (operations as Record<string, Record<string, Operation | undefined> | undefined>)[
+		resource
+	]?.[operation];
 	if (!handler || typeof handler.execute !== 'function') {
 		throw new NodeOperationError(
 			this.getNode(),

@@ -1,173 +1,18 @@
 /**
- * What Video → Generate and Campaign → Generate share: the row parameters,
- * batching, the never-retried generate POST, waiting and downloading.
+ * What Video → Generate and Campaign → Generate share (their parameters are in
+ * actions/common.descriptions.ts): batching, the never-retried generate POST, waiting and downloading.
  */
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { bhumanApiRequest } from '../transport';
-import { downloadVideoProperties } from './descriptions';
 import { itemLabel } from './ids';
 import { readRows, toBatches, type Row, type RowOptions } from './rows';
-import { errorJson, toNodeError } from './utils';
+import { errorJson, refuseRetryOnFail, toNodeError } from './utils';
 import { normalizeVideo } from './video';
 import { attachVideo, readMaxDownloadBytes, waitForGenerations, type WaitResult } from './wait';
 
 /** BHuman takes at most this many rows in one generate request. */
 export const MAX_BATCH_SIZE = 2000;
-
-export const rowProperties: INodeProperties[] = [
-	{
-		displayName: 'Input Mode',
-		name: 'inputMode',
-		type: 'options',
-		noDataExpression: true,
-		options: [
-			{
-				name: 'Map Each Item to a Row',
-				value: 'mapping',
-				description: 'Each input item is one recipient; set each variable from the item',
-			},
-			{
-				name: 'JSON (Variables and Names)',
-				value: 'json',
-				description:
-					"Give BHuman's variables and names arrays directly (advanced users, AI agents)",
-			},
-		],
-		default: 'mapping',
-	},
-	{
-		displayName: 'Variables',
-		name: 'variables',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true, sortable: true },
-		placeholder: 'Add Variable',
-		default: {},
-		displayOptions: { show: { inputMode: ['mapping'] } },
-		description: "The video instance's variables and, for each item, what to say",
-		options: [
-			{
-				name: 'variable',
-				displayName: 'Variable',
-				values: [
-					{
-						displayName: 'Name',
-						name: 'name',
-						type: 'string',
-						default: '',
-						placeholder: 'e.g. name',
-						description: 'Variable name as in the video instance, e.g. name or company',
-					},
-					{
-						displayName: 'Value',
-						name: 'value',
-						type: 'string',
-						default: '',
-						placeholder: 'e.g. {{ $json.first_name }}',
-						description:
-							'What this recipient gets: usually an expression that reads a field of the input item',
-					},
-				],
-			},
-		],
-	},
-	{
-		displayName: 'Variables (JSON)',
-		name: 'variablesJson',
-		type: 'json',
-		default: '["name", "company"]',
-		required: true,
-		displayOptions: { show: { inputMode: ['json'] } },
-		description: 'Variable names, e.g. ["name", "company"]',
-	},
-	{
-		displayName: 'Names (JSON)',
-		name: 'namesJson',
-		type: 'json',
-		default: '[["Don", "Apple"], ["James", "Google"]]',
-		required: true,
-		displayOptions: { show: { inputMode: ['json'] } },
-		description: 'One row per video, one value per variable. Each row becomes one output item.',
-	},
-];
-
-export const deliveryProperties: INodeProperties[] = [
-	{
-		displayName: 'Callback URL',
-		name: 'callbackUrl',
-		type: 'string',
-		default: '',
-		placeholder: 'e.g. https://n8n.example.com/webhook/…/bhuman?token=…',
-		description:
-			'Where BHuman POSTs each finished video: the Production URL of a BHuman Trigger node (with its token). Leave empty to wait here or fetch the videos later.',
-	},
-	{
-		displayName: 'Batch Size',
-		name: 'batchSize',
-		type: 'number',
-		typeOptions: { minValue: 1, maxValue: MAX_BATCH_SIZE },
-		default: 100,
-		description: `Rows sent in one request (BHuman takes up to ${MAX_BATCH_SIZE}). The items of a run go out in as few requests as this allows.`,
-	},
-	{
-		displayName: 'Wait for Completion',
-		name: 'waitForCompletion',
-		type: 'boolean',
-		default: false,
-		description:
-			'Whether to poll BHuman until each video has succeeded or failed, and output the video URLs',
-	},
-	{
-		displayName: 'Poll Interval (Seconds)',
-		name: 'pollInterval',
-		type: 'number',
-		typeOptions: { minValue: 1, numberPrecision: 1 },
-		default: 10,
-		displayOptions: { show: { waitForCompletion: [true] } },
-		description: 'How often to ask BHuman about unfinished videos (at least every second)',
-	},
-	{
-		displayName: 'Max Wait (Minutes)',
-		name: 'maxWait',
-		type: 'number',
-		typeOptions: { minValue: 0.01, numberPrecision: 2 },
-		default: 15,
-		displayOptions: { show: { waitForCompletion: [true] } },
-		description:
-			'After this, unfinished videos are output with their last status and timedOut set to true',
-	},
-	...downloadVideoProperties({ waitForCompletion: [true] }),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Allow Empty Values',
-				name: 'allowEmptyValues',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether a variable may be empty. Off, an empty value stops the run before anything is sent.',
-			},
-			{
-				displayName: 'Max Concurrent Polls',
-				name: 'pollConcurrency',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 100 },
-				default: 20,
-				description: 'How many generations are polled at once while waiting',
-			},
-		],
-	},
-];
 
 export interface GenerateTarget extends RowOptions {
 	path: string;
@@ -191,20 +36,13 @@ interface Accepted {
 /** Errors list at most this many generation IDs; the rest are counted (an error must stay small enough to save). */
 const LISTED_IDS = 20;
 
-/**
- * n8n's Retry On Fail runs the whole node again after an error (and, with Continue On
- * Fail, after an output whose first item holds an error): batches BHuman already
- * accepted would be paid for twice. Nothing is sent while it is on.
- */
-export function refuseRetryOnFail(this: IExecuteFunctions) {
-	if (this.getNode().retryOnFail !== true) return;
-	throw new NodeOperationError(
-		this.getNode(),
-		'Generate does not run with "Retry On Fail" on: a retry would send paid batches again',
-		{
-			description:
-				"Turn it off in the node's Settings → Retry On Fail. Nothing was sent to BHuman. Generation requests are never retried; read requests (polling, downloads) are retried by the node itself.",
-		},
+/** Retry On Fail would send batches BHuman already accepted, paid for, again: refused. */
+export function refuseGenerateRetry(this: IExecuteFunctions) {
+	refuseRetryOnFail.call(
+		this,
+		'Generate',
+		'send paid batches',
+		'Generation requests are never retried; read requests (polling, downloads) are retried by the node itself.',
 	);
 }
 
@@ -357,7 +195,7 @@ export async function executeGenerate(
 	items: INodeExecutionData[],
 	target: GenerateTarget,
 ): Promise<INodeExecutionData[]> {
-	refuseRetryOnFail.call(this);
+	refuseGenerateRetry.call(this);
 	const continueOnFail = this.continueOnFail();
 	const { variables, rows, invalid } = readRows.call(this, items, target);
 
@@ -398,7 +236,7 @@ export async function executeGenerate(
 			const response = await bhumanApiRequest.call(this, 'POST', target.path, {
 				body,
 				itemIndex: batch[0].itemIndex,
-				notFound: `${target.targetLabel} ${batch[0].targetId}`,
+				notFound: `${target.locator.displayName} ${batch[0].targetId}`,
 			});
 			const ids = resultIds(response);
 			if (ids && ids.length === batch.length) {

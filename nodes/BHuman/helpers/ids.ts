@@ -3,6 +3,7 @@ import type {
 	IExecuteFunctions,
 	ILoadOptionsFunctions,
 	INodeParameterResourceLocator,
+	INodeProperties,
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
@@ -43,38 +44,57 @@ export function itemLabel(itemIndex: number) {
 	return `item ${itemIndex}`;
 }
 
+/** Which app URLs an ID field takes: those its By URL mode extracts from (the same regex as the UI). */
+function kindOf(field: INodeProperties): IdKind {
+	const regex = field.modes?.find((mode) => mode.name === 'url')?.extractValue?.regex;
+	if (regex === INSTANCE_URL_REGEX) return 'videoInstance';
+	return regex === CAMPAIGN_URL_REGEX ? 'campaign' : 'other';
+}
+
 /**
- * Reads a resource-locator (or plain string) parameter and checks it holds a
- * UUID before anything is sent. The error names the item and the field.
+ * Reads an ID parameter (a resource locator or a plain string) and checks it holds a UUID before
+ * anything is sent; `field` is its description (name and display name), inside `collection` if
+ * given. The error names the item and the field.
  */
 export function getIdParameter(
 	this: IExecuteFunctions | ILoadOptionsFunctions,
-	parameterName: string,
+	field: INodeProperties,
 	itemIndex: number,
-	fieldLabel: string,
-	kind: IdKind = 'other',
-	{ optional = false }: { optional?: boolean } = {},
-): string | undefined {
-	const raw = (this as IExecuteFunctions).getNodeParameter(parameterName, itemIndex, '', {
-		extractValue: true,
-	}) as string | INodeParameterResourceLocator;
-	const value = typeof raw === 'object' && raw !== null ? raw.value : raw;
-	if (value === undefined || value === null || String(value).trim() === '') {
-		if (optional) return undefined;
+	collection?: string,
+): string {
+	const id = getOptionalIdParameter.call(this, field, itemIndex, collection);
+	if (id === undefined) {
 		throw new NodeOperationError(
 			this.getNode(),
-			`${fieldLabel} is required (${itemLabel(itemIndex)})`,
+			`${field.displayName} is required (${itemLabel(itemIndex)})`,
 			{
 				itemIndex,
 				description: `Choose one from the list, or enter its ID.`,
 			},
 		);
 	}
+	return id;
+}
+
+/** As getIdParameter, for an ID that may be left empty: undefined then. */
+export function getOptionalIdParameter(
+	this: IExecuteFunctions | ILoadOptionsFunctions,
+	field: INodeProperties,
+	itemIndex: number,
+	collection?: string,
+): string | undefined {
+	const parameterName = collection ? `${collection}.${field.name}` : field.name;
+	const raw = (this as IExecuteFunctions).getNodeParameter(parameterName, itemIndex, '', {
+		extractValue: true,
+	}) as string | INodeParameterResourceLocator;
+	const value = typeof raw === 'object' && raw !== null ? raw.value : raw;
+	if (value === undefined || value === null || String(value).trim() === '') return undefined;
+	const kind = kindOf(field);
 	const id = extractId(String(value), kind);
 	if (!id) {
 		throw new NodeOperationError(
 			this.getNode(),
-			`${fieldLabel} of ${itemLabel(itemIndex)} is not a valid ID: '${String(value).slice(0, 80)}'`,
+			`${field.displayName} of ${itemLabel(itemIndex)} is not a valid ID: '${String(value).slice(0, 80)}'`,
 			{
 				itemIndex,
 				description:

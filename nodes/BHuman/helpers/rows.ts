@@ -2,9 +2,14 @@
  * Input items → recipient rows for BHuman's generate calls (`variables` +
  * `names`), validated for the whole run before anything is sent.
  */
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { jsonParse, NodeOperationError } from 'n8n-workflow';
-import { getIdParameter, itemLabel, type IdKind } from './ids';
+import { getIdParameter, itemLabel } from './ids';
 
 export interface Row {
 	itemIndex: number;
@@ -24,9 +29,8 @@ export interface RowsResult {
 }
 
 export interface RowOptions {
-	targetParameter: string;
-	targetLabel: string;
-	targetKind: IdKind;
+	/** The locator of the video instance or campaign the rows are generated from. */
+	locator: INodeProperties;
 	/** Campaign generation: each row carries this many assets, one per background. */
 	assetsPerRow?: number;
 }
@@ -234,18 +238,8 @@ function rowsOfItem(
 ): { variables: string[]; rows: Row[] } {
 	const allowEmpty = parameters.get('options.allowEmptyValues', itemIndex, false);
 	const inputMode = parameters.get<string>('inputMode', itemIndex, 'mapping');
-	const targetId = parameters.get(
-		options.targetParameter,
-		itemIndex,
-		'',
-		() =>
-			getIdParameter.call(
-				this,
-				options.targetParameter,
-				itemIndex,
-				options.targetLabel,
-				options.targetKind,
-			)!,
+	const targetId = parameters.get(options.locator.name, itemIndex, '', () =>
+		getIdParameter.call(this, options.locator, itemIndex),
 	);
 	const callbackUrl = parameters.get(
 		'callbackUrl',

@@ -26,18 +26,23 @@ export function toNodeError(
 }
 
 /**
- * n8n's Retry On Fail runs the whole node again after an error: requests that create something in
- * the user's account (`what` names them) would be sent again for the items that had succeeded.
- * Nothing is sent while it is on.
+ * n8n's Retry On Fail runs the whole node again after an error (and, with Continue On Fail, after an
+ * output whose first item holds an error): requests that create something in the user's account
+ * (`what` names them) would be sent again for the items that had succeeded. Nothing is sent while
+ * it is on. `retried` says which requests the node does retry, itself.
  */
-export function refuseRetryOnFail(this: IExecuteFunctions, operation: string, what: string) {
+export function refuseRetryOnFail(
+	this: IExecuteFunctions,
+	operation: string,
+	what: string,
+	retried = 'Requests that create something are never retried; read requests are retried by the node itself.',
+) {
 	if (this.getNode().retryOnFail !== true) return;
 	throw new NodeOperationError(
 		this.getNode(),
 		`${operation} does not run with "Retry On Fail" on: a retry would ${what} again`,
 		{
-			description:
-				"Turn it off in the node's Settings → Retry On Fail. Nothing was sent to BHuman. Requests that create something are never retried; read requests are retried by the node itself.",
+			description: `Turn it off in the node's Settings → Retry On Fail. Nothing was sent to BHuman. ${retried}`,
 		},
 	);
 }
@@ -127,4 +132,3 @@ export function getLimit(this: IExecuteFunctions, itemIndex: number): number | u
 	}
 	return limit;
 }
-

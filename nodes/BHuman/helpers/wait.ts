@@ -2,9 +2,11 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 import { downloadMedia } from '../transport';
-import { DEFAULT_MAX_DOWNLOAD_MB } from './descriptions';
 import { itemLabel } from './ids';
 import { fetchGeneration, FINAL_STATUSES } from './video';
+
+/** Max Download Size's default, in MB (1 MB = 1,000,000 bytes). */
+export const DEFAULT_MAX_DOWNLOAD_MB = 500;
 
 export interface WaitOptions {
 	pollIntervalMs: number;

@@ -5,13 +5,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
-import { campaignLocator } from '../../helpers/descriptions';
-import {
-	deliveryProperties,
-	executeGenerate,
-	refuseRetryOnFail,
-	rowProperties,
-} from '../../helpers/generate';
+import { executeGenerate, refuseGenerateRetry } from '../../helpers/generate';
+import { campaignLocator, deliveryProperties, rowProperties } from '../common.descriptions';
 
 const backgroundProperties: INodeProperties[] = [
 	{
@@ -230,7 +225,7 @@ function readBackgrounds(this: IExecuteFunctions): IDataObject[] {
 
 /** POST /api/ai_studio/pipeline/campaign: the campaign's video, one per row. */
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
-	refuseRetryOnFail.call(this); // before anything is read, as executeGenerate does
+	refuseGenerateRetry.call(this); // before anything is read, as executeGenerate does
 	const backgrounds = readBackgrounds.call(this);
 	const enableLipsync = this.getNodeParameter('enableLipsync', 0, false) as boolean;
 	return await executeGenerate.call(this, items, {
@@ -238,9 +233,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		bodyField: 'campaign_id',
 		outputField: 'campaignId',
 		listAll: 'Campaign → Get Generated Videos for campaign',
-		targetParameter: 'campaignId',
-		targetLabel: 'Campaign',
-		targetKind: 'campaign',
+		locator: campaignLocator,
 		assetsPerRow: backgrounds.length,
 		extraBody: (batch) => ({
 			...(backgrounds.length > 0

@@ -5,7 +5,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { campaignLocator } from '../../helpers/descriptions';
+import { campaignLocator } from '../common.descriptions';
 import { getIdParameter } from '../../helpers/ids';
 import { forEachItem } from '../../helpers/utils';
 import { bhumanApiRequest, notFoundError, recordsOf } from '../../transport';
@@ -17,7 +17,7 @@ export const description: INodeProperties[] = updateDisplayOptions(
 
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem.call(this, items, async (itemIndex) => {
-		const id = getIdParameter.call(this, 'campaignId', itemIndex, 'Campaign', 'campaign')!;
+		const id = getIdParameter.call(this, campaignLocator, itemIndex);
 		const notFound = `Campaign ${id}`;
 		const body = await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/campaign', {
 			qs: { id },

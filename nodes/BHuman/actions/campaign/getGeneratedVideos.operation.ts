@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { campaignLocator, returnAllOrLimit } from '../../helpers/descriptions';
+import { campaignLocator, returnAllOrLimit } from '../common.descriptions';
 import { getIdParameter } from '../../helpers/ids';
 import { forEachItem, getLimit } from '../../helpers/utils';
 import { normalizeVideo } from '../../helpers/video';
@@ -13,7 +13,7 @@ export const description: INodeProperties[] = updateDisplayOptions(
 
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem.call(this, items, async (itemIndex) => {
-		const id = getIdParameter.call(this, 'campaignId', itemIndex, 'Campaign', 'campaign')!;
+		const id = getIdParameter.call(this, campaignLocator, itemIndex);
 		const videos = await bhumanApiRequestAllItems.call(
 			this,
 			'/api/ai_studio/generated_video_by_campaign_id',

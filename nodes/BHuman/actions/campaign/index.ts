@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import * as generate from './generate.operation';
 import * as get from './get.operation';
-import * as getAll from './getMany.operation';
+import * as getAll from './getAll.operation';
 import * as getGeneratedVideos from './getGeneratedVideos.operation';
 
 export { generate, get, getAll, getGeneratedVideos };

@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import * as getAll from './getMany.operation';
+import * as getAll from './getAll.operation';
 import * as use from './use.operation';
 
 export { getAll, use };

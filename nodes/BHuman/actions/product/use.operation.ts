@@ -10,8 +10,8 @@ import {
 	productLocator,
 	videoInstanceLocator,
 	workspaceLocator,
-} from '../../helpers/descriptions';
-import { getIdParameter, itemLabel } from '../../helpers/ids';
+} from '../common.descriptions';
+import { getIdParameter, getOptionalIdParameter, itemLabel } from '../../helpers/ids';
 import { forEachItem } from '../../helpers/utils';
 import { bhumanApiRequest } from '../../transport';
 
@@ -48,23 +48,11 @@ export const description: INodeProperties[] = updateDisplayOptions(
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem.call(this, items, async (itemIndex) => {
 		const body: IDataObject = {
-			id: getIdParameter.call(this, 'productId', itemIndex, 'Product'),
-			workspace_id: getIdParameter.call(this, 'workspaceId', itemIndex, 'Workspace'),
-			folder_id:
-				getIdParameter.call(this, 'options.folderId', itemIndex, 'Folder', 'other', {
-					optional: true,
-				}) ?? null,
+			id: getIdParameter.call(this, productLocator, itemIndex),
+			workspace_id: getIdParameter.call(this, workspaceLocator, itemIndex),
+			folder_id: getOptionalIdParameter.call(this, folderLocator, itemIndex, 'options') ?? null,
 			video_instance_id:
-				getIdParameter.call(
-					this,
-					'options.videoInstanceId',
-					itemIndex,
-					'Video Instance',
-					'videoInstance',
-					{
-						optional: true,
-					},
-				) ?? null,
+				getOptionalIdParameter.call(this, videoInstanceLocator, itemIndex, 'options') ?? null,
 		};
 		// The guide's rule, checked here so that no request is sent that BHuman would refuse.
 		if (body.video_instance_id && !body.folder_id) {

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import * as create from './create.operation';
-import * as getAll from './getMany.operation';
+import * as getAll from './getAll.operation';
 
 export { create, getAll };
 

@@ -5,8 +5,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { speakeasyProjectLocator, workspaceLocator } from '../../helpers/descriptions';
-import { getIdParameter } from '../../helpers/ids';
+import { speakeasyProjectLocator, workspaceLocator } from '../common.descriptions';
+import { getIdParameter, getOptionalIdParameter } from '../../helpers/ids';
 import {
 	forEachItem,
 	prepareEach,
@@ -41,16 +41,9 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	refuseRetryOnFail.call(this, 'Speakeasy Project → Import', 'import projects');
 	const bodies = prepareEach.call(this, items, (itemIndex) => {
 		const body: IDataObject = {
-			project_id: getIdParameter.call(this, 'projectId', itemIndex, 'Speakeasy Project'),
+			project_id: getIdParameter.call(this, speakeasyProjectLocator, itemIndex),
 		};
-		const workspaceId = getIdParameter.call(
-			this,
-			'options.workspaceId',
-			itemIndex,
-			'Workspace',
-			'other',
-			{ optional: true },
-		);
+		const workspaceId = getOptionalIdParameter.call(this, workspaceLocator, itemIndex, 'options');
 		if (workspaceId) body.workspace_id = workspaceId;
 		return body;
 	});

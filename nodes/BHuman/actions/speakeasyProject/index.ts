@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import * as getAll from './getMany.operation';
+import * as getAll from './getAll.operation';
 import * as importProject from './import.operation';
 
 export { getAll, importProject as import };

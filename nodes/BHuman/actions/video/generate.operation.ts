@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { videoInstanceLocator } from '../../helpers/descriptions';
-import { deliveryProperties, executeGenerate, rowProperties } from '../../helpers/generate';
+import { executeGenerate } from '../../helpers/generate';
+import { deliveryProperties, rowProperties, videoInstanceLocator } from '../common.descriptions';
 
 export const description: INodeProperties[] = updateDisplayOptions(
 	{ show: { resource: ['video'], operation: ['generate'] } },
@@ -19,8 +19,6 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		bodyField: 'video_instance_id',
 		outputField: 'videoInstanceId',
 		listAll: 'Video → Get Many for video instance',
-		targetParameter: 'videoInstanceId',
-		targetLabel: 'Video Instance',
-		targetKind: 'videoInstance',
+		locator: videoInstanceLocator,
 	});
 }

@@ -1,25 +1,24 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { downloadVideoProperties } from '../../helpers/descriptions';
+import { downloadVideoProperties } from '../common.descriptions';
 import { getIdParameter } from '../../helpers/ids';
 import { errorJson, toNodeError } from '../../helpers/utils';
 import { fetchGeneration, normalizeVideo } from '../../helpers/video';
 import { attachVideo, readMaxDownloadBytes } from '../../helpers/wait';
 
+const generationIdProperty: INodeProperties = {
+	displayName: 'Generation ID',
+	name: 'generationId',
+	type: 'string',
+	default: '',
+	required: true,
+	placeholder: 'e.g. c10ee155-6202-4cec-9a40-dde536e2ab4e',
+	description: 'The ID BHuman returned for the video when it was generated',
+};
+
 export const description: INodeProperties[] = updateDisplayOptions(
 	{ show: { resource: ['video'], operation: ['get'] } },
-	[
-		{
-			displayName: 'Generation ID',
-			name: 'generationId',
-			type: 'string',
-			default: '',
-			required: true,
-			placeholder: 'e.g. c10ee155-6202-4cec-9a40-dde536e2ab4e',
-			description: 'The ID BHuman returned for the video when it was generated',
-		},
-		...downloadVideoProperties(),
-	],
+	[generationIdProperty, ...downloadVideoProperties()],
 );
 
 /** GET /api/ai_studio/generated_video_by_id: one generation, its status and its URLs. */
@@ -41,7 +40,7 @@ async function getGeneration(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData> {
-	const id = getIdParameter.call(this, 'generationId', itemIndex, 'Generation ID')!;
+	const id = getIdParameter.call(this, generationIdProperty, itemIndex);
 	const download = this.getNodeParameter('downloadVideo', itemIndex, false) as boolean;
 	const maxBytes = download ? readMaxDownloadBytes.call(this, itemIndex) : 0;
 	const record = await fetchGeneration.call(this, id, itemIndex);

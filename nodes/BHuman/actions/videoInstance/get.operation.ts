@@ -5,7 +5,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { videoInstanceLocator } from '../../helpers/descriptions';
+import { videoInstanceLocator } from '../common.descriptions';
 import { getIdParameter } from '../../helpers/ids';
 import { forEachItem } from '../../helpers/utils';
 import { bhumanApiRequest, notFoundError, recordsOf } from '../../transport';
@@ -17,13 +17,7 @@ export const description: INodeProperties[] = updateDisplayOptions(
 
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem.call(this, items, async (itemIndex) => {
-		const id = getIdParameter.call(
-			this,
-			'videoInstanceId',
-			itemIndex,
-			'Video Instance',
-			'videoInstance',
-		)!;
+		const id = getIdParameter.call(this, videoInstanceLocator, itemIndex);
 		const notFound = `Video instance ${id}`;
 		// The guide documents a one-element list; a bare object is accepted too.
 		const body = await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/video_instance', {

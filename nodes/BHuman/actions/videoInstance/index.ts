@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import * as get from './get.operation';
-import * as getAll from './getMany.operation';
+import * as getAll from './getAll.operation';
 
 export { get, getAll };
 

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { returnAllOrLimit } from '../../helpers/descriptions';
+import { returnAllOrLimit } from '../common.descriptions';
 import { forEachItem, getUnpagedList } from '../../helpers/utils';
 
 export const description: INodeProperties[] = updateDisplayOptions(

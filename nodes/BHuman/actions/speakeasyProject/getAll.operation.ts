@@ -1,22 +1,19 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { returnAllOrLimit } from '../../helpers/descriptions';
-import { forEachItem, getLimit } from '../../helpers/utils';
-import { bhumanApiRequestAllItems } from '../../transport';
+import { returnAllOrLimit } from '../common.descriptions';
+import { forEachItem, getUnpagedList } from '../../helpers/utils';
 
 export const description: INodeProperties[] = updateDisplayOptions(
-	{ show: { resource: ['campaign'], operation: ['getAll'] } },
+	{ show: { resource: ['speakeasyProject'], operation: ['getAll'] } },
 	returnAllOrLimit,
 );
 
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
+	// BHuman documents no paging for this list: Limit is applied by the node.
 	return await forEachItem.call(
 		this,
 		items,
 		async (itemIndex) =>
-			await bhumanApiRequestAllItems.call(this, '/api/ai_studio/campaigns', {
-				itemIndex,
-				limit: getLimit.call(this, itemIndex),
-			}),
+			await getUnpagedList.call(this, '/api/ai_studio/speakeasy_projects', itemIndex),
 	);
 }

@@ -5,8 +5,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { returnAllOrLimit, workspaceLocator } from '../../helpers/descriptions';
-import { getIdParameter } from '../../helpers/ids';
+import { returnAllOrLimit, workspaceLocator } from '../common.descriptions';
+import { getOptionalIdParameter } from '../../helpers/ids';
 import { forEachItem, getLimit } from '../../helpers/utils';
 import { bhumanApiRequest, recordsOf } from '../../transport';
 
@@ -33,9 +33,7 @@ export const description: INodeProperties[] = updateDisplayOptions(
 
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem.call(this, items, async (itemIndex) => {
-		const id = getIdParameter.call(this, 'filters.workspaceId', itemIndex, 'Workspace', 'other', {
-			optional: true,
-		});
+		const id = getOptionalIdParameter.call(this, workspaceLocator, itemIndex, 'filters');
 		const limit = getLimit.call(this, itemIndex);
 		const body = await bhumanApiRequest.call(this, 'GET', '/api/workspace', {
 			qs: id ? { id } : undefined,

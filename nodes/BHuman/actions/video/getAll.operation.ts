@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
-import { returnAllOrLimit, videoInstanceLocator } from '../../helpers/descriptions';
+import { returnAllOrLimit, videoInstanceLocator } from '../common.descriptions';
 import { getIdParameter } from '../../helpers/ids';
 import { forEachItem, getLimit } from '../../helpers/utils';
 import { normalizeVideo } from '../../helpers/video';
@@ -19,13 +19,7 @@ export const description: INodeProperties[] = updateDisplayOptions(
 
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem.call(this, items, async (itemIndex) => {
-		const id = getIdParameter.call(
-			this,
-			'videoInstanceId',
-			itemIndex,
-			'Video Instance',
-			'videoInstance',
-		)!;
+		const id = getIdParameter.call(this, videoInstanceLocator, itemIndex);
 		const videos = await bhumanApiRequestAllItems.call(
 			this,
 			'/api/ai_studio/generated_video_by_video_instance_id',

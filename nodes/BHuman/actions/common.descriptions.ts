@@ -1,6 +1,11 @@
-/** Shared parameter descriptions: ID locators and the Return All / Limit pair. */
+/**
+ * Parameter descriptions several operations share: ID locators, Return All / Limit, downloading,
+ * and the rows and delivery of the generate operations.
+ */
 import type { INodeProperties } from 'n8n-workflow';
-import { CAMPAIGN_URL_REGEX, INSTANCE_URL_REGEX, UUID } from './ids';
+import { MAX_BATCH_SIZE } from '../helpers/generate';
+import { CAMPAIGN_URL_REGEX, INSTANCE_URL_REGEX, UUID } from '../helpers/ids';
+import { DEFAULT_MAX_DOWNLOAD_MB } from '../helpers/wait';
 
 interface LocatorOptions {
 	displayName: string;
@@ -146,9 +151,6 @@ export const returnAllOrLimit: INodeProperties[] = [
 	},
 ];
 
-/** Max Download Size's default, in MB (1 MB = 1,000,000 bytes). */
-export const DEFAULT_MAX_DOWNLOAD_MB = 500;
-
 /**
  * Download Video and its binary property, for Video → Get and (shown only
  * while waiting) the generate operations.
@@ -185,3 +187,154 @@ export function downloadVideoProperties(show: Record<string, boolean[]> = {}): I
 		},
 	];
 }
+
+/** The rows of Video → Generate and Campaign → Generate: mapped from items, or JSON. */
+export const rowProperties: INodeProperties[] = [
+	{
+		displayName: 'Input Mode',
+		name: 'inputMode',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Map Each Item to a Row',
+				value: 'mapping',
+				description: 'Each input item is one recipient; set each variable from the item',
+			},
+			{
+				name: 'JSON (Variables and Names)',
+				value: 'json',
+				description:
+					"Give BHuman's variables and names arrays directly (advanced users, AI agents)",
+			},
+		],
+		default: 'mapping',
+	},
+	{
+		displayName: 'Variables',
+		name: 'variables',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true, sortable: true },
+		placeholder: 'Add Variable',
+		default: {},
+		displayOptions: { show: { inputMode: ['mapping'] } },
+		description: "The video instance's variables and, for each item, what to say",
+		options: [
+			{
+				name: 'variable',
+				displayName: 'Variable',
+				values: [
+					{
+						displayName: 'Name',
+						name: 'name',
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. name',
+						description: 'Variable name as in the video instance, e.g. name or company',
+					},
+					{
+						displayName: 'Value',
+						name: 'value',
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. {{ $json.first_name }}',
+						description:
+							'What this recipient gets: usually an expression that reads a field of the input item',
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Variables (JSON)',
+		name: 'variablesJson',
+		type: 'json',
+		default: '["name", "company"]',
+		required: true,
+		displayOptions: { show: { inputMode: ['json'] } },
+		description: 'Variable names, e.g. ["name", "company"]',
+	},
+	{
+		displayName: 'Names (JSON)',
+		name: 'namesJson',
+		type: 'json',
+		default: '[["Don", "Apple"], ["James", "Google"]]',
+		required: true,
+		displayOptions: { show: { inputMode: ['json'] } },
+		description: 'One row per video, one value per variable. Each row becomes one output item.',
+	},
+];
+
+/** Where the videos go, batching and waiting, of both generate operations. */
+export const deliveryProperties: INodeProperties[] = [
+	{
+		displayName: 'Callback URL',
+		name: 'callbackUrl',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. https://n8n.example.com/webhook/…/bhuman?token=…',
+		description:
+			'Where BHuman POSTs each finished video: the Production URL of a BHuman Trigger node (with its token). Leave empty to wait here or fetch the videos later.',
+	},
+	{
+		displayName: 'Batch Size',
+		name: 'batchSize',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: MAX_BATCH_SIZE },
+		default: 100,
+		description: `Rows sent in one request (BHuman takes up to ${MAX_BATCH_SIZE}). The items of a run go out in as few requests as this allows.`,
+	},
+	{
+		displayName: 'Wait for Completion',
+		name: 'waitForCompletion',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to poll BHuman until each video has succeeded or failed, and output the video URLs',
+	},
+	{
+		displayName: 'Poll Interval (Seconds)',
+		name: 'pollInterval',
+		type: 'number',
+		typeOptions: { minValue: 1, numberPrecision: 1 },
+		default: 10,
+		displayOptions: { show: { waitForCompletion: [true] } },
+		description: 'How often to ask BHuman about unfinished videos (at least every second)',
+	},
+	{
+		displayName: 'Max Wait (Minutes)',
+		name: 'maxWait',
+		type: 'number',
+		typeOptions: { minValue: 0.01, numberPrecision: 2 },
+		default: 15,
+		displayOptions: { show: { waitForCompletion: [true] } },
+		description:
+			'After this, unfinished videos are output with their last status and timedOut set to true',
+	},
+	...downloadVideoProperties({ waitForCompletion: [true] }),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Allow Empty Values',
+				name: 'allowEmptyValues',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether a variable may be empty. Off, an empty value stops the run before anything is sent.',
+			},
+			{
+				displayName: 'Max Concurrent Polls',
+				name: 'pollConcurrency',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 100 },
+				default: 20,
+				description: 'How many generations are polled at once while waiting',
+			},
+		],
+	},
+];

@@ -1,0 +1,112 @@
+/**
+ * The direction of imports in nodes/ and credentials/ (the README's map under Development):
+ * node → actions → helpers → transport, methods → helpers/transport, the trigger → the BHuman
+ * node's transport and helpers. Nothing imports upward. Bare imports (n8n-workflow, crypto) are
+ * left to the lint rules and the package test.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+
+const ROOT = path.join(__dirname, '../..');
+
+/** Layer of a source file (path relative to the repo, without extension). */
+function layerOf(file: string): string {
+	const parts = file.split('/');
+	const [top, folder, sub] = parts;
+	if (top === 'credentials') return 'credentials';
+	if (folder === 'BHumanTrigger') return 'trigger';
+	if (sub === 'actions') {
+		if (parts.length > 4) return 'actions/resource'; // actions/<resource>/<file>
+		return parts[3] === 'common.descriptions' ? 'actions/common' : 'actions';
+	}
+	return ['helpers', 'methods', 'transport'].includes(sub) ? sub : 'node';
+}
+
+/** Which layers each layer may import from (its own layer is always allowed, except resources). */
+const ALLOWED: Record<string, string[]> = {
+	node: ['actions', 'actions/resource', 'methods'],
+	actions: ['actions/resource', 'helpers', 'transport'],
+	'actions/resource': ['actions/common', 'helpers', 'transport'],
+	'actions/common': ['helpers'],
+	methods: ['helpers', 'transport'],
+	helpers: ['transport'],
+	transport: [],
+	trigger: ['helpers', 'transport'],
+	credentials: ['transport'],
+};
+
+/** The problem with `from` importing `to` (paths relative to the repo, no extension), if any. */
+function importProblem(from: string, to: string): string | undefined {
+	const [a, b] = [layerOf(from), layerOf(to)];
+	if (a === 'actions/resource' && b === 'actions/resource') {
+		// A resource folder imports its own operations only.
+		return path.dirname(from) === path.dirname(to)
+			? undefined
+			: `${from} imports another resource: ${to}`;
+	}
+	if (a === b || ALLOWED[a].includes(b)) return undefined;
+	return `${from} (${a}) may not import ${to} (${b})`;
+}
+
+function sources(dir: string): string[] {
+	return readdirSync(path.join(ROOT, dir), { withFileTypes: true, recursive: true })
+		.filter(
+			(entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'),
+		)
+		.map((entry) => path.relative(ROOT, path.join(entry.parentPath, entry.name)));
+}
+
+function relativeImports(file: string): string[] {
+	const { importedFiles } = ts.preProcessFile(
+		readFileSync(path.join(ROOT, file), 'utf8'),
+		true,
+		true,
+	);
+	return importedFiles
+		.map(({ fileName }) => fileName)
+		.filter((specifier) => specifier.startsWith('.'))
+		.map((specifier) => {
+			const target = path.join(path.dirname(file), specifier);
+			// A folder import means its index.
+			const isFolder = readdirSync(path.join(ROOT, path.dirname(target))).includes(
+				path.basename(target),
+			);
+			return isFolder ? path.join(target, 'index') : target;
+		});
+}
+
+test('imports in nodes/ and credentials/ follow the layers', () => {
+	const files = [...sources('nodes'), ...sources('credentials')];
+	expect(files.length).toBeGreaterThan(30);
+	const imports = files.flatMap((file) =>
+		relativeImports(file).map((to) => [file.replace(/\.ts$/, ''), to] as const),
+	);
+	expect(imports.length).toBeGreaterThan(50);
+	expect(imports.flatMap(([from, to]) => importProblem(from, to) ?? [])).toEqual([]);
+});
+
+test('the check refuses upward and sideways imports', () => {
+	const op = 'nodes/BHuman/actions/video/get.operation';
+	expect(
+		importProblem('nodes/BHuman/helpers/generate', 'nodes/BHuman/actions/common.descriptions'),
+	).toMatch(/may not import/);
+	expect(importProblem('nodes/BHuman/transport/index', 'nodes/BHuman/helpers/ids')).toMatch(
+		/may not/,
+	);
+	expect(importProblem('nodes/BHuman/methods/listSearch', 'nodes/BHuman/actions/router')).toMatch(
+		/may not/,
+	);
+	expect(importProblem('nodes/BHumanTrigger/register', 'nodes/BHuman/actions/router')).toMatch(
+		/may not/,
+	);
+	expect(importProblem(op, 'nodes/BHuman/actions/router')).toMatch(/may not/);
+	expect(importProblem(op, 'nodes/BHuman/actions/campaign/get.operation')).toMatch(
+		/another resource/,
+	);
+	expect(importProblem(op, 'nodes/BHuman/actions/common.descriptions')).toBeUndefined();
+	expect(importProblem(op, 'nodes/BHuman/helpers/video')).toBeUndefined();
+	expect(
+		importProblem('nodes/BHumanTrigger/callback', 'nodes/BHuman/helpers/video'),
+	).toBeUndefined();
+});

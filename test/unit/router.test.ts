@@ -1,0 +1,46 @@
+/**
+ * The typed router's table agrees with the node's description: every (resource, operation) the UI
+ * offers has an execute, and the NodeMap lists exactly those pairs.
+ */
+import type { INodePropertyOptions } from 'n8n-workflow';
+import { Bhuman } from '../../nodes/BHuman/Bhuman.node';
+import { nodeMap } from '../../nodes/BHuman/actions/node.type';
+import { operations } from '../../nodes/BHuman/actions/router';
+
+const { properties } = new Bhuman().description;
+
+/** resource → its operation values, read from the description. */
+function describedPairs(): Record<string, string[]> {
+	const resources = properties.find((p) => p.name === 'resource')!.options as INodePropertyOptions[];
+	const pairs: Record<string, string[]> = {};
+	for (const { value } of resources) {
+		const operation = properties.find(
+			(p) => p.name === 'operation' && p.displayOptions?.show?.resource?.includes(value),
+		)!;
+		pairs[value as string] = (operation.options as INodePropertyOptions[])
+			.map((option) => option.value as string)
+			.sort();
+	}
+	return pairs;
+}
+
+test('the NodeMap lists exactly the resources and operations of the description', () => {
+	const fromMap = Object.fromEntries(
+		Object.entries(nodeMap).map(([resource, names]) => [resource, [...names].sort()]),
+	);
+	expect(fromMap).toEqual(describedPairs());
+});
+
+test('every (resource, operation) of the description has an execute in the router', () => {
+	const table = operations as unknown as Record<string, Record<string, { execute?: unknown }>>;
+	const missing: string[] = [];
+	for (const [resource, names] of Object.entries(describedPairs())) {
+		for (const operation of names) {
+			if (typeof table[resource]?.[operation]?.execute !== 'function') {
+				missing.push(`${resource} → ${operation}`);
+			}
+		}
+	}
+	expect(missing).toEqual([]);
+	expect(Object.keys(table).sort()).toEqual(Object.keys(describedPairs()).sort());
+});
