@@ -42,10 +42,11 @@ function saving(this: IHookFunctions): boolean {
 
 /** The URL BHuman must call: the Production URL, with ?token= when a token is set. */
 export function callbackUrl(this: IHookFunctions): string {
-	const url = new URL(this.getNodeWebhookUrl('default') as string);
+	const url = this.getNodeWebhookUrl('default') as string;
 	const token = this.getNodeParameter('token', '') as string;
-	if (token !== '') url.searchParams.set('token', token);
-	return url.toString();
+	// checkExists has refused a token that is not URL-safe: it goes in as typed, the URL the
+	// README tells users to paste.
+	return token === '' ? url : `${url}?token=${token}`;
 }
 
 /** checkExists: true when there is nothing to save, or BHuman already has this URL. */

@@ -73,14 +73,14 @@ test('off (the default): activation sends nothing to BHuman', async () => {
 });
 
 test('on: lists the saved webhooks, then saves the Production URL with the token, named after the workflow', async () => {
-	await activate(hookContext({ saveUrl: true, token: 'tok en&1' }));
-	const url = `${PRODUCTION_URL}?token=tok+en%261`;
+	await activate(hookContext({ saveUrl: true, token: 'tok-en_1.~x' }));
+	const url = `${PRODUCTION_URL}?token=tok-en_1.~x`;
 	expect(calls()).toEqual([
 		{ method: 'GET', path: WEBHOOK, body: null },
 		{ method: 'POST', path: WEBHOOK, body: { name: 'Video ready → CRM', webhook: url } },
 	]);
 	expect(h.sim.data.savedWebhooks.filter((w) => w.webhook === url)).toHaveLength(1);
-	expect(new URL(url).searchParams.get('token')).toBe('tok en&1');
+	expect(new URL(url).searchParams.get('token')).toBe('tok-en_1.~x');
 });
 
 test('on, already saved: a second activation only lists, and saves nothing', async () => {
