@@ -262,7 +262,7 @@ module.exports = [
 			const issues = videoInstanceItem(page).getByTestId('parameter-issues');
 			await issues.waitFor();
 			await issues.locator('span').first().hover();
-			const tip = await waitText(page.locator('.n8n-tooltip:visible').last(), /Not a BHuman video instance URL/, 'the validation tooltip');
+			const tip = await waitText(page.locator('.n8n-tooltip:visible').last(), /Not a BHuman video instance URL: paste one like https:\/\/app\.bhuman\.ai\/instance\/ followed by its ID/, 'the validation tooltip');
 			await shot('by-url-invalid.png');
 			await input.fill(`https://app.bhuman.ai/instance/${instance.id}`);
 			await blurParameters(page);

@@ -83,7 +83,8 @@ export const videoInstanceLocator = idLocator({
 	url: {
 		regex: INSTANCE_URL_REGEX,
 		example: 'https://app.bhuman.ai/instance/7d859e18-dc89-446f-9718-9533bb178a75',
-		errorMessage: 'Not a BHuman video instance URL (https://app.bhuman.ai/instance/<ID>)',
+		errorMessage:
+			'Not a BHuman video instance URL: paste one like https://app.bhuman.ai/instance/ followed by its ID',
 	},
 });
 
@@ -95,7 +96,8 @@ export const campaignLocator = idLocator({
 	url: {
 		regex: CAMPAIGN_URL_REGEX,
 		example: 'https://app.bhuman.ai/campaign/generatedVideos/b3d2bfa8-fa75-49ed-9f8b-bb13452f49fd',
-		errorMessage: 'Not a BHuman campaign URL (https://app.bhuman.ai/campaign/generatedVideos/<ID>)',
+		errorMessage:
+			'Not a BHuman campaign URL: paste one like https://app.bhuman.ai/campaign/generatedVideos/ followed by its ID',
 	},
 });
 
