@@ -7,7 +7,7 @@
 import { HookContext } from 'n8n-core';
 import type { INode } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
-import { BhumanTrigger } from '../../nodes/BHumanTrigger/BhumanTrigger.node';
+import { BhumanTrigger } from '../../nodes/BhumanTrigger/BhumanTrigger.node';
 import { startSimulator, type Simulator } from '../../simulator';
 import { additionalDataFor, nodeTypes, type SimCredentials } from '../helpers/engine';
 import { startTriggerListener, TRIGGER_TYPE, type TriggerListener } from '../trigger/harness';

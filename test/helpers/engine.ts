@@ -27,8 +27,8 @@ import type {
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ICredentialsHelper, isExpression, Workflow } from 'n8n-workflow';
-import { BHumanApi } from '../../credentials/BHumanApi.credentials';
-import { Bhuman } from '../../nodes/BHuman/Bhuman.node';
+import { BhumanApi } from '../../credentials/BhumanApi.credentials';
+import { Bhuman } from '../../nodes/Bhuman/Bhuman.node';
 
 export const BHUMAN_TYPE = 'n8n-nodes-bhuman.bhuman';
 export const SOURCE_TYPE = 'test.items';
@@ -93,7 +93,7 @@ export const nodeTypes: INodeTypes = {
 	getKnownTypes: () => ({}),
 };
 
-const credentialTypes: Record<string, ICredentialType> = { bhumanApi: new BHumanApi() };
+const credentialTypes: Record<string, ICredentialType> = { bhumanApi: new BhumanApi() };
 
 /** n8n's CredentialsHelper reduced to what nodes need: stored data and generic auth. */
 export class TestCredentialsHelper extends ICredentialsHelper {

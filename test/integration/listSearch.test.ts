@@ -3,8 +3,8 @@
  * n8n-core's LoadOptionsContext against the simulator.
  */
 import type { INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
-import * as listSearch from '../../nodes/BHuman/methods/listSearch';
-import { Bhuman } from '../../nodes/BHuman/Bhuman.node';
+import * as listSearch from '../../nodes/Bhuman/methods/listSearch';
+import { Bhuman } from '../../nodes/Bhuman/Bhuman.node';
 import { loadOptionsContext, runBHuman } from '../helpers/engine';
 import { rl, withSimulator } from '../helpers/sim';
 

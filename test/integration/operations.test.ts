@@ -14,7 +14,7 @@ import type {
 	INodeParameters,
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
-import { BHumanApi } from '../../credentials/BHumanApi.credentials';
+import { BhumanApi } from '../../credentials/BhumanApi.credentials';
 import { nodeTypes, runBHuman, type RunResult } from '../helpers/engine';
 import { rl, simGetAll, simPost, withSimulator } from '../helpers/sim';
 
@@ -454,7 +454,7 @@ describe('Campaign → Get Generated Videos', () => {
 });
 
 describe('Credential', () => {
-	const credential = new BHumanApi();
+	const credential = new BhumanApi();
 
 	/** Resolves a credential expression over $credentials as n8n does (see engine.ts). */
 	function resolve(expression: string, credentials: IDataObject): string {

@@ -5,7 +5,7 @@
  * request, never retried (by the node or by n8n's Retry On Fail).
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
-import { searchSpeakeasyProjects } from '../../nodes/BHuman/methods/listSearch';
+import { searchSpeakeasyProjects } from '../../nodes/Bhuman/methods/listSearch';
 import { loadOptionsContext, runBHuman } from '../helpers/engine';
 import { rl, withSimulator } from '../helpers/sim';
 

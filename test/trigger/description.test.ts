@@ -8,8 +8,8 @@ import type {
 	TriggerPanelDefinition,
 } from 'n8n-workflow';
 import { NodeHelpers } from 'n8n-workflow';
-import { BhumanTrigger } from '../../nodes/BHumanTrigger/BhumanTrigger.node';
-import { eventOf, filterOf, parseCallback } from '../../nodes/BHumanTrigger/callback';
+import { BhumanTrigger } from '../../nodes/BhumanTrigger/BhumanTrigger.node';
+import { eventOf, filterOf, parseCallback } from '../../nodes/BhumanTrigger/callback';
 import {
 	cacheScope,
 	clearDeliveryCache,
@@ -17,8 +17,8 @@ import {
 	MAX_REMEMBERED,
 	remember,
 	seenBefore,
-} from '../../nodes/BHumanTrigger/deliveries';
-import { checkToken, tokenProblem, tokensEqual } from '../../nodes/BHumanTrigger/token';
+} from '../../nodes/BhumanTrigger/deliveries';
+import { checkToken, tokenProblem, tokensEqual } from '../../nodes/BhumanTrigger/token';
 
 const trigger = new BhumanTrigger();
 const { description } = trigger;

@@ -30,8 +30,8 @@ import type {
 	IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
-import { BhumanTrigger } from '../../nodes/BHumanTrigger/BhumanTrigger.node';
-import { clearDeliveryCache } from '../../nodes/BHumanTrigger/deliveries';
+import { BhumanTrigger } from '../../nodes/BhumanTrigger/BhumanTrigger.node';
+import { clearDeliveryCache } from '../../nodes/BhumanTrigger/deliveries';
 import {
 	additionalDataFor,
 	executeWorkflow,

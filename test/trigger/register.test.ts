@@ -12,7 +12,7 @@ import type {
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
-import { BhumanTrigger } from '../../nodes/BHumanTrigger/BhumanTrigger.node';
+import { BhumanTrigger } from '../../nodes/BhumanTrigger/BhumanTrigger.node';
 import { additionalDataFor, nodeTypes } from '../helpers/engine';
 import { withSimulator } from '../helpers/sim';
 import { TRIGGER_TYPE, WEBHOOK_ID } from './harness';

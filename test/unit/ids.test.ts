@@ -10,7 +10,7 @@ import {
 	productLocator,
 	videoInstanceLocator,
 	workspaceLocator,
-} from '../../nodes/BHuman/actions/common.descriptions';
+} from '../../nodes/Bhuman/actions/common.descriptions';
 import {
 	CAMPAIGN_URL_REGEX,
 	extractId,
@@ -20,7 +20,7 @@ import {
 	isUuid,
 	itemLabel,
 	UUID,
-} from '../../nodes/BHuman/helpers/ids';
+} from '../../nodes/Bhuman/helpers/ids';
 
 const INSTANCE_ID = '7d859e18-dc89-446f-9718-9533bb178a75';
 const CAMPAIGN_ID = 'b3d2bfa8-fa75-49ed-9f8b-bb13452f49fd';

@@ -15,7 +15,7 @@ function layerOf(file: string): string {
 	const parts = file.split('/');
 	const [top, folder, sub] = parts;
 	if (top === 'credentials') return 'credentials';
-	if (folder === 'BHumanTrigger') return 'trigger';
+	if (folder === 'BhumanTrigger') return 'trigger';
 	if (sub === 'actions') {
 		if (parts.length > 4) return 'actions/resource'; // actions/<resource>/<file>
 		return parts[3] === 'common.descriptions' ? 'actions/common' : 'actions';
@@ -87,26 +87,26 @@ test('imports in nodes/ and credentials/ follow the layers', () => {
 });
 
 test('the check refuses upward and sideways imports', () => {
-	const op = 'nodes/BHuman/actions/video/get.operation';
+	const op = 'nodes/Bhuman/actions/video/get.operation';
 	expect(
-		importProblem('nodes/BHuman/helpers/generate', 'nodes/BHuman/actions/common.descriptions'),
+		importProblem('nodes/Bhuman/helpers/generate', 'nodes/Bhuman/actions/common.descriptions'),
 	).toMatch(/may not import/);
-	expect(importProblem('nodes/BHuman/transport/index', 'nodes/BHuman/helpers/ids')).toMatch(
+	expect(importProblem('nodes/Bhuman/transport/index', 'nodes/Bhuman/helpers/ids')).toMatch(
 		/may not/,
 	);
-	expect(importProblem('nodes/BHuman/methods/listSearch', 'nodes/BHuman/actions/router')).toMatch(
+	expect(importProblem('nodes/Bhuman/methods/listSearch', 'nodes/Bhuman/actions/router')).toMatch(
 		/may not/,
 	);
-	expect(importProblem('nodes/BHumanTrigger/register', 'nodes/BHuman/actions/router')).toMatch(
+	expect(importProblem('nodes/BhumanTrigger/register', 'nodes/Bhuman/actions/router')).toMatch(
 		/may not/,
 	);
-	expect(importProblem(op, 'nodes/BHuman/actions/router')).toMatch(/may not/);
-	expect(importProblem(op, 'nodes/BHuman/actions/campaign/get.operation')).toMatch(
+	expect(importProblem(op, 'nodes/Bhuman/actions/router')).toMatch(/may not/);
+	expect(importProblem(op, 'nodes/Bhuman/actions/campaign/get.operation')).toMatch(
 		/another resource/,
 	);
-	expect(importProblem(op, 'nodes/BHuman/actions/common.descriptions')).toBeUndefined();
-	expect(importProblem(op, 'nodes/BHuman/helpers/video')).toBeUndefined();
+	expect(importProblem(op, 'nodes/Bhuman/actions/common.descriptions')).toBeUndefined();
+	expect(importProblem(op, 'nodes/Bhuman/helpers/video')).toBeUndefined();
 	expect(
-		importProblem('nodes/BHumanTrigger/callback', 'nodes/BHuman/helpers/video'),
+		importProblem('nodes/BhumanTrigger/callback', 'nodes/Bhuman/helpers/video'),
 	).toBeUndefined();
 });

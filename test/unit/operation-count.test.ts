@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { INodePropertyOptions } from 'n8n-workflow';
-import { Bhuman } from '../../nodes/BHuman/Bhuman.node';
+import { Bhuman } from '../../nodes/Bhuman/Bhuman.node';
 
 test("the README states the node's number of operations and resources", () => {
 	const { properties } = new Bhuman().description;

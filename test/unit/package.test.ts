@@ -48,8 +48,8 @@ test.each(entries)('%s %s loads the way n8n loads it', (kind, file) => {
 test('index.js exports the classes', () => {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const index = require(path.join(root, 'index.js'));
-	expect(Object.keys(index).sort()).toEqual(['BHumanApi', 'Bhuman', 'BhumanTrigger']);
+	expect(Object.keys(index).sort()).toEqual(['Bhuman', 'BhumanApi', 'BhumanTrigger']);
 	expect(new index.Bhuman().description.name).toBe('bhuman');
 	expect(new index.BhumanTrigger().description.name).toBe('bhumanTrigger');
-	expect(new index.BHumanApi().name).toBe('bhumanApi');
+	expect(new index.BhumanApi().name).toBe('bhumanApi');
 });

@@ -3,9 +3,9 @@
  * offers has an execute, and the NodeMap lists exactly those pairs.
  */
 import type { INodePropertyOptions } from 'n8n-workflow';
-import { Bhuman } from '../../nodes/BHuman/Bhuman.node';
-import { nodeMap } from '../../nodes/BHuman/actions/node.type';
-import { operations } from '../../nodes/BHuman/actions/router';
+import { Bhuman } from '../../nodes/Bhuman/Bhuman.node';
+import { nodeMap } from '../../nodes/Bhuman/actions/node.type';
+import { operations } from '../../nodes/Bhuman/actions/router';
 
 const { properties } = new Bhuman().description;
 

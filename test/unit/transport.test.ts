@@ -12,7 +12,7 @@ import {
 	PAGE_SIZE,
 	recordsOf,
 	retryAfterMs,
-} from '../../nodes/BHuman/transport';
+} from '../../nodes/Bhuman/transport';
 
 describe('hostFor', () => {
 	test.each([

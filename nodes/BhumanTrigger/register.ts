@@ -7,7 +7,7 @@
  */
 import type { IHookFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { bhumanApiRequest, CREDENTIAL_TYPE, recordsOf } from '../BHuman/transport';
+import { bhumanApiRequest, CREDENTIAL_TYPE, recordsOf } from '../Bhuman/transport';
 
 const SAVED_WEBHOOKS = '/api/ai_studio/webhook';
 

@@ -1,5 +1,5 @@
 import { ApplicationError } from 'n8n-workflow';
-import { checkBaseUrl } from '../nodes/BHuman/transport/baseUrl';
+import { checkBaseUrl } from '../nodes/Bhuman/transport/baseUrl';
 import type {
 	ICredentialDataDecryptedObject,
 	IHttpRequestOptions,
@@ -9,7 +9,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-export class BHumanApi implements ICredentialType {
+export class BhumanApi implements ICredentialType {
 	name = 'bhumanApi';
 
 	displayName = 'BHuman API';

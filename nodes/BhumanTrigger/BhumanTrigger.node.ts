@@ -7,7 +7,7 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
-import { fetchGeneration } from '../BHuman/helpers/video';
+import { fetchGeneration } from '../Bhuman/helpers/video';
 import type { CallbackRequest } from './callback';
 import { callbackOutput, filterOf, parseCallback, WHATSAPP_READY } from './callback';
 import { cacheScope, deliveryKey, remember, seenBefore } from './deliveries';

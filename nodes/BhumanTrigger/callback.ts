@@ -3,7 +3,7 @@
  * giving it the same output shape as the BHuman node's video records.
  */
 import type { IDataObject } from 'n8n-workflow';
-import { normalizeVideo } from '../BHuman/helpers/video';
+import { normalizeVideo } from '../Bhuman/helpers/video';
 
 /** The event of a `whatsapp.ready` callback (sent after `succeeded` for WhatsApp campaigns). */
 export const WHATSAPP_READY = 'whatsapp.ready';
