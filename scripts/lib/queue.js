@@ -180,6 +180,11 @@ async function startQueueCluster({ dir, tarball, workers = 1, webhooks = 1, conc
 		// reachable from every process; `filesystem` would need a disk shared by all of them.
 		N8N_DEFAULT_BINARY_DATA_MODE: 'database',
 		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
+		// n8n's default Postgres pool is 2 connections, and its health ping (every 2 s) must get one
+		// within 5 s: under a callback burst it does not, n8n flags the database "not ready" and the
+		// webhook processor answers 503 to everything until a ping succeeds (measured: 57 of 200
+		// callbacks of a 100-row burst). BHuman does not retry a callback, so a 503 loses it.
+		DB_POSTGRESDB_POOL_SIZE: '10',
 		...extraEnv,
 	};
 	cluster.envFor = async (port, extra = {}) =>
