@@ -180,11 +180,15 @@ async function startQueueCluster({ dir, tarball, workers = 1, webhooks = 1, conc
 		// reachable from every process; `filesystem` would need a disk shared by all of them.
 		N8N_DEFAULT_BINARY_DATA_MODE: 'database',
 		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
-		// n8n's default Postgres pool is 2 connections, and its health ping (every 2 s) must get one
-		// within 5 s: under a callback burst it does not, n8n flags the database "not ready" and the
-		// webhook processor answers 503 to everything until a ping succeeds (measured: 57 of 200
-		// callbacks of a 100-row burst). BHuman does not retry a callback, so a 503 loses it.
+		// n8n pings Postgres every 2 s and must get a pool connection and an answer within 5 s;
+		// when a ping fails it flags the database "not ready" and answers every request with 503
+		// until a ping succeeds. Its default pool is 2 connections: under a callback burst the
+		// ping waits behind the executions' queries. Measured on this 2-core machine (100-row
+		// burst, each callback twice): 57 of 200 callbacks answered 503 with the defaults, 7 with
+		// a pool of 10, none with the ping allowed 30 s. BHuman does not retry a callback, so a
+		// 503 loses it: the README recommends both settings for webhook processors.
 		DB_POSTGRESDB_POOL_SIZE: '10',
+		DB_PING_TIMEOUT_MS: '30000',
 		...extraEnv,
 	};
 	cluster.envFor = async (port, extra = {}) =>

@@ -137,6 +137,7 @@ async function singleBurst(ctx, check, { tarball, OWNER }) {
 	const rows = ROWS();
 	const dir = path.join(ctx.dir, 'single');
 	const s = {};
+	require('node:fs').mkdirSync(dir, { recursive: true });
 	const up = await check('single n8n process (regular mode, SQLite) for the comparison starts', async () => {
 		s.sim = await L.startSimulator({ renderMs: Number(process.env.E2E_SIM_RENDER_MS || 300), logFile: path.join(dir, 'simulator.log'), workDir: ctx.dir });
 		ctx.cleanups.push(() => s.sim.stop());
