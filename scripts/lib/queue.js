@@ -185,8 +185,8 @@ async function startQueueCluster({ dir, tarball, workers = 1, webhooks = 1, conc
 		// until a ping succeeds. Its default pool is 2 connections: under a callback burst the
 		// ping waits behind the executions' queries. Measured on this 2-core machine (100-row
 		// burst, each callback twice): 57 of 200 callbacks answered 503 with the defaults, 7 with
-		// a pool of 10, none with the ping allowed 30 s. BHuman does not retry a callback, so a
-		// 503 loses it: the README recommends both settings for webhook processors.
+		// a pool of 10, none (300-row burst) with the ping also allowed 30 s. BHuman does not
+		// retry a callback, so a 503 loses it: the README recommends both for webhook processors.
 		DB_POSTGRESDB_POOL_SIZE: '10',
 		DB_PING_TIMEOUT_MS: '30000',
 		...extraEnv,

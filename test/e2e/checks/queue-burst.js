@@ -15,9 +15,16 @@ const { startRelay, startSink, burstFigures } = require('../lib/relay');
 
 const TOKEN = 'e2e-burst-token-7c21';
 const ROWS = () => Number(process.env.E2E_QUEUE_BURST || 300);
+const GUARD_ROWS = () => Number(process.env.E2E_QUEUE_GUARD_BURST || ROWS());
 
-/** BHuman Trigger → HTTP Request POST {id, event, execution} to the sink. */
-function sinkTriggerWorkflow(name, sinkUrl) {
+/**
+ * BHuman Trigger → HTTP Request POST {id, event, execution} to the sink. With `guard` (a
+ * Postgres credential), the README's idempotent last step comes first: a Postgres node inserts
+ * "<event>:<id>" into a table with a unique key (ON CONFLICT DO NOTHING RETURNING key) and a Code
+ * node lets through only the items it inserted, so a repeated delivery that started an execution
+ * stops there. The database decides, atomically, whichever n8n process runs the execution.
+ */
+function sinkTriggerWorkflow(name, sinkUrl, { guard } = {}) {
 	const trigger = {
 		id: randomUUID(),
 		name: 'BHuman Trigger',
@@ -42,7 +49,31 @@ function sinkTriggerWorkflow(name, sinkUrl) {
 			options: {},
 		},
 	};
-	return { workflow: chain(name, [trigger, post]), webhookId: trigger.webhookId };
+	const nodes = [trigger];
+	if (guard) {
+		nodes.push({
+			id: randomUUID(),
+			name: 'Claim delivery',
+			type: 'n8n-nodes-base.postgres',
+			typeVersion: 2.5,
+			position: [0, 0],
+			parameters: {
+				operation: 'executeQuery',
+				query: `INSERT INTO ${GUARD_TABLE} (key) VALUES ($1) ON CONFLICT DO NOTHING RETURNING key`,
+				options: { queryReplacement: "={{ $json.event + ':' + $json.id }}" },
+			},
+			credentials: { postgres: { id: guard.id, name: guard.name } },
+		});
+		nodes.push(codeNodeRaw('Only first delivery', 'return $input.all().filter((item) => item.json.key);'));
+	}
+	nodes.push(post);
+	return { workflow: chain(name, nodes), webhookId: trigger.webhookId };
+}
+
+const GUARD_TABLE = 'bhuman_deliveries';
+
+function codeNodeRaw(name, jsCode) {
+	return { id: randomUUID(), name, type: 'n8n-nodes-base.code', typeVersion: 2, position: [0, 0], parameters: { jsCode } };
 }
 
 async function executionCount(client, workflowId) {
@@ -55,11 +86,11 @@ async function executionCount(client, workflowId) {
  * One burst through `targets` (webhook base URLs); returns the figures. The generate workflow
  * is called through the client's production webhook route.
  */
-async function runBurst({ client, sim, credential, targets, rows, name }) {
+async function runBurst({ client, sim, credential, targets, rows, name, guard }) {
 	const sink = await startSink();
 	const relay = await startRelay({ targets, duplicateMs: [500, 5000] });
 	try {
-		const t = sinkTriggerWorkflow(`e2e burst trigger (${name})`, sink.url);
+		const t = sinkTriggerWorkflow(`e2e burst trigger (${name})`, sink.url, { guard });
 		const trig = await client.createWorkflow(t.workflow);
 		await client.activateWorkflow(trig.id, trig.versionId);
 		const data = await sim.data();
@@ -100,6 +131,7 @@ async function runBurst({ client, sim, credential, targets, rows, name }) {
 		}
 		const figures = burstFigures({ relay, sink, expectedIds: ids });
 		figures.executionsInN8n = await executionCount(client, trig.id);
+		figures.duplicatesStarted = figures.executionsInN8n - figures.uniqueIds;
 		figures.rows = rows;
 		figures.seconds = Math.round((Date.now() - started) / 100) / 10;
 		figures.generatedSeconds = Math.round(generatedSeconds * 10) / 10;
@@ -112,7 +144,8 @@ async function runBurst({ client, sim, credential, targets, rows, name }) {
 }
 
 function describe(f) {
-	return `${f.rows} rows in ${f.seconds} s: ${f.answered2xx}/${f.callbacks} callbacks answered 2xx, ${f.executions} executions (n8n lists ${f.executionsInN8n}), ${f.uniqueIds} unique ids, ${f.duplicates} duplicates started (${((100 * f.duplicates) / f.rows).toFixed(1)}% of the ${f.rows} repeats)`;
+	const pct = (n) => `${((100 * n) / f.rows).toFixed(1)}% of the ${f.rows} repeats`;
+	return `${f.rows} rows in ${f.seconds} s: ${f.answered2xx}/${f.callbacks} callbacks answered 2xx, ${f.executionsInN8n} executions, ${f.uniqueIds} unique ids at the last step, ${f.duplicatesStarted} duplicates started (${pct(f.duplicatesStarted)}), ${f.duplicates} reached the last step`;
 }
 
 /** The burst's assertions: every callback answered 2xx, every generation started exactly once or more. */
@@ -129,6 +162,23 @@ async function queueBurst(ctx, check) {
 		ctx.figures.queue = f;
 		assertBurst(f);
 		return describe(f) + `; per webhook processor ${f.perTarget.join(' / ')}`;
+	}, { timeoutMs: 900000 });
+	const guardRows = GUARD_ROWS();
+	await check(`burst with the idempotent last step (Postgres INSERT … ON CONFLICT DO NOTHING before it): ${guardRows} rows, each delivered twice across 2 webhook processors: the last step runs exactly once per generation`, async () => {
+		const { sqlClient } = require('../../../scripts/lib/queue');
+		const db = await sqlClient(ctx.cluster.install, ctx.cluster.pg);
+		try {
+			await db.query(`CREATE TABLE IF NOT EXISTS ${GUARD_TABLE} (key text PRIMARY KEY, at timestamptz DEFAULT now())`);
+		} finally {
+			await db.end();
+		}
+		const { pg } = ctx.cluster;
+		const guard = await ctx.client.createCredential({ name: 'Deliveries database', type: 'postgres', data: { host: '127.0.0.1', port: pg.port, database: pg.database, user: pg.user, password: '', ssl: 'disable' } });
+		const f = await runBurst({ client: ctx.client, sim: ctx.sim, credential: ctx.credential, targets: ctx.cluster.webhookUrls, rows: guardRows, name: 'queue, idempotent last step', guard });
+		ctx.figures.guarded = f;
+		assertBurst(f);
+		expect(f.duplicates === 0, `${f.duplicates} repeated deliveries reached the last step past the Postgres claim`);
+		return describe(f);
 	}, { timeoutMs: 900000 });
 }
 
@@ -162,11 +212,12 @@ async function singleBurst(ctx, check, { tarball, OWNER }) {
 function printFigures(ctx) {
 	const f = ctx.figures || {};
 	if (!f.queue && !f.single) return;
-	const row = (name, x) => (x ? `  | ${name} | ${x.rows} | ${x.answered2xx}/${x.callbacks} | ${x.executions} | ${x.uniqueIds} | ${x.duplicates} | ${x.seconds} s |` : `  | ${name} | not run | | | | | |`);
+	const row = (name, x) => (x ? `  | ${name} | ${x.rows} | ${x.answered2xx}/${x.callbacks} | ${x.executionsInN8n} | ${x.uniqueIds} | ${x.duplicatesStarted} | ${x.duplicates} | ${x.seconds} s |` : `  | ${name} | not run | | | | | | |`);
 	console.log('\n  burst, every callback delivered twice (copy 0.5–5 s later):');
-	console.log('  | setup | rows | answered 2xx | executions | unique ids | duplicates started | time |');
-	console.log('  |---|---|---|---|---|---|---|');
+	console.log('  | setup | rows | answered 2xx | executions | unique ids | duplicates started | duplicates at the last step | time |');
+	console.log('  |---|---|---|---|---|---|---|---|');
 	console.log(row('queue mode, 2 webhook processors (alternating), 1 worker', f.queue));
+	console.log(row('queue mode, idempotent last step (Postgres claim)', f.guarded));
 	console.log(row('single n8n process (regular mode)', f.single));
 }
 
