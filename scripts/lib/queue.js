@@ -147,6 +147,7 @@ async function startRedis({ dir, ports }) {
  * what n8n shows as Production URL; default: the first webhook processor.
  */
 async function startQueueCluster({ dir, tarball, workers = 1, webhooks = 1, concurrency = 10, env: extraEnv = {}, timings = {}, webhookBase }) {
+	fs.mkdirSync(dir, { recursive: true });
 	const ports = new Set();
 	const cluster = { dir, ports, procs: [], workers: [], webhooks: [], timings };
 	const t = (name, since) => (timings[name] = Math.round((Date.now() - since) / 100) / 10);

@@ -76,8 +76,8 @@ function codeNodeRaw(name, jsCode) {
 	return { id: randomUUID(), name, type: 'n8n-nodes-base.code', typeVersion: 2, position: [0, 0], parameters: { jsCode } };
 }
 
-async function executionCount(client, workflowId) {
-	const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+async function executionCount(client, workflowId, status) {
+	const filter = encodeURIComponent(JSON.stringify({ workflowId, ...(status ? { status } : {}) }));
 	const out = await client.request('GET', `/rest/executions?filter=${filter}&limit=1`);
 	return typeof out.count === 'number' ? out.count : (out.results || out).length;
 }
@@ -113,19 +113,22 @@ async function runBurst({ client, sim, credential, targets, rows, name, guard })
 		const ids = (Array.isArray(output) ? output : [output]).map((o) => o.id);
 		expect(ids.length === rows && ids.every((id) => typeof id === 'string'), `generate returned ${ids.length} ids for ${rows} rows`);
 		const generatedSeconds = (Date.now() - started) / 1000;
-		// every first delivery, then every copy, then the executions they started
-		const deadline = Date.now() + 600000;
+		// every first delivery, then every copy, then the executions they started: settled when
+		// none is queued or running and neither the sink nor n8n's count moved for 4 s. Under load
+		// a 2,000-row burst takes many minutes: the deadline grows with the rows.
+		const deadline = Date.now() + 300000 + rows * 1000;
 		while (relay.stats.first.length < rows) {
 			if (Date.now() > deadline) throw new CheckError(`only ${relay.stats.first.length} of ${rows} callbacks arrived`);
 			await L.sleep(500);
 		}
 		await relay.drain();
-		// settled: neither the sink nor n8n's execution count moved for 4 s
 		let last = '';
 		let stable = 0;
-		while (stable < 4 && Date.now() < deadline) {
-			const now = `${sink.hits.length}/${await executionCount(client, trig.id)}`;
-			stable = now === last ? stable + 1 : 0;
+		while (stable < 4) {
+			if (Date.now() > deadline) throw new CheckError(`executions still queued or running at the deadline (${last})`);
+			const unfinished = await executionCount(client, trig.id, ['new', 'running']);
+			const now = `${sink.hits.length} at the sink, ${await executionCount(client, trig.id)} executions, ${unfinished} unfinished`;
+			stable = now === last && unfinished === 0 ? stable + 1 : 0;
 			last = now;
 			await L.sleep(1000);
 		}
@@ -162,7 +165,7 @@ async function queueBurst(ctx, check) {
 		ctx.figures.queue = f;
 		assertBurst(f);
 		return describe(f) + `; per webhook processor ${f.perTarget.join(' / ')}`;
-	}, { timeoutMs: 900000 });
+	}, { timeoutMs: 420000 + rows * 1200 });
 	const guardRows = GUARD_ROWS();
 	await check(`burst with the idempotent last step (Postgres INSERT … ON CONFLICT DO NOTHING before it): ${guardRows} rows, each delivered twice across 2 webhook processors: the last step runs exactly once per generation`, async () => {
 		const { sqlClient } = require('../../../scripts/lib/queue');
@@ -179,7 +182,7 @@ async function queueBurst(ctx, check) {
 		assertBurst(f);
 		expect(f.duplicates === 0, `${f.duplicates} repeated deliveries reached the last step past the Postgres claim`);
 		return describe(f);
-	}, { timeoutMs: 900000 });
+	}, { timeoutMs: 420000 + rows * 1200 });
 }
 
 /** The same burst on one n8n 2.40.7 process in regular mode (SQLite), with a fresh simulator. */
@@ -206,7 +209,7 @@ async function singleBurst(ctx, check, { tarball, OWNER }) {
 		ctx.figures.single = f;
 		assertBurst(f);
 		return describe(f);
-	}, { timeoutMs: 900000 });
+	}, { timeoutMs: 420000 + rows * 1200 });
 }
 
 function printFigures(ctx) {

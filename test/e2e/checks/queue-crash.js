@@ -53,7 +53,7 @@ module.exports = async function crash(ctx, check) {
 		await client.activateWorkflow(saved.id, saved.versionId);
 		const res = await client.callWebhook(wf.path, { body: {} });
 		expect(res.status === 200, `the workflow's webhook answered ${res.status}`);
-		const posts = await until('the generate POST to reach BHuman', async () => ((await generatePosts()).length ? generatePosts() : null));
+		const posts = await until('the generate POST to reach BHuman', async () => ((await generatePosts()).length ? generatePosts() : null), 180000);
 		const exec = await until('the execution to be listed', async () => (await client.listExecutions(saved.id))[0]);
 		await sleep(2500); // polling
 		const before = await client.getExecution(exec.id);
@@ -93,5 +93,5 @@ module.exports = async function crash(ctx, check) {
 		const why = executionError(full);
 		ctx.crash = { status: crashed.status, statusBefore: before.status, settledSeconds, restartSeconds, keptInExecution: kept.length, ids: ids.length, error: why };
 		return `execution ${exec.id}: ${before.status} → ${crashed.status} ("${why.slice(0, 160)}") ${settledSeconds} s after the kill (worker back in ${restartSeconds} s; not re-run, generate POST sent once); its saved run data holds ${kept.length} of the ${ids.length} ids; Video → Get Many finds all ${found.length}`;
-	}, { timeoutMs: 240000 });
+	}, { timeoutMs: 360000 });
 };
