@@ -14,8 +14,13 @@ const { ratio, target, round } = require('../stats');
 
 async function run(env, { reps, count = 1000, concurrency = 50, log }) {
 	const timings = {};
+	// n8n 2.x takes an expression isolate from a pool (N8N_EXPRESSION_ENGINE_POOL_SIZE, default 1)
+	// for the whole webhook phase of every start node other than its own Webhook node
+	// (LiveWebhooks.webhookPhaseNeedsIsolate): BENCH_QUEUE_EXPRESSION_POOL sets that pool's size.
+	const pool = process.env.BENCH_QUEUE_EXPRESSION_POOL;
+	const extraEnv = pool ? { N8N_EXPRESSION_ENGINE_POOL_SIZE: pool } : {};
 	log('  starting queue mode: Postgres 17, Redis, main, 1 worker (concurrency 10), 1 webhook processor');
-	const cluster = await startQueueCluster({ dir: path.join(env.workDir, 'queue'), tarball: env.tarball, workers: 1, webhooks: 1, concurrency: 10, timings });
+	const cluster = await startQueueCluster({ dir: path.join(env.workDir, 'queue'), tarball: env.tarball, workers: 1, webhooks: 1, concurrency: 10, timings, env: extraEnv });
 	try {
 		const client = new L.N8nClient(cluster.main.url, cluster.install);
 		await client.setupOwner(OWNER);
@@ -25,7 +30,7 @@ async function run(env, { reps, count = 1000, concurrency = 50, log }) {
 		// callbacks.js POSTs to env.n8n.url and samples env.n8n.proc's memory: the webhook processor
 		const qenv = { client, sim: env.sim, n8n: { url: webhook.url, proc: webhook.proc } };
 		const out = await callbacks.run(qenv, { reps, count, concurrency, log });
-		out.setup = { postgres: cluster.pg.version, redis: cluster.redis.version, workers: 1, workerConcurrency: 10, webhookProcessors: 1, startSeconds: timings };
+		out.setup = { postgres: cluster.pg.version, redis: cluster.redis.version, workers: 1, workerConcurrency: 10, webhookProcessors: 1, expressionPoolSize: pool ? Number(pool) : '1 (n8n default)', startSeconds: timings };
 		out.completedRatio = round(ratio(out.trigger.medianCompletedPerSec, out.webhook.medianCompletedPerSec), 3);
 		const n = count.toLocaleString('en-US');
 		out.targets = [
