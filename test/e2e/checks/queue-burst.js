@@ -59,7 +59,8 @@ function sinkTriggerWorkflow(name, sinkUrl, { guard } = {}) {
 			position: [0, 0],
 			parameters: {
 				operation: 'executeQuery',
-				query: `INSERT INTO ${GUARD_TABLE} (key) VALUES ($1) ON CONFLICT DO NOTHING RETURNING key`,
+				// the Postgres node's output replaces the trigger's item: the id and event come back with it
+				query: `INSERT INTO ${GUARD_TABLE} (key) VALUES ($1) ON CONFLICT DO NOTHING RETURNING key, split_part(key, ':', 1) AS event, split_part(key, ':', 2) AS id`,
 				options: { queryReplacement: "={{ $json.event + ':' + $json.id }}" },
 			},
 			credentials: { postgres: { id: guard.id, name: guard.name } },

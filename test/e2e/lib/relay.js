@@ -22,7 +22,9 @@ function readBody(req) {
 	});
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+// No keep-alive: a socket reused just as n8n closes it idle (its keepAliveTimeout) fails with
+// ECONNRESET, which would count against n8n (seen 11 times in 4,000 callbacks under load).
+const agent = new http.Agent({ keepAlive: false, maxSockets: 64 });
 
 function forward(base, req, body) {
 	return new Promise((resolve) => {
