@@ -73,7 +73,7 @@ module.exports = async function crash(ctx, check) {
 		const crashed = await until('n8n to settle the execution', async () => {
 			const e = (await client.listExecutions(saved.id)).find((x) => x.id === exec.id);
 			return e && !['running', 'new'].includes(e.status) ? e : null;
-		}, 90000);
+		}, 180000);
 		const settledSeconds = Math.round((Date.now() - killedAt) / 1000);
 		await sleep(3000);
 		const after = await generatePosts();
