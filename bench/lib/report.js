@@ -225,7 +225,7 @@ function markdown(r) {
 	if (q) {
 		L.push(`## 6. Callbacks in queue mode: ${num(q.count)} POSTs at concurrency ${q.concurrency} through a webhook processor`);
 		L.push('');
-		L.push(`n8n in queue mode: Postgres ${q.setup.postgres}, Redis ${q.setup.redis}, main (production webhooks off), ${q.setup.workers} worker (concurrency ${q.setup.workerConcurrency}), ${q.setup.webhookProcessors} webhook processor, expression isolate pool ${q.setup.expressionPoolSize} (bench/lib/scenarios/queue.js). The same two workflows and figures as section 3; the POSTs go to the webhook processor, the executions run on the worker.`);
+		L.push(`n8n in queue mode: Postgres ${q.setup.postgres}, Redis ${q.setup.redis}, main (production webhooks off), ${q.setup.workers} worker (concurrency ${q.setup.workerConcurrency}), ${q.setup.webhookProcessors} webhook processor, expression isolate pool ${q.setup.expressionPoolSize}${q.setup.lazyIsolate ? ', lazy isolate acquisition' : ''} (bench/lib/scenarios/queue.js). The same two workflows and figures as section 3; the POSTs go to the webhook processor, the executions run on the worker.`);
 		L.push('');
 		L.push('| Receiver | Accepted/s (median; runs) | Answer p95 | Completed/s (all executed after) | Executions completed | Lost |');
 		L.push('|---|---:|---:|---:|---:|---:|');

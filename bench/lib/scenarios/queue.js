@@ -17,8 +17,13 @@ async function run(env, { reps, count = 1000, concurrency = 50, log }) {
 	// n8n 2.x takes an expression isolate from a pool (N8N_EXPRESSION_ENGINE_POOL_SIZE, default 1)
 	// for the whole webhook phase of every start node other than its own Webhook node
 	// (LiveWebhooks.webhookPhaseNeedsIsolate): BENCH_QUEUE_EXPRESSION_POOL sets that pool's size.
+	// When the pool is empty n8n starts a fresh isolate for the request (ExpressionEvaluator.acquire),
+	// so at concurrency 50 most trigger callbacks pay a cold isolate start.
+	// BENCH_QUEUE_LAZY_ISOLATE=1 sets N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE (an isolate only when an
+	// expression is evaluated).
 	const pool = process.env.BENCH_QUEUE_EXPRESSION_POOL;
-	const extraEnv = pool ? { N8N_EXPRESSION_ENGINE_POOL_SIZE: pool } : {};
+	const lazy = process.env.BENCH_QUEUE_LAZY_ISOLATE === '1';
+	const extraEnv = { ...(pool ? { N8N_EXPRESSION_ENGINE_POOL_SIZE: pool } : {}), ...(lazy ? { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' } : {}) };
 	log('  starting queue mode: Postgres 17, Redis, main, 1 worker (concurrency 10), 1 webhook processor');
 	const cluster = await startQueueCluster({ dir: path.join(env.workDir, 'queue'), tarball: env.tarball, workers: 1, webhooks: 1, concurrency: 10, timings, env: extraEnv });
 	try {
@@ -30,7 +35,7 @@ async function run(env, { reps, count = 1000, concurrency = 50, log }) {
 		// callbacks.js POSTs to env.n8n.url and samples env.n8n.proc's memory: the webhook processor
 		const qenv = { client, sim: env.sim, n8n: { url: webhook.url, proc: webhook.proc } };
 		const out = await callbacks.run(qenv, { reps, count, concurrency, log });
-		out.setup = { postgres: cluster.pg.version, redis: cluster.redis.version, workers: 1, workerConcurrency: 10, webhookProcessors: 1, expressionPoolSize: pool ? Number(pool) : '1 (n8n default)', startSeconds: timings };
+		out.setup = { postgres: cluster.pg.version, redis: cluster.redis.version, workers: 1, workerConcurrency: 10, webhookProcessors: 1, expressionPoolSize: pool ? Number(pool) : '1 (n8n default)', lazyIsolate: lazy, startSeconds: timings };
 		out.completedRatio = round(ratio(out.trigger.medianCompletedPerSec, out.webhook.medianCompletedPerSec), 3);
 		const n = count.toLocaleString('en-US');
 		out.targets = [
