@@ -6,7 +6,7 @@
 // a full run, bench/results/latest.json|md. See bench/README.md.
 //
 // Env (all optional): BENCH_REPS (3), BENCH_SIZES (2000,10000), BENCH_ONLY
-// (generate,getmany,callbacks,wait,diagnostics), BENCH_CALLBACKS (1000), BENCH_WAIT_N (1000),
+// (generate,getmany,callbacks,wait,diagnostics,queue), BENCH_CALLBACKS (1000), BENCH_WAIT_N (1000),
 // BENCH_WAIT_SPREAD_MS (30000), BENCH_POLL_INTERVAL (5), BENCH_MAX_WAIT (2),
 // BENCH_SKIP_BUILD=1 (pack dist as is), BENCH_NO_SWEEP=1, BENCH_KEEP_WORK=1,
 // BENCH_LATEST=1|0 (write latest.*; default: only for a full default run), N8N_E2E_CACHE.
@@ -19,7 +19,7 @@ const { LINES } = require('../scripts/lib/install');
 const { setup, teardown, machine, newestLine } = require('./lib/env');
 const { markdown, notes } = require('./lib/report');
 
-const SCENARIOS = ['generate', 'getmany', 'callbacks', 'wait', 'diagnostics'];
+const SCENARIOS = ['generate', 'getmany', 'callbacks', 'wait', 'diagnostics', 'queue'];
 const LATENCY_MS = 50;
 const INSTANCES = 5000;
 
@@ -91,6 +91,10 @@ async function main() {
 			log(`4. Wait for Completion: ${s.wait.n} generations finishing over ${s.wait.spreadMs / 1000} s`);
 			results.wait = await scen('wait').run(env, { reps: s.reps, n: s.wait.n, spreadMs: s.wait.spreadMs, pollInterval: s.wait.pollInterval, maxWait: s.wait.maxWait, log });
 		}
+		if (s.only.includes('queue')) {
+			log(`6. Callbacks in queue mode: ${s.callbacks} at concurrency ${s.concurrency} through a webhook processor, BHuman Trigger vs Webhook node`);
+			results.queue = await scen('queue').run(env, { reps: s.reps, count: s.callbacks, concurrency: s.concurrency, log });
+		}
 		if (s.only.includes('diagnostics')) {
 			log('Diagnostics: CPU profiles of n8n (where the time goes)');
 			results.diagnostics = await scen('diagnostics').run(env, { n: Math.max(...s.sizes), callbacks: 200, concurrency: s.concurrency, log });
@@ -106,7 +110,7 @@ async function main() {
 	const finished = new Date();
 	mach.loadAverageAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
 	const targets = [];
-	for (const k of ['generate', 'getMany', 'callbacks', 'wait']) if (results[k]) targets.push(...results[k].targets);
+	for (const k of ['generate', 'getMany', 'callbacks', 'wait', 'queue']) if (results[k]) targets.push(...results[k].targets);
 	const report = {
 		command: 'npm run bench',
 		startedAt: started.toISOString(),

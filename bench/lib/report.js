@@ -221,6 +221,23 @@ function markdown(r) {
 		L.push('');
 	}
 
+	const q = r.results.queue;
+	if (q) {
+		L.push(`## 6. Callbacks in queue mode: ${num(q.count)} POSTs at concurrency ${q.concurrency} through a webhook processor`);
+		L.push('');
+		L.push(`n8n in queue mode: Postgres ${q.setup.postgres}, Redis ${q.setup.redis}, main (production webhooks off), ${q.setup.workers} worker (concurrency ${q.setup.workerConcurrency}), ${q.setup.webhookProcessors} webhook processor, expression isolate pool ${q.setup.expressionPoolSize}${q.setup.lazyIsolate ? ', lazy isolate acquisition' : ''} (bench/lib/scenarios/queue.js). The same two workflows and figures as section 3; the POSTs go to the webhook processor, the executions run on the worker.`);
+		L.push('');
+		L.push('| Receiver | Accepted/s (median; runs) | Answer p95 | Completed/s (all executed after) | Executions completed | Lost |');
+		L.push('|---|---:|---:|---:|---:|---:|');
+		for (const [label, k] of [['BHuman Trigger → Set', 'trigger'], ['Webhook node → Set', 'webhook']]) {
+			const s = q[k];
+			L.push(`| ${label} | ${num(s.medianAcceptedPerSec, 1)} (${q.runs[k].map((x) => num(x.acceptedPerSec, 1)).join(', ')}) | ${ms(s.medianAnswerMsP95)} | ${num(s.medianCompletedPerSec, 1)} (${ms(s.medianAllExecutedMs)}) | ${num(s.totalCompleted)} of ${num(s.totalSent)} | ${num(s.totalLost)} |`);
+		}
+		L.push('');
+		L.push(`Trigger / Webhook node: accepted ${x2(q.ratio)}, completed ${x2(q.completedRatio)}.`);
+		L.push('');
+	}
+
 	const d = r.results.diagnostics;
 	if (d) {
 		L.push('## Where the time goes (CPU profile of n8n, separate runs)');

@@ -17,6 +17,9 @@ const { LINES, cacheDir, ensureN8n, supportedLines } = require('../../scripts/li
 const { stopAll, killAllSync } = require('../../scripts/lib/procs');
 const L = require('../../scripts/lib/n8n');
 const { Suite, CheckError } = require('./lib/harness');
+// the queue-mode line (n8n 2.x with Postgres, Redis, worker, webhook processors): ./queue.js
+const QUEUE = 'queue';
+const lineName = (l) => (l === QUEUE ? 'n8n 2.40.7 queue mode' : `n8n ${LINES[l].version}`);
 
 const CHECKS = [
 	['registration', require('./checks/registration')],
@@ -31,9 +34,9 @@ const CHECKS = [
 const OWNER = { email: 'e2e-owner@example.com', password: 'E2e-Bhuman-Passw0rd', firstName: 'E2E', lastName: 'Owner' };
 
 function parseLines() {
-	const raw = process.env.E2E_LINES || supportedLines().join(',');
-	const lines = raw.split(',').map((s) => Number(s.trim())).filter(Boolean);
-	for (const l of lines) if (!LINES[l]) throw new Error(`E2E_LINES: unknown n8n line ${l} (1 or 2)`);
+	const raw = process.env.E2E_LINES || [...supportedLines(), ...(supportedLines().includes(2) ? [QUEUE] : [])].join(',');
+	const lines = raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s === QUEUE ? QUEUE : Number(s)));
+	for (const l of lines) if (l !== QUEUE && !LINES[l]) throw new Error(`E2E_LINES: unknown n8n line ${l} (1, 2 or queue)`);
 	return lines;
 }
 
@@ -100,7 +103,7 @@ async function main() {
 	const keep = process.env.E2E_KEEP === '1';
 	const suite = new Suite();
 	const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'bhuman-e2e-'));
-	console.log(`BHuman e2e: n8n lines ${lines.map((l) => LINES[l].version).join(', ')}; cache ${cacheDir()}; work ${workRoot}`);
+	console.log(`BHuman e2e: n8n lines ${lines.map(lineName).join(', ')}; cache ${cacheDir()}; work ${workRoot}`);
 
 	let stopping = false;
 	const onSignal = async (sig) => {
@@ -119,9 +122,9 @@ async function main() {
 	const installs = {};
 	await Promise.all(
 		lines.map((line) =>
-			suite.check(`n8n ${LINES[line].version}`, 'n8n installed (or reused) in the cache', async () => {
+			suite.check(lineName(line), 'n8n installed (or reused) in the cache', async () => {
 				const t = Date.now();
-				installs[line] = await ensureN8n(line);
+				installs[line] = await ensureN8n(line === QUEUE ? 2 : line);
 				const s = Math.round((Date.now() - t) / 1000);
 				return s > 5 ? `installed in ${s} s` : 'cached';
 			}, { timeoutMs: 20 * 60000 }),
@@ -139,7 +142,9 @@ async function main() {
 	if (tarball) {
 		for (const line of lines) {
 			if (!installs[line]) continue;
-			const ctx = await runLine(suite, line, { tarball, workRoot, keep });
+			const lineStarted = Date.now();
+			const ctx = line === QUEUE ? await require('./queue').runQueueLine(suite, { tarball, workRoot }) : await runLine(suite, line, { tarball, workRoot, keep });
+			console.log(`  (${lineName(line)}: ${Math.round((Date.now() - lineStarted) / 1000)} s)`);
 			contexts.push(ctx);
 			if (!keep) {
 				for (const fn of ctx.cleanups || []) await fn().catch(() => {});
