@@ -242,10 +242,13 @@ class N8nClient {
 			try {
 				return await this._request(method, p, body, opts);
 			} catch (e) {
-				// SQLite contention inside n8n: the request did nothing; try again.
-				const transient = e.status >= 500 && /Transaction is not started|SQLITE_BUSY|database is locked/.test(e.message);
-				if (!transient || attempt >= 4) throw e;
-				await sleep(300 * attempt);
+				// SQLite contention inside n8n, or n8n refusing every request while its database
+				// health ping is late under load (503 "Database is not ready!", answered before any
+				// route runs): the request did nothing; try again.
+				const transient =
+					e.status >= 500 && /Transaction is not started|SQLITE_BUSY|database is locked|Database is not ready/.test(e.message);
+				if (!transient || attempt >= 8) throw e;
+				await sleep(500 * attempt);
 			}
 		}
 	}
