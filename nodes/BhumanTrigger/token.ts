@@ -55,8 +55,6 @@ export function checkToken(
  * and `#` cut it, `%` starts an escape), and the callback is refused with 403.
  */
 export const URL_SAFE_TOKEN = /^[A-Za-z0-9._~-]+$/;
-/** For the editor's notice, which hides for these: an `=` expression, or a URL-safe token. */
-export const TOKEN_NOTICE_HIDDEN = '^(=[\\s\\S]*|[A-Za-z0-9._~-]*)$';
 
 /** Why a token cannot go into a Callback URL as typed, or undefined when it can (or is empty). */
 export function tokenProblem(token: string): string | undefined {

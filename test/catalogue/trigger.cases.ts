@@ -61,7 +61,7 @@ export const cases: TriggerCase[] = [
 		concern: 'trigger',
 		input: 'Token with a character a URL cannot carry as typed (a+b)',
 		outcome:
-			'a warning in the node; the workflow does not activate: "The Token may only contain letters, digits and …"',
+			'the workflow does not activate (nor listen for a test event): "The Token may only contain letters, digits and …"',
 		parameters: { token: 'a+b' },
 		request: {},
 		activation: true,

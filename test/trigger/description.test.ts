@@ -2,20 +2,23 @@
  * The trigger's node description and its small helpers (token, memory, body).
  */
 import type {
+	IDataObject,
 	IHookFunctions,
 	INode,
 	INodeCredentialDescription,
 	TriggerPanelDefinition,
 } from 'n8n-workflow';
-import { NodeHelpers } from 'n8n-workflow';
+import { NodeHelpers, resetSafeRegexEngine, safeRegex, setSafeRegexEngine } from 'n8n-workflow';
 import { BhumanTrigger } from '../../nodes/BhumanTrigger/BhumanTrigger.node';
 import { eventOf, filterOf, parseCallback } from '../../nodes/BhumanTrigger/callback';
 import {
+	CACHE_MAX_KEYS,
 	cacheScope,
 	clearDeliveryCache,
 	deliveryKey,
 	MAX_REMEMBERED,
 	remember,
+	rememberedKeys,
 	seenBefore,
 } from '../../nodes/BhumanTrigger/deliveries';
 import { checkToken, tokenProblem, tokensEqual } from '../../nodes/BhumanTrigger/token';
@@ -88,7 +91,6 @@ describe('description', () => {
 		// No long notice left in the properties: only the two conditional warnings.
 		expect(description.properties.filter((p) => p.type === 'notice').map((p) => p.name)).toEqual([
 			'unprotectedNotice',
-			'tokenCharactersNotice',
 		]);
 	});
 
@@ -108,11 +110,26 @@ describe('description', () => {
 		expect(shown('unprotectedNotice', { token: '={{ $env.TOKEN }}' })).toBe(false);
 	});
 
-	it('warns in the node about a token with characters a URL cannot carry as typed', () => {
-		for (const token of ['a+b', 'a b', 'a&b', 'a#b', 'a%2Bb', 'ü', 'a/b'])
-			expect([token, shown('tokenCharactersNotice', { token })]).toEqual([token, true]);
-		for (const token of ['', 'abc-DEF_1.2~3', '={{ $env.TOKEN }}', '=a+b'])
-			expect([token, shown('tokenCharactersNotice', { token })]).toEqual([token, false]);
+	it('uses no regex display condition: n8n tests those in a vm on every workflow build, several times per callback', () => {
+		// The character rule of the token is enforced on activation instead (tests below).
+		const regexConditions = JSON.stringify(description.properties).match(/"regex"/g) ?? [];
+		expect(regexConditions).toEqual([]);
+		const names = description.properties.map((p) => p.name);
+		expect(names).not.toContain('tokenCharactersNotice');
+		// Building the node's parameters, as n8n does for every callback, runs no safe regex.
+		let regexRuns = 0;
+		const counting = (pattern: string, input: string, flags?: string) => {
+			regexRuns++;
+			return new RegExp(pattern, flags).test(input);
+		};
+		setSafeRegexEngine({ ...safeRegex, test: counting });
+		try {
+			for (const token of ['', 'a+b', 'abc'])
+				NodeHelpers.getNodeParameters(description.properties, { token }, true, false, null, description);
+		} finally {
+			resetSafeRegexEngine();
+		}
+		expect(regexRuns).toBe(0);
 	});
 
 	const hook = (token: string) =>
@@ -167,18 +184,21 @@ describe('token', () => {
 });
 
 describe('memory of deliveries', () => {
-	it('remembers keys once, newest last, at most MAX_REMEMBERED', () => {
-		const data = {};
-		remember(data, deliveryKey('video.succeeded', 'a'));
-		remember(data, deliveryKey('video.succeeded', 'b'));
-		remember(data, deliveryKey('video.succeeded', 'a'));
-		expect(data).toEqual({ deliveries: ['video.succeeded b', 'video.succeeded a'] });
-		for (let i = 0; i < MAX_REMEMBERED + 5; i++)
-			remember(data, deliveryKey('video.failed', String(i)));
-		expect((data as { deliveries: string[] }).deliveries).toHaveLength(MAX_REMEMBERED);
-		expect(seenBefore(data, 'video.failed 4')).toBe(false);
-		expect(seenBefore(data, 'video.failed 5')).toBe(true);
-		expect(seenBefore(data, `video.failed ${MAX_REMEMBERED + 4}`)).toBe(true);
+	const key = (id: string, event = 'video.succeeded') => deliveryKey(event, id);
+
+	it('remembers keys once, newest last, at most MAX_REMEMBERED, 12 characters each in one string', () => {
+		const data: IDataObject = {};
+		remember(data, key('a'));
+		remember(data, key('b'));
+		remember(data, key('a'));
+		expect(data).toEqual({ seen: key('b') + key('a') });
+		expect(rememberedKeys(data)).toEqual([key('b'), key('a')]);
+		for (let i = 0; i < MAX_REMEMBERED + 5; i++) remember(data, key(String(i), 'video.failed'));
+		expect(rememberedKeys(data)).toHaveLength(MAX_REMEMBERED);
+		expect((data.seen as string).length).toBe(MAX_REMEMBERED * 12);
+		expect(seenBefore(data, key('4', 'video.failed'))).toBe(false);
+		expect(seenBefore(data, key('5', 'video.failed'))).toBe(true);
+		expect(seenBefore(data, key(String(MAX_REMEMBERED + 4), 'video.failed'))).toBe(true);
 	});
 
 	it('with a scope, remembers in the process-wide cache too and merges it into every save', () => {
@@ -187,30 +207,45 @@ describe('memory of deliveries', () => {
 		// Two requests loaded the same (empty) static data; each saves its own copy.
 		const first = {};
 		const second = {};
-		remember(first, 'video.succeeded a', scope);
-		remember(second, 'video.succeeded b', scope);
+		remember(first, key('a'), scope);
+		remember(second, key('b'), scope);
 		// The last save holds both keys; a third request with stale static data knows both.
-		expect(second).toEqual({ deliveries: ['video.succeeded a', 'video.succeeded b'] });
-		expect(seenBefore({}, 'video.succeeded a', scope)).toBe(true);
+		expect(rememberedKeys(second)).toEqual([key('a'), key('b')]);
+		expect(seenBefore({}, key('a'), scope)).toBe(true);
 		// Another workflow (or trigger) has its own memory; without a scope only static data counts.
-		expect(seenBefore({}, 'video.succeeded a', cacheScope('wf2', 'BHuman Trigger'))).toBe(false);
-		expect(seenBefore({}, 'video.succeeded a', cacheScope('wf1', 'Other Trigger'))).toBe(false);
-		expect(seenBefore({}, 'video.succeeded a')).toBe(false);
+		expect(seenBefore({}, key('a'), cacheScope('wf2', 'BHuman Trigger'))).toBe(false);
+		expect(seenBefore({}, key('a'), cacheScope('wf1', 'Other Trigger'))).toBe(false);
+		expect(seenBefore({}, key('a'))).toBe(false);
 		clearDeliveryCache();
-		expect(seenBefore({}, 'video.succeeded a', scope)).toBe(false);
-		expect(seenBefore(second, 'video.succeeded a', scope)).toBe(true);
+		expect(seenBefore({}, key('a'), scope)).toBe(false);
+		expect(seenBefore(second, key('a'), scope)).toBe(true);
 	});
 
-	it('lower-cases the id in the key', () => {
-		expect(deliveryKey('video.succeeded', 'ABC-def')).toBe('video.succeeded abc-def');
+	it('the cache keeps at most CACHE_MAX_KEYS for all scopes together, dropping the oldest', () => {
+		clearDeliveryCache();
+		const a = cacheScope('wf1', 'BHuman Trigger');
+		const b = cacheScope('wf2', 'BHuman Trigger');
+		remember({}, key('first'), a);
+		for (let i = 0; i < CACHE_MAX_KEYS; i++) remember({}, key(String(i)), i % 2 ? a : b);
+		expect(seenBefore({}, key('first'), a)).toBe(false);
+		expect(seenBefore({}, key('0'), b)).toBe(true);
+		expect(seenBefore({}, key(String(CACHE_MAX_KEYS - 1)), a)).toBe(true);
+		clearDeliveryCache();
+	});
+
+	it('one key per (event, id), whatever the letter case of the id', () => {
+		expect(deliveryKey('video.succeeded', 'ABC-def')).toBe(deliveryKey('video.succeeded', 'abc-DEF'));
+		expect(deliveryKey('video.succeeded', 'abc')).not.toBe(deliveryKey('whatsapp.ready', 'abc'));
+		expect(deliveryKey('video.succeeded', 'abc')).toMatch(/^[A-Za-z0-9_-]{12}$/);
 	});
 
 	it('tolerates static data it did not write', () => {
-		expect(seenBefore({ deliveries: 'nonsense' }, 'x')).toBe(false);
-		const data = { deliveries: [1, null, 'video.failed x'] };
-		expect(seenBefore(data, 'video.failed x')).toBe(true);
-		remember(data, 'video.failed y');
-		expect(data.deliveries).toEqual(['video.failed x', 'video.failed y']);
+		expect(seenBefore({ seen: 12345 }, key('x'))).toBe(false);
+		expect(seenBefore({ seen: 'short' }, key('x'))).toBe(false);
+		const data: IDataObject = { seen: key('x') + 'tail' };
+		expect(seenBefore(data, key('x'))).toBe(true);
+		remember(data, key('y'));
+		expect(rememberedKeys(data)).toEqual([key('x'), key('y')]);
 	});
 });
 

@@ -31,7 +31,7 @@ import type {
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 import { BhumanTrigger } from '../../nodes/BhumanTrigger/BhumanTrigger.node';
-import { clearDeliveryCache } from '../../nodes/BhumanTrigger/deliveries';
+import { clearDeliveryCache, rememberedKeys } from '../../nodes/BhumanTrigger/deliveries';
 import {
 	additionalDataFor,
 	executeWorkflow,
@@ -96,6 +96,8 @@ export interface TriggerListener {
 	readonly accepted: Delivery[];
 	/** The stored static data of the workflow (as n8n keeps it in its database). */
 	staticData(): IDataObject;
+	/** The delivery keys the trigger's static data holds, oldest first. */
+	rememberedKeys(): string[];
 	setParameters(parameters: INodeParameters): void;
 	/** With `execute: true`: the executions that finished, in the order they finished. */
 	runs: IRun[];
@@ -329,6 +331,10 @@ export async function startTriggerListener(options: {
 			return deliveries.filter((delivery) => delivery.items !== undefined);
 		},
 		staticData: () => JSON.parse(storedStaticData) as IDataObject,
+		rememberedKeys: () =>
+			rememberedKeys(
+				((JSON.parse(storedStaticData) as IDataObject)['node:BHuman Trigger'] ?? {}) as IDataObject,
+			),
 		restart: () => clearDeliveryCache(),
 		setParameters(next) {
 			parameters = next;

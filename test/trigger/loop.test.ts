@@ -4,6 +4,7 @@
  * BHuman Trigger; the simulator renders and calls back; each accepted callback
  * runs an execution `BHuman Trigger → Collect`.
  */
+import { deliveryKey } from '../../nodes/BhumanTrigger/deliveries';
 import { startSimulator, type Simulator } from '../../simulator';
 import { runBHuman, type SimCredentials } from '../helpers/engine';
 import { startTriggerListener, type TriggerListener } from './harness';
@@ -123,9 +124,7 @@ test('callbacks that do not overlap: the executions save the memory, and a later
 		const ids = await generate();
 		await waitForRuns(3);
 		expect(listener.runs).toHaveLength(3);
-		expect(listener.staticData()).toEqual({
-			'node:BHuman Trigger': { deliveries: ids.map((id) => `video.succeeded ${id}`) },
-		});
+		expect(listener.rememberedKeys()).toEqual(ids.map((id) => deliveryKey('video.succeeded', id)));
 		for (const id of ids) {
 			sim.replayCallback(id);
 			await listener.waitFor(listener.deliveries.length + 1);

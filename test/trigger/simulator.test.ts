@@ -4,6 +4,7 @@
  * reordered, whatsapp.ready) are delivered to the trigger's listener.
  */
 import { randomUUID } from 'node:crypto';
+import { deliveryKey } from '../../nodes/BhumanTrigger/deliveries';
 import { startSimulator, type Simulator } from '../../simulator';
 import type { SimCredentials } from '../helpers/engine';
 import { startTriggerListener, type Delivery, type TriggerListener } from './harness';
@@ -398,9 +399,9 @@ describe("the simulator's callbacks", () => {
 			);
 			await waitForCallbacks(3);
 			expect(listener.accepted).toHaveLength(3);
-			const remembered = (listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] })
-				.deliveries;
-			expect([...remembered].sort()).toEqual(ids.map((id) => `video.succeeded ${id}`).sort());
+			expect([...listener.rememberedKeys()].sort()).toEqual(
+				ids.map((id: string) => deliveryKey('video.succeeded', id)).sort(),
+			);
 		});
 	});
 

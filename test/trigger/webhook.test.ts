@@ -3,6 +3,7 @@
  * (bodies, headers, query strings) sent to a local listener.
  */
 import { randomUUID } from 'node:crypto';
+import { deliveryKey, MAX_REMEMBERED } from '../../nodes/BhumanTrigger/deliveries';
 import { startTriggerListener, type Delivery, type TriggerListener } from './harness';
 
 const ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
@@ -313,11 +314,12 @@ describe('repeated deliveries', () => {
 		expectAccepted(await listener.post(succeeded(ID2))); // same event, new id
 		expectNoExecution(await listener.post(whatsappReady()), 200);
 		expect(listener.accepted).toHaveLength(3);
-		expect(listener.staticData()).toEqual({
-			'node:BHuman Trigger': {
-				deliveries: [`video.succeeded ${ID}`, `whatsapp.ready ${ID}`, `video.succeeded ${ID2}`],
-			},
-		});
+		expect(Object.keys(listener.staticData())).toEqual(['node:BHuman Trigger']);
+		expect(listener.rememberedKeys()).toEqual([
+			deliveryKey('video.succeeded', ID),
+			deliveryKey('whatsapp.ready', ID),
+			deliveryKey('video.succeeded', ID2),
+		]);
 	});
 
 	it('starts on every copy when Ignore Repeated Deliveries is off, and remembers nothing', async () => {
@@ -339,32 +341,30 @@ describe('repeated deliveries', () => {
 			expect(repeat.response).toMatchObject({ reason: 'repeated delivery', id: ID });
 		}
 		expect(listener.accepted).toHaveLength(1);
-		expect(listener.staticData()).toEqual({
-			'node:BHuman Trigger': { deliveries: [`video.succeeded ${ID}`] },
-		});
+		expect(listener.rememberedKeys()).toEqual([deliveryKey('video.succeeded', ID)]);
 	});
 
-	it('keeps at most 1,000 keys in static data over 1,001 distinct deliveries; after a restart the oldest is forgotten', async () => {
+	it('keeps at most 2,000 keys in static data over 2,001 distinct deliveries; after a restart the oldest is forgotten', async () => {
 		listener = await startTriggerListener({ parameters: {} });
-		const ids = Array.from({ length: 1001 }, () => randomUUID());
+		const ids = Array.from({ length: MAX_REMEMBERED + 1 }, () => randomUUID());
 		for (const id of ids) expectAccepted(await listener.post(succeeded(id)));
 
-		const remembered = (listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] })
-			.deliveries;
-		expect(remembered).toHaveLength(1000);
-		expect(remembered[0]).toBe(`video.succeeded ${ids[1]}`);
-		expect(remembered[999]).toBe(`video.succeeded ${ids[1000]}`);
+		const remembered = listener.rememberedKeys();
+		expect(remembered).toHaveLength(2000);
+		expect(remembered[0]).toBe(deliveryKey('video.succeeded', ids[1]));
+		expect(remembered[1999]).toBe(deliveryKey('video.succeeded', ids[2000]));
+		// 12 characters a key, end to end: what n8n reads and writes on every callback.
+		const raw = (listener.staticData()['node:BHuman Trigger'] as { seen: string }).seen;
+		expect(raw.length).toBe(2000 * 12);
 
 		// This process still knows the oldest (its cache holds up to 10,000 keys).
 		expectNoExecution(await listener.post(succeeded(ids[0])), 200);
 		// After a restart only the static data remembers: the newest is known, the oldest starts again.
 		listener.restart();
-		expectNoExecution(await listener.post(succeeded(ids[1000])), 200);
+		expectNoExecution(await listener.post(succeeded(ids[2000])), 200);
 		expectAccepted(await listener.post(succeeded(ids[0])));
-		expect(
-			(listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] }).deliveries,
-		).toHaveLength(1000);
-	}, 120_000);
+		expect(listener.rememberedKeys()).toHaveLength(2000);
+	}, 180_000);
 });
 
 describe('repeated deliveries after a burst', () => {
@@ -382,9 +382,9 @@ describe('repeated deliveries after a burst', () => {
 
 		for (const id of ids) expectNoExecution(await listener.post(succeeded(id)), 200);
 		expect(listener.accepted).toHaveLength(20);
-		const stored = (listener.staticData()['node:BHuman Trigger'] as { deliveries: string[] })
-			.deliveries;
-		expect([...stored].sort()).toEqual(ids.map((id) => `video.succeeded ${id}`).sort());
+		expect([...listener.rememberedKeys()].sort()).toEqual(
+			ids.map((id) => deliveryKey('video.succeeded', id)).sort(),
+		);
 
 		listener.restart();
 		for (const id of ids) expectNoExecution(await listener.post(succeeded(id)), 200);
