@@ -85,7 +85,7 @@ async function main() {
 		}
 		if (s.only.includes('callbacks')) {
 			log(`3. Callbacks: ${s.callbacks} at concurrency ${s.concurrency}, BHuman Trigger vs Webhook node`);
-			results.callbacks = await scen('callbacks').run(env, { reps: s.reps, count: s.callbacks, concurrency: s.concurrency, log });
+			results.callbacks = await scen('callbacks').run(env, { reps: s.reps, count: s.callbacks, concurrency: s.concurrency, log, control: true });
 		}
 		if (s.only.includes('wait')) {
 			log(`4. Wait for Completion: ${s.wait.n} generations finishing over ${s.wait.spreadMs / 1000} s`);

@@ -133,11 +133,16 @@ function callbackTrigger({ token, ignoreRepeats = true }) {
 }
 
 /** n8n's Webhook node (answers on receipt, as the trigger does) → Set. */
-function callbackWebhook() {
-	const hook = webhookNode({ name: 'Webhook', path: benchPath('cb') });
+function callbackWebhook({ expression = false } = {}) {
+	const hook = webhookNode({ name: 'Webhook', path: benchPath(expression ? 'cbx' : 'cb') });
 	hook.parameters.responseMode = 'onReceived';
 	delete hook.parameters.responseData;
-	return { workflow: chain('bench: Webhook → Set', [hook, downstreamSet('$json.body')]), webhookPath: hook.parameters.path };
+	// One expression in its options (same behaviour: bots are not ignored) makes n8n 2.x treat
+	// its own Webhook node like any other start node: an expression isolate for the webhook phase
+	// (LiveWebhooks.webhookPhaseNeedsIsolate). The control row of the queue-mode comparison.
+	if (expression) hook.parameters.options = { ...(hook.parameters.options || {}), ignoreBots: '={{ false }}' };
+	const name = expression ? 'bench: Webhook (an expression in its options) → Set' : 'bench: Webhook → Set';
+	return { workflow: chain(name, [hook, downstreamSet('$json.body')]), webhookPath: hook.parameters.path };
 }
 
 /** Generate with Wait for Completion over rows whose render times are spread. */

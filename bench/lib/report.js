@@ -8,6 +8,20 @@ const x2 = (x) => (x === null || x === undefined ? '—' : `${num(x, x >= 100 ? 
 const mb = (x) => (x === null || x === undefined ? '—' : `${num(x, 0)} MB`);
 const list = (a) => (Array.isArray(a) ? [...new Set(a)].join(' / ') : String(a));
 
+/** The receivers of sections 3 and 6; the third is the control (see flows.callbackWebhook). */
+const RECEIVERS = [
+	['BHuman Trigger → Set', 'trigger'],
+	['Webhook node → Set', 'webhook'],
+	['Webhook node with one expression in its options → Set (control: n8n 2.x then takes an expression isolate for it too)', 'webhookExpression'],
+];
+
+const ISOLATE_WHY =
+	"n8n 2.x takes an expression isolate for the whole webhook phase of every start node other than its own Webhook node (`LiveWebhooks.webhookPhaseNeedsIsolate` in n8n/dist/webhooks/live-webhooks.js); its pool holds one (`N8N_EXPRESSION_ENGINE_POOL_SIZE`), so at concurrency 50 nearly every callback starts a fresh isolate and disposes it after. The control row, n8n's own Webhook node with one expression in its options, pays the same.";
+
+function controlLine(c) {
+	return c.webhookExpression ? ` Trigger / the control: accepted ${x2(c.controlRatio)}, completed ${x2(c.controlCompletedRatio)}.` : '';
+}
+
 function fmtTargetValue(t) {
 	if (t.value === null || t.value === undefined) return 'not measured';
 	if (t.unit === '×') return x2(t.value);
@@ -71,44 +85,36 @@ function notes(results) {
 		const rate = cb.targets.find((t) => t.id === 'callbacks.rate');
 		const diag = results.diagnostics;
 		if (rate && !rate.pass) {
+			let text = `**BHuman Trigger rate missed ≥ 0.9× the Webhook node (${x2(cb.ratio)}: ${num(cb.trigger.medianAcceptedPerSec, 1)} vs ${num(cb.webhook.medianAcceptedPerSec, 1)} callbacks/s; completed ${x2(cb.completedRatio)}).** ${ISOLATE_WHY}`;
+			if (cb.webhookExpression) text += ` Here the control ran at ${num(cb.webhookExpression.medianAcceptedPerSec, 1)} callbacks/s and the trigger at ${x2(cb.controlRatio)} of it (completed ${x2(cb.controlCompletedRatio)}).`;
 			const t = diag?.callbacks?.find((d) => d.kind === 'trigger');
 			const w = diag?.callbacks?.find((d) => d.kind === 'webhook');
-			const part = (d, re) => d?.parts.find((p) => re.test(p.name))?.msPerCallback ?? 0;
-			const v = (re) => diag?.callbackVariants?.find((x) => re.test(x.name));
-			const v2 = v(/typeVersion 2/);
-			const v1 = v(/as typeVersion 1/);
-			const trig = v(/defaults/);
-			const noRep = v(/Repeated Deliveries off/);
-			let text = `**BHuman Trigger rate missed ≥ 0.9× the Webhook node (${x2(cb.ratio)}: ${num(cb.trigger.medianAcceptedPerSec, 1)} vs ${num(cb.webhook.medianAcceptedPerSec, 1)} callbacks/s).** Both rates are n8n's per-execution cost (saving each execution, the expression engine for the Set node): ${num(cb.webhook.medianAcceptedPerSec, 0)} executions/s is what this n8n does with a Webhook node here. `;
-			if (t && w) {
-				text += `Profiled, n8n spends ${num(t.cpuMsPerCallback, 1)} ms of CPU per trigger callback against ${num(w.cpuMsPerCallback, 1)} ms per Webhook callback; in n8n's webhook handling (${num(t.webhookHandlingMsPerCallback, 1)} vs ${num(w.webhookHandlingMsPerCallback, 1)} ms) the largest difference is n8n's request-body step, ${num(part(t, /request body/), 1)} vs ${num(part(w, /request body/), 1)} ms: for a start node of typeVersion 1 (the trigger has only version 1) n8n evaluates \`{{$parameter["options"]["binaryData"]}}\` through its expression engine on every request, which also needs an expression isolate per request; the Webhook node is typeVersion 2 and skips it. The trigger's own code (token check ${num(part(t, /token/), 2)} ms, the rest of webhook() ${num(part(t, /webhook\(\)/), 2)} ms) is small. `;
-			}
-			if (v2 && v1) {
-				text += `Timed with ${num(v1.callbacks)} callbacks each: the Webhook node ${num(v2.acceptedPerSec, 1)}/s, the same Webhook node as typeVersion 1 ${num(v1.acceptedPerSec, 1)}/s (${x2(v1.acceptedPerSec / v2.acceptedPerSec)})` + (trig ? `, the trigger ${num(trig.acceptedPerSec, 1)}/s` : '') + (noRep ? `, the trigger without its repeated-delivery memory ${num(noRep.acceptedPerSec, 1)}/s` : '') + '. ';
-			}
-			text += 'What would close it (trigger code, not done here): publish the trigger as version 1.1 as well (`version: [1, 1.1]`; new workflows get 1.1, and n8n then parses the JSON body without that expression).';
-			if (noRep && trig && noRep.acceptedPerSec > trig.acceptedPerSec * 1.15) text += ' Its repeated-delivery memory (a static data write per callback) costs the rest: keeping fewer keys or writing them less often would help.';
+			if (t && w) text += ` Profiled, n8n spends ${num(t.cpuMsPerCallback, 1)} ms of CPU per trigger callback against ${num(w.cpuMsPerCallback, 1)} ms per Webhook callback; in the webhook handling: ${t.parts.map((p) => `${p.name.split(' (')[0]} ${num(p.msPerCallback, 2)} vs ${num(w.parts.find((x) => x.name === p.name)?.msPerCallback ?? 0, 2)} ms`).join(', ')}.`;
+			text += ` What would close it: not the trigger's code (only n8n's own Webhook node skips the isolate); n8n's \`N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true\` (run the bench with \`BENCH_LAZY_ISOLATE=1\`).`;
 			out.push(text);
-		}
-		const completedRatio = cb.webhook.medianCompletedPerSec ? cb.trigger.medianCompletedPerSec / cb.webhook.medianCompletedPerSec : null;
-		if (completedRatio !== null && completedRatio < 0.9) {
-			const trail = (k) => median(cb.runs[k].map((r) => r.allExecutedMs - r.spanMs));
-			const vv = (re) => results.diagnostics?.callbackVariants?.find((x) => re.test(x.name));
-			const v1 = vv(/as typeVersion 1/);
-			const v2 = vv(/typeVersion 2/);
-			out.push(
-				`**Not a target, but worth knowing: the trigger's executions trail its answers.** The trigger answers BHuman at ${x2(cb.ratio)} the Webhook node's rate, but its executions complete at ${x2(completedRatio)} the Webhook node's (${num(cb.trigger.medianCompletedPerSec, 1)} vs ${num(cb.webhook.medianCompletedPerSec, 1)} per second; the last one ran ${ms(trail('trigger'))} after the last answer, against ${ms(trail('webhook'))}). ` +
-					'The trigger writes its 200 itself, before n8n creates the execution; the Webhook node (Respond: Immediately) is answered by n8n after the execution is created. So under a burst the accepted callbacks wait in n8n\'s memory for their executions, and a restart in that window would drop them without a trace (BHuman does not send a callback again; the Webhook node\'s would at least have an execution record). ' +
-					`Each execution also costs n8n more: n8n 2.40.7 takes an expression isolate for the webhook phase of every start node except its own Webhook node at typeVersion ≥ 2, and for a typeVersion 1 start node evaluates one expression in its request-body step` +
-					(v1 && v2 ? ` (the Webhook node set to typeVersion 1 runs at ${num(v1.acceptedPerSec, 1)} against ${num(v2.acceptedPerSec, 1)} callbacks/s).` : '.') +
-					' What would help (trigger code): publish version 1.1 (`version: [1, 1.1]`) to drop that expression; and, for durability, let n8n answer after it has created the execution: return `webhookResponse` with `responseData: \'\'` in the webhook description (on n8n 2.40.7 that makes n8n answer with the node\'s JSON instead of `firstEntryJson`; checked on a patched copy, to be checked on 1.x), trading some answer rate for it.',
-			);
 		}
 		const lost = cb.targets.find((t) => t.id === 'callbacks.lost');
 		if (lost && !lost.pass) out.push(`**Callbacks lost: ${lost.value}.** See the runs in the JSON for answer statuses and stalled waits.`);
 		const bodies = cb.runs?.trigger?.[0]?.answerBodies || {};
 		if (Object.keys(bodies).some((b) => !b.includes('"result":"accepted"'))) {
 			out.push(`**Not a target, but found here: the trigger's answer.** On n8n ${results.n8nVersion || '2.x'} an accepted callback is answered \`${Object.keys(bodies)[0]}\` (HTTP 200) instead of the trigger's JSON \`{"result":"accepted",…}\`: for responseMode onReceived, n8n 2.x prefers the webhook description's responseData (default 'firstEntryJson') over the node's webhookResponse. Setting \`responseData: ''\` in the trigger's webhook description makes n8n send the node's answer (checked on a patched copy).`);
+		}
+	}
+	const q = results.queue;
+	if (q) {
+		const missed = (id) => q.targets.find((t) => t.id === id && !t.pass);
+		const d = q.configs.defaults;
+		const lz = q.configs.lazy;
+		if (d && (missed('queue.callbacks.defaults.rate') || missed('queue.callbacks.defaults.completed'))) {
+			out.push(
+				`**Queue mode at n8n's defaults: the trigger at ${x2(d.ratio)} the Webhook node's accepted rate (${num(d.trigger.medianAcceptedPerSec, 1)} vs ${num(d.webhook.medianAcceptedPerSec, 1)}/s), completed ${x2(d.completedRatio)}.** ${ISOLATE_WHY}` +
+					(d.webhookExpression ? ` The control ran at ${num(d.webhookExpression.medianAcceptedPerSec, 1)}/s (${x2(d.webhookExpression.medianAcceptedPerSec / d.webhook.medianAcceptedPerSec)} the plain Webhook node); the trigger at ${x2(d.controlRatio)} of it, completed ${x2(d.controlCompletedRatio)}.` : '') +
+					' What would close it: not the trigger\'s code; `N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true` on the webhook processors (the other configuration of this section).',
+			);
+		}
+		if (lz && (missed('queue.callbacks.rate') || missed('queue.callbacks.completed'))) {
+			const pairs = lz.runs.trigger.map((t, i) => (lz.runs.webhook[i] ? x2(t.acceptedPerSec / lz.runs.webhook[i].acceptedPerSec) : '—'));
+			out.push(`**Queue mode with lazy isolates: the trigger at ${x2(lz.ratio)} accepted, ${x2(lz.completedRatio)} completed.** Run by run (accepted, trigger / Webhook node): ${pairs.join(', ')}. What is left is the trigger's own work per callback, mostly its repeated-delivery memory (a static data write per accepted callback; \`BENCH_QUEUE_IGNORE_REPEATS=0\` measures without it).`);
 		}
 	}
 	const w = results.wait;
@@ -196,11 +202,13 @@ function markdown(r) {
 		L.push('');
 		L.push('| Receiver | Accepted/s (median; runs) | Answer p95 | Completed/s (all executed after) | Executions completed | Failed executions | Lost | Peak RSS |');
 		L.push('|---|---:|---:|---:|---:|---:|---:|---:|');
-		for (const [label, k] of [['BHuman Trigger → Set', 'trigger'], ['Webhook node → Set', 'webhook']]) {
+		for (const [label, k] of RECEIVERS.filter(([, k]) => cb[k])) {
 			const s = cb[k];
 			const runs = cb.runs[k];
 			L.push(`| ${label} | ${num(s.medianAcceptedPerSec, 1)} (${runs.map((x) => num(x.acceptedPerSec, 1)).join(', ')}) | ${ms(s.medianAnswerMsP95)} | ${num(s.medianCompletedPerSec, 1)} (${ms(s.medianAllExecutedMs)}) | ${num(s.totalCompleted)} of ${num(s.totalSent)} | ${num(runs.reduce((a, x) => a + x.failedExecutions, 0))} | ${num(s.totalLost)} | ${mb(s.medianPeakRssMB)} |`);
 		}
+		L.push('');
+		L.push(`Trigger / Webhook node: accepted ${x2(cb.ratio)}, completed ${x2(cb.completedRatio)}.${controlLine(cb)}`);
 		L.push('');
 		const bodies = cb.runs.trigger[0]?.answerBodies;
 		if (bodies) L.push(`The trigger's answers (first run): ${Object.entries(bodies).map(([b, c]) => `\`${b}\` × ${c}`).join(', ')}.`);
@@ -225,17 +233,22 @@ function markdown(r) {
 	if (q) {
 		L.push(`## 6. Callbacks in queue mode: ${num(q.count)} POSTs at concurrency ${q.concurrency} through a webhook processor`);
 		L.push('');
-		L.push(`n8n in queue mode: Postgres ${q.setup.postgres}, Redis ${q.setup.redis}, main (production webhooks off), ${q.setup.workers} worker (concurrency ${q.setup.workerConcurrency}), ${q.setup.webhookProcessors} webhook processor, expression isolate pool ${q.setup.expressionPoolSize}${q.setup.lazyIsolate ? ', lazy isolate acquisition' : ''} (bench/lib/scenarios/queue.js). The same two workflows and figures as section 3; the POSTs go to the webhook processor, the executions run on the worker.`);
+		const first = Object.values(q.configs)[0];
+		L.push(`n8n in queue mode: Postgres ${first.setup.postgres}, Redis ${first.setup.redis}, main (production webhooks off), ${first.setup.workers} worker (concurrency ${first.setup.workerConcurrency}), ${first.setup.webhookProcessors} webhook processor, expression isolate pool ${first.setup.expressionPoolSize}; a fresh cluster for each configuration (bench/lib/scenarios/queue.js). The same workflows and figures as section 3; the POSTs go to the webhook processor, the executions run on the worker.`);
 		L.push('');
-		L.push('| Receiver | Accepted/s (median; runs) | Answer p95 | Completed/s (all executed after) | Executions completed | Lost |');
-		L.push('|---|---:|---:|---:|---:|---:|');
-		for (const [label, k] of [['BHuman Trigger → Set', 'trigger'], ['Webhook node → Set', 'webhook']]) {
-			const s = q[k];
-			L.push(`| ${label} | ${num(s.medianAcceptedPerSec, 1)} (${q.runs[k].map((x) => num(x.acceptedPerSec, 1)).join(', ')}) | ${ms(s.medianAnswerMsP95)} | ${num(s.medianCompletedPerSec, 1)} (${ms(s.medianAllExecutedMs)}) | ${num(s.totalCompleted)} of ${num(s.totalSent)} | ${num(s.totalLost)} |`);
+		L.push('| Configuration | Receiver | Accepted/s (median; runs) | Answer p95 | Completed/s (all executed after) | Executions completed | Lost |');
+		L.push('|---|---|---:|---:|---:|---:|---:|');
+		for (const c of Object.values(q.configs)) {
+			for (const [label, k] of RECEIVERS.filter(([, k]) => c[k])) {
+				const s = c[k];
+				L.push(`| ${c.label} | ${label} | ${num(s.medianAcceptedPerSec, 1)} (${c.runs[k].map((x) => num(x.acceptedPerSec, 1)).join(', ')}) | ${ms(s.medianAnswerMsP95)} | ${num(s.medianCompletedPerSec, 1)} (${ms(s.medianAllExecutedMs)}) | ${num(s.totalCompleted)} of ${num(s.totalSent)} | ${num(s.totalLost)} |`);
+			}
 		}
 		L.push('');
-		L.push(`Trigger / Webhook node: accepted ${x2(q.ratio)}, completed ${x2(q.completedRatio)}.`);
-		L.push('');
+		for (const c of Object.values(q.configs)) {
+			L.push(`${c.label}: trigger / Webhook node: accepted ${x2(c.ratio)}, completed ${x2(c.completedRatio)}.${controlLine(c)}${c.ignoreRepeats === false ? ' The trigger ran with Ignore Repeated Deliveries off.' : ''}`);
+			L.push('');
+		}
 	}
 
 	const d = r.results.diagnostics;

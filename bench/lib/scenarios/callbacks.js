@@ -123,14 +123,22 @@ async function once(env, deployed, kind, { count, concurrency }) {
 	};
 }
 
-async function run(env, { reps, count = 1000, concurrency = 50, log }) {
-	const trig = await deploy(env.client, F.callbackTrigger({ token: TOKEN }));
-	const hook = await deploy(env.client, F.callbackWebhook());
-	const runs = { trigger: [], webhook: [] };
+/**
+ * `control` adds a third receiver: n8n's Webhook node with one expression in its options, which
+ * n8n 2.x handles like any other start node (see flows.callbackWebhook).
+ */
+async function run(env, { reps, count = 1000, concurrency = 50, log, control = false, ignoreRepeats = true }) {
+	const deployed = {
+		trigger: await deploy(env.client, F.callbackTrigger({ token: TOKEN, ignoreRepeats })),
+		webhook: await deploy(env.client, F.callbackWebhook()),
+	};
+	if (control) deployed.webhookExpression = await deploy(env.client, F.callbackWebhook({ expression: true }));
+	const kinds = Object.keys(deployed);
+	const runs = Object.fromEntries(kinds.map((k) => [k, []]));
 	for (let rep = 0; rep < reps; rep++) {
-		const order = rep % 2 ? ['webhook', 'trigger'] : ['trigger', 'webhook'];
+		const order = rep % 2 ? [...kinds].reverse() : kinds;
 		for (const kind of order) {
-			const r = await once(env, kind === 'trigger' ? trig : hook, kind, { count, concurrency });
+			const r = await once(env, deployed[kind], kind, { count, concurrency });
 			runs[kind].push(r);
 			log(`  run ${rep + 1}/${reps} ${kind}: ${r.accepted}/${r.sent} accepted in ${r.spanMs} ms (${r.acceptedPerSec}/s), ${r.completed} executions succeeded, ${r.lost} lost`);
 		}
@@ -147,8 +155,14 @@ async function run(env, { reps, count = 1000, concurrency = 50, log }) {
 		totalCompleted: list.reduce((s, r) => s + r.completed, 0),
 		totalLost: list.reduce((s, r) => s + r.lost, 0),
 	});
-	const out = { count, concurrency, reps, token: 'set (checked on every callback)', runs, trigger: sum(runs.trigger), webhook: sum(runs.webhook) };
+	const out = { count, concurrency, reps, token: 'set (checked on every callback)', ignoreRepeats, runs, ...Object.fromEntries(kinds.map((k) => [k, sum(runs[k])])) };
 	out.ratio = round(ratio(out.trigger.medianAcceptedPerSec, out.webhook.medianAcceptedPerSec), 3);
+	out.completedRatio = round(ratio(out.trigger.medianCompletedPerSec, out.webhook.medianCompletedPerSec), 3);
+	if (control) {
+		// Against n8n's Webhook node when it, too, takes an isolate: what the trigger costs beyond that.
+		out.controlRatio = round(ratio(out.trigger.medianAcceptedPerSec, out.webhookExpression.medianAcceptedPerSec), 3);
+		out.controlCompletedRatio = round(ratio(out.trigger.medianCompletedPerSec, out.webhookExpression.medianCompletedPerSec), 3);
+	}
 	out.targets = [
 		target(`callbacks: BHuman Trigger accepts ≥ 0.9× the Webhook node's rate (${count.toLocaleString('en-US')} at concurrency ${concurrency})`, out.ratio, '>=', 0.9, { unit: '×', id: 'callbacks.rate' }),
 		target(`callbacks: 0 lost by the BHuman Trigger (${out.trigger.totalSent.toLocaleString('en-US')} sent over ${reps} runs)`, out.trigger.totalLost, '==', 0, { unit: 'callbacks', id: 'callbacks.lost' }),
