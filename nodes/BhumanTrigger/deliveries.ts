@@ -8,7 +8,8 @@
  *   request arrives and saves it whole once the request was handled, so callbacks handled at the
  *   same time each save what they loaded plus their own key, and the last save wins: a batch's
  *   callbacks, which arrive together, forgot each other. The cache sees every key this process
- *   accepted and is merged into every save, so the last save of a burst holds all of them.
+ *   accepted and is merged into every save when n8n writes it (Memory), so the last save of a
+ *   burst holds all of them.
  *
  * A key is 12 characters (72 bits of the SHA-256 of "event id"), stored end to end in one
  * string: n8n reads and writes the whole static data on every callback, so its size is paid per
@@ -74,11 +75,47 @@ function prune(now: number): void {
 	}
 }
 
+/** `loaded` then `newer` without repeats, keeping the newest MAX_REMEMBERED, end to end. */
+function merged(loaded: string[], newer: string[]): string {
+	const fresh = new Set(newer);
+	const list = [...loaded.filter((existing) => !fresh.has(existing)), ...newer];
+	return list.slice(Math.max(0, list.length - MAX_REMEMBERED)).join('');
+}
+
+/**
+ * The memory as one callback's static data holds it until n8n saves it. n8n writes the static
+ * data once the callback was handled (on n8n 2.x after the execution was created) with
+ * JSON.stringify, which calls toJSON: the save then holds every key this process has accepted
+ * by that moment, not only those it knew when this callback was accepted. Saves of a burst
+ * finish in any order, and a save fixed at acceptance left as few as 1 of 200 keys.
+ */
+class Memory {
+	constructor(
+		private readonly loaded: string[],
+		private readonly scope: string,
+		private readonly key: string,
+	) {}
+
+	toJSON(): string {
+		const keys = cache.get(this.scope);
+		const newer = [...(keys?.keys() ?? [])];
+		if (!keys?.has(this.key)) newer.push(this.key); // pruned meanwhile: still this save's own
+		return merged(this.loaded, newer.slice(-MAX_REMEMBERED));
+	}
+}
+
+/** The stored string: as loaded, or as a save would write it now. */
+function stored(staticData: IDataObject): string | undefined {
+	const seen = staticData[STATIC_KEY] as unknown;
+	if (seen instanceof Memory) return seen.toJSON();
+	return typeof seen === 'string' ? seen : undefined;
+}
+
 /** The keys the static data holds, oldest first. */
 export function rememberedKeys(staticData: IDataObject): string[] {
-	const seen = staticData[STATIC_KEY];
+	const seen = stored(staticData);
 	const keys: string[] = [];
-	if (typeof seen !== 'string') return keys;
+	if (seen === undefined) return keys;
 	for (let at = 0; at + KEY_LENGTH <= seen.length; at += KEY_LENGTH)
 		keys.push(seen.slice(at, at + KEY_LENGTH));
 	return keys;
@@ -90,31 +127,30 @@ export function seenBefore(staticData: IDataObject, key: string, scope?: string)
 		prune(Date.now());
 		if (cache.get(scope)?.has(key)) return true;
 	}
-	const seen = staticData[STATIC_KEY];
-	if (typeof seen !== 'string') return false;
+	const seen = stored(staticData);
+	if (seen === undefined) return false;
 	for (let at = 0; at + KEY_LENGTH <= seen.length; at += KEY_LENGTH)
 		if (seen.startsWith(key, at)) return true;
 	return false;
 }
 
 /**
- * Adds a key: to the cache (with a scope), then to the static data together with the newest
- * keys of the scope the cache holds, keeping the newest MAX_REMEMBERED. The string is assigned
- * anew, so n8n's observable static data marks itself changed and saves it.
+ * Adds a key: to the static data and, with a scope, to the cache, whose newest keys for the
+ * scope every save of the static data then includes (Memory). A new value is assigned, so n8n's
+ * observable static data marks itself changed and saves it.
  */
 export function remember(staticData: IDataObject, key: string, scope?: string): void {
-	let newer = [key];
-	if (scope !== undefined) {
-		const now = Date.now();
-		let keys = cache.get(scope);
-		if (!keys) cache.set(scope, (keys = new Map()));
-		if (keys.delete(key)) cachedCount--;
-		keys.set(key, now);
-		cachedCount++;
-		prune(now);
-		newer = [...(cache.get(scope)?.keys() ?? [])].slice(-MAX_REMEMBERED);
+	const loaded = rememberedKeys(staticData);
+	if (scope === undefined) {
+		staticData[STATIC_KEY] = merged(loaded, [key]);
+		return;
 	}
-	const fresh = new Set(newer);
-	const list = [...rememberedKeys(staticData).filter((existing) => !fresh.has(existing)), ...newer];
-	staticData[STATIC_KEY] = list.slice(Math.max(0, list.length - MAX_REMEMBERED)).join('');
+	const now = Date.now();
+	let keys = cache.get(scope);
+	if (!keys) cache.set(scope, (keys = new Map()));
+	if (keys.delete(key)) cachedCount--;
+	keys.set(key, now);
+	cachedCount++;
+	prune(now);
+	staticData[STATIC_KEY] = new Memory(loaded, scope, key) as unknown as IDataObject;
 }

@@ -170,8 +170,9 @@ export async function startTriggerListener(options: {
 	/**
 	 * Time between loading a request's static data and saving it, as in a busy n8n (its database
 	 * read and write, other requests): callbacks arriving within it each load the same memory.
+	 * A function is asked once per request, e.g. for saves that finish in another order.
 	 */
-	saveDelayMs?: number;
+	saveDelayMs?: number | (() => number);
 }): Promise<TriggerListener> {
 	let parameters: INodeParameters = options.parameters ?? {};
 	const credentials = options.credentials ?? DUMMY_CREDENTIALS;
@@ -271,7 +272,9 @@ export async function startTriggerListener(options: {
 			if ((workflow.staticData as IDataObject).__dataChanged === true)
 				storedStaticData = JSON.stringify(workflow.staticData);
 		};
-		if (options.saveDelayMs) await sleep(options.saveDelayMs);
+		const saveDelayMs =
+			typeof options.saveDelayMs === 'function' ? options.saveDelayMs() : options.saveDelayMs;
+		if (saveDelayMs) await sleep(saveDelayMs);
 		if (result.workflowData !== undefined && !options.execute) saveStaticData();
 		if (result.noWebhookResponse !== true) {
 			if (res.headersSent)

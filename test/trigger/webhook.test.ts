@@ -391,6 +391,22 @@ describe('repeated deliveries after a burst', () => {
 		expect(listener.accepted).toHaveLength(20);
 	});
 
+	it("saves that finish in the opposite order (n8n 2.x saves after creating each execution): the last one still holds all 50 keys", async () => {
+		// Request i saves 25 ms sooner than request i - 1: the first accepted saves last.
+		let order = 0;
+		listener = await startTriggerListener({ parameters: {}, saveDelayMs: () => 1300 - 25 * order++ });
+		const ids = Array.from({ length: 50 }, () => randomUUID());
+		for (const id of ids) void listener.post(succeeded(id));
+		await listener.waitFor(50);
+		await new Promise((resolve) => setTimeout(resolve, 1500));
+		expect([...listener.rememberedKeys()].sort()).toEqual(
+			ids.map((id) => deliveryKey('video.succeeded', id)).sort(),
+		);
+		listener.restart();
+		for (const id of ids) expectNoExecution(await listener.post(succeeded(id)), 200);
+		expect(listener.accepted).toHaveLength(50);
+	});
+
 	it('two copies arriving at the same instant start one execution', async () => {
 		listener = await startTriggerListener({ parameters: {}, execute: true, saveDelayMs: 100 });
 		await Promise.all([listener.post(succeeded()), listener.post(succeeded())]);
