@@ -84,6 +84,29 @@ async function executionCount(client, workflowId, status) {
 }
 
 /**
+ * Of the generations that reached no last step, those whose callback n8n recorded in an execution
+ * it then marked crashed. n8n's queue recovery (on main) marks crashed every execution in the
+ * database whose job it does not find in Redis, and a webhook processor creates the execution
+ * before it enqueues the job: a check that falls between the two crashes an execution no worker
+ * has seen (seen here once: created 00:34:00.697, crashed 200 ms later, its job enqueued after).
+ * The suite runs that check every 15 s (N8N_EXECUTIONS_QUEUE_RECOVERY_INTERVAL, for the
+ * worker-crash check); n8n's default is 3 minutes. Such an execution holds the callback and is
+ * listed as crashed: recorded, not lost.
+ */
+async function crashedWith(client, workflowId, ids) {
+	if (!ids.length) return [];
+	const filter = encodeURIComponent(JSON.stringify({ workflowId, status: ['crashed'] }));
+	const out = await client.request('GET', `/rest/executions?filter=${filter}&limit=100`);
+	const found = new Set();
+	for (const e of out.results || out) {
+		const full = await client.request('GET', `/rest/executions/${e.id}`);
+		const text = JSON.stringify(full);
+		for (const id of ids) if (text.includes(id)) found.add(id);
+	}
+	return [...found];
+}
+
+/**
  * One burst through `targets` (webhook base URLs); returns the figures. The generate workflow
  * is called through the client's production webhook route.
  */
@@ -135,6 +158,7 @@ async function runBurst({ client, sim, credential, targets, rows, name, guard })
 		}
 		const figures = burstFigures({ relay, sink, expectedIds: ids });
 		figures.executionsInN8n = await executionCount(client, trig.id);
+		figures.crashedByN8n = await crashedWith(client, trig.id, figures.missing);
 		figures.duplicatesStarted = figures.executionsInN8n - figures.uniqueIds;
 		figures.rows = rows;
 		figures.seconds = Math.round((Date.now() - started) / 100) / 10;
@@ -150,7 +174,8 @@ async function runBurst({ client, sim, credential, targets, rows, name, guard })
 function describe(f) {
 	const pct = (n) => `${((100 * n) / f.rows).toFixed(1)}% of the ${f.rows} repeats`;
 	const refused = f.answered2xx < f.callbacks ? ` (n8n answered ${[...new Set(f.notAnswered2xx)].join(', ')} to the others)` : '';
-	return `${f.rows} rows in ${f.seconds} s: ${f.answered2xx}/${f.callbacks} callbacks answered 2xx${refused}, ${f.executionsInN8n} executions, ${f.uniqueIds} unique ids at the last step, ${f.duplicatesStarted} duplicates started (${pct(f.duplicatesStarted)}), ${f.duplicates} reached the last step`;
+	const crashed = f.crashedByN8n.length ? `, ${f.crashedByN8n.length} recorded in an execution n8n's queue recovery marked crashed before a worker took it (${f.crashedByN8n.join(', ')})` : '';
+	return `${f.rows} rows in ${f.seconds} s: ${f.answered2xx}/${f.callbacks} callbacks answered 2xx${refused}, ${f.executionsInN8n} executions, ${f.uniqueIds} unique ids at the last step${crashed}, ${f.duplicatesStarted} duplicates started (${pct(f.duplicatesStarted)}), ${f.duplicates} reached the last step`;
 }
 
 /**
@@ -160,7 +185,8 @@ function describe(f) {
  * check fails only when a generation has no execution, i.e. both of its copies were refused.
  */
 function assertBurst(f) {
-	expect(f.uniqueIds === f.rows, `${f.missing.length} of ${f.rows} generations started no execution (lost): ${f.missing.slice(0, 5).join(', ')}; ${f.callbacks - f.answered2xx} callbacks not answered 2xx: ${[...new Set(f.notAnswered2xx)].join(', ')}`);
+	const lost = f.missing.filter((id) => !f.crashedByN8n.includes(id));
+	expect(lost.length === 0, `${lost.length} of ${f.rows} generations started no execution (lost): ${lost.slice(0, 5).join(', ')}; ${f.callbacks - f.answered2xx} callbacks not answered 2xx: ${[...new Set(f.notAnswered2xx)].join(', ')}`);
 }
 
 async function queueBurst(ctx, check) {
