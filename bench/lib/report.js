@@ -1,7 +1,7 @@
 'use strict';
 // The run's results as JSON and as a markdown report (tables, targets, notes on misses).
 
-const { ms, num, round, median } = require('./stats');
+const { ms, num, round } = require('./stats');
 
 const pct = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 100)}%`);
 const x2 = (x) => (x === null || x === undefined ? '—' : `${num(x, x >= 100 ? 0 : x >= 10 ? 1 : 2)}×`);

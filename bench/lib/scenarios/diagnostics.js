@@ -68,7 +68,7 @@ async function callbackProfile(env, kind, { count, concurrency, log }) {
 /**
  * Timed (not profiled) variants that isolate what the profile points at: the Webhook node
  * as typeVersion 1 (n8n evaluates an expression in its request-body step for typeVersion 1
- * start nodes, as for the trigger, which has only version 1), and the trigger without its
+ * start nodes, as for the trigger's version 1; new trigger nodes get 1.1), and the trigger without its
  * repeated-delivery memory (no static data write per callback).
  */
 async function callbackVariants(env, { count, concurrency, log }) {
