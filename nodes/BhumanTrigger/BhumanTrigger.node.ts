@@ -8,6 +8,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { fetchGeneration } from '../Bhuman/helpers/video';
+import { firstRecord } from '../Bhuman/transport';
 import type { CallbackRequest } from './callback';
 import { callbackOutput, filterOf, parseCallback, WHATSAPP_READY } from './callback';
 import { cacheScope, deliveryKey, remember, seenBefore } from './deliveries';
@@ -64,7 +65,7 @@ async function verifyWithBHuman(this: IWebhookFunctions, id: string): Promise<Ve
 		if (code === '404' || code === '400' || code === '422') return { outcome: 'unknown' };
 		return { outcome: 'failed', httpCode: code };
 	}
-	const record = Array.isArray(answer) ? answer[0] : answer;
+	const record = firstRecord(answer);
 	if (typeof record !== 'object' || record === null) return { outcome: 'failed' };
 	const data = record as IDataObject;
 	if (data.id !== undefined && String(data.id).toLowerCase() !== id.toLowerCase())

@@ -439,6 +439,11 @@ function limitStream(stream: Readable, maxBytes: number, error: () => Error) {
 	}) as Readable['emit'];
 }
 
+/** The one record of an answer BHuman gives as a one-element list or as the object itself. */
+export function firstRecord(body: unknown): unknown {
+	return Array.isArray(body) ? (body as unknown[])[0] : body;
+}
+
 /** The records of a list response: a bare array, or the array inside `{ total, <key>: [...] }`. */
 export function recordsOf(body: unknown): { records: IDataObject[]; total?: number } {
 	if (Array.isArray(body)) return { records: body as IDataObject[] };

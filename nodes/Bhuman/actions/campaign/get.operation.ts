@@ -8,7 +8,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { campaignLocator } from '../common.descriptions';
 import { getIdParameter } from '../../helpers/ids';
 import { forEachItem } from '../../helpers/utils';
-import { bhumanApiRequest, notFoundError, recordsOf } from '../../transport';
+import { bhumanApiRequest, firstRecord, notFoundError } from '../../transport';
 
 export const description: INodeProperties[] = updateDisplayOptions(
 	{ show: { resource: ['campaign'], operation: ['get'] } },
@@ -24,9 +24,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			itemIndex,
 			notFound,
 		});
-		const campaign = Array.isArray(body)
-			? recordsOf(body).records[0]
-			: (body as IDataObject | undefined);
+		const campaign = firstRecord(body) as IDataObject | undefined;
 		if (!campaign) throw notFoundError.call(this, notFound, itemIndex);
 		return campaign;
 	});

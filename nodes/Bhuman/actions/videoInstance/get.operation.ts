@@ -8,7 +8,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { videoInstanceLocator } from '../common.descriptions';
 import { getIdParameter } from '../../helpers/ids';
 import { forEachItem } from '../../helpers/utils';
-import { bhumanApiRequest, notFoundError, recordsOf } from '../../transport';
+import { bhumanApiRequest, firstRecord, notFoundError } from '../../transport';
 
 export const description: INodeProperties[] = updateDisplayOptions(
 	{ show: { resource: ['videoInstance'], operation: ['get'] } },
@@ -25,9 +25,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			itemIndex,
 			notFound,
 		});
-		const instance = Array.isArray(body)
-			? (recordsOf(body).records[0] as IDataObject | undefined)
-			: (body as IDataObject);
+		const instance = firstRecord(body) as IDataObject | undefined;
 		if (!instance) throw notFoundError.call(this, notFound, itemIndex);
 		return instance;
 	});
