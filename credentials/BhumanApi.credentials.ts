@@ -1,6 +1,7 @@
 import { ApplicationError } from 'n8n-workflow';
 import { checkBaseUrl } from '../nodes/Bhuman/transport/baseUrl';
 import type {
+	IAuthenticate,
 	ICredentialDataDecryptedObject,
 	IHttpRequestOptions,
 	Icon,
@@ -52,12 +53,15 @@ export class BhumanApi implements ICredentialType {
 		},
 	];
 
-	// HTTP Basic auth, as n8n's generic auth would set it; a function so that the
-	// credential test (and any request) refuses a Base URL that is not https.
-	async authenticate(
+	// HTTP Basic auth, as n8n's generic auth would set it; a function so that the credential test
+	// (and any request, also from the HTTP Request node) refuses a Base URL that is not https. An
+	// own property, not a method: n8n lists credential types as copies made with an object spread,
+	// which drop prototype methods, and without `authenticate` in that list n8n offers the
+	// credential neither to the HTTP Request node nor as the node's Custom API Call.
+	authenticate: IAuthenticate = async (
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
-	): Promise<IHttpRequestOptions> {
+	): Promise<IHttpRequestOptions> => {
 		const baseUrl = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
 		const checked = baseUrl ? checkBaseUrl(baseUrl) : undefined;
 		if (checked && 'problem' in checked) throw new ApplicationError(checked.problem);
@@ -68,7 +72,7 @@ export class BhumanApi implements ICredentialType {
 				password: String(credentials.apiKeySecret ?? ''),
 			},
 		};
-	}
+	};
 
 	// The workspace list is cheap and read-only: a 200 proves the key id and secret.
 	test: ICredentialTestRequest = {

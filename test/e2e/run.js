@@ -23,6 +23,7 @@ const lineName = (l) => (l === QUEUE ? 'n8n 2.40.7 queue mode' : `n8n ${LINES[l]
 
 const CHECKS = [
 	['registration', require('./checks/registration')],
+	['credential reuse', require('./checks/credential-reuse')],
 	['operations', require('./checks/operations')],
 	['download', require('./checks/download')],
 	['generate', require('./checks/generate')],

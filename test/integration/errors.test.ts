@@ -385,3 +385,26 @@ describe('Continue On Fail', () => {
 		expect(h.sim.requests).toHaveLength(4);
 	});
 });
+
+test.each([
+	['resource', { resource: '__CUSTOM_API_CALL__', operation: 'get' }],
+	['operation', { resource: 'video', operation: '__CUSTOM_API_CALL__' }],
+])(
+	"n8n's Custom API Call as the %s points to the HTTP Request node, nothing sent",
+	async (_, parameters) => {
+		const result = await run(parameters);
+		expect(result.error?.message).toBe('Custom API Call is made with the HTTP Request node');
+		expect(result.error?.description).toContain('Predefined Credential Type → BHuman API');
+		expect(h.sim.requests).toHaveLength(0);
+	},
+);
+
+test('a resource or operation this version does not know is named in the error', async () => {
+	const resource = await run({ resource: 'movie', operation: 'get' });
+	expect(resource.error?.message).toBe('The resource "movie" is not supported');
+	const operation = await run({ resource: 'video', operation: 'delete' });
+	expect(operation.error?.message).toBe(
+		'The operation "delete" of the resource "video" is not supported',
+	);
+	expect(h.sim.requests).toHaveLength(0);
+});

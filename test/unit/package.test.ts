@@ -53,3 +53,16 @@ test('index.js exports the classes', () => {
 	expect(new index.BhumanTrigger().description.name).toBe('bhumanTrigger');
 	expect(new index.BhumanApi().name).toBe('bhumanApi');
 });
+
+test('the credential keeps authenticate in the list n8n builds of credential types', async () => {
+	// n8n-core's loader, on the built package, as n8n loads a community package; n8n's CLI then
+	// lists each type as `{ ...type }` (load-nodes-and-credentials), and offers a credential to the
+	// HTTP Request node and as "Custom API Call" only when that copy has `authenticate`.
+	const { PackageDirectoryLoader } = await import('n8n-core');
+	const loader = new PackageDirectoryLoader(root);
+	await loader.loadAll();
+	const type = loader.types.credentials.find((credential) => credential.name === 'bhumanApi');
+	expect(type).toBeDefined();
+	const listed = JSON.parse(JSON.stringify({ ...type }));
+	expect(listed.authenticate).toBeDefined();
+});
