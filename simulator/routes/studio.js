@@ -40,8 +40,10 @@ function campaignRender(/** @type {RouteContext} */ { sim, raw }) {
   const callbackUrl = v.callbackField(body);
   const assets = v.stringMatrix(body, 'assets', false);
   const backgrounds = v.backgroundsField(body);
-  if (body.enable_lipsync !== undefined && body.enable_lipsync !== null && typeof body.enable_lipsync !== 'boolean') {
-    throw new ApiError(422, "Field 'enable_lipsync' must be a boolean");
+  for (const flag of ['enable_lipsync', 'enable_subtitles']) {
+    if (body[flag] !== undefined && body[flag] !== null && typeof body[flag] !== 'boolean') {
+      throw new ApiError(422, `Field '${flag}' must be a boolean`);
+    }
   }
   const campaign = sim._campaignOr404(campaignId);
   v.checkRows(variables, names);
@@ -63,7 +65,7 @@ function campaignRender(/** @type {RouteContext} */ { sim, raw }) {
     campaign,
     names,
     callbackUrl,
-    extras: (i) => ({ assets: assets ? assets[i] : undefined, backgrounds, enableLipsync: body.enable_lipsync }),
+    extras: (i) => ({ assets: assets ? assets[i] : undefined, backgrounds, enableLipsync: body.enable_lipsync, enableSubtitles: body.enable_subtitles }),
   });
   return { code: 200, result: ids };
 }

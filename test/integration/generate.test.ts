@@ -458,6 +458,7 @@ describe('Campaign → Generate', () => {
 				},
 				assets: { asset: [{ value: '={{ $json.site }}' }] },
 				enableLipsync: true,
+				enableSubtitles: true,
 			},
 			items,
 			credentials: s.credentials,
@@ -483,8 +484,34 @@ describe('Campaign → Generate', () => {
 				},
 			],
 			enable_lipsync: true,
+			enable_subtitles: true,
 		});
 		expect(out.map((item) => item.json.campaignId)).toEqual([campaign.id, campaign.id]);
+	});
+
+	test('Enable Subtitles is sent only when on', async () => {
+		const campaign = s.sim.data.campaigns[0];
+		const parameters = {
+			resource: 'campaign',
+			operation: 'generate',
+			campaignId: rl(campaign.id),
+			inputMode: 'mapping',
+			variables: generateParams().variables,
+		};
+		for (const enableSubtitles of [false, true]) {
+			const { error } = await runBHuman({
+				parameters: { ...parameters, enableSubtitles },
+				items: [{ first_name: 'Don', company: 'Apple' }],
+				credentials: s.credentials,
+			});
+			expect(error).toBeUndefined();
+		}
+		const bodies = s.sim.requests
+			.filter((r) => r.path === '/api/ai_studio/pipeline/campaign')
+			.map((r) => r.body);
+		expect(bodies).toHaveLength(2);
+		expect(bodies[0]).not.toHaveProperty('enable_subtitles');
+		expect(bodies[1].enable_subtitles).toBe(true);
 	});
 
 	test('a row without one asset per background is refused before sending', async () => {

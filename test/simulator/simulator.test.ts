@@ -436,6 +436,13 @@ describe('callbacks', () => {
 			(await api('/api/ai_studio/pipeline/campaign', { body: { ...base, campaign_id: UNKNOWN } }))
 				.status,
 		).toBe(404);
+		for (const flag of ['enable_lipsync', 'enable_subtitles']) {
+			const refused = await api('/api/ai_studio/pipeline/campaign', {
+				body: { ...base, [flag]: 'yes' },
+			});
+			expect(refused.status).toBe(422);
+			expect(refused.body.message).toBe(`Field '${flag}' must be a boolean`);
+		}
 		const assets = [['https://a.example'], ['https://b.example']];
 		const r = await api('/api/ai_studio/pipeline/campaign', {
 			body: { ...base, backgrounds: [bg], assets, enable_lipsync: true },

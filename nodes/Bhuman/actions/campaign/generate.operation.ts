@@ -193,6 +193,14 @@ const backgroundProperties: INodeProperties[] = [
 		default: false,
 		description: 'Whether BHuman lip-syncs the speaker to the personalized audio',
 	},
+	{
+		displayName: 'Enable Subtitles',
+		name: 'enableSubtitles',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether BHuman adds subtitles to the videos. Off, the request leaves it out and the campaign's own setting applies.",
+	},
 ];
 
 export const description: INodeProperties[] = updateDisplayOptions(
@@ -228,6 +236,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	refuseGenerateRetry.call(this); // before anything is read, as executeGenerate does
 	const backgrounds = readBackgrounds.call(this);
 	const enableLipsync = this.getNodeParameter('enableLipsync', 0, false) as boolean;
+	const enableSubtitles = this.getNodeParameter('enableSubtitles', 0, false) as boolean;
 	return await executeGenerate.call(this, items, {
 		path: '/api/ai_studio/pipeline/campaign',
 		bodyField: 'campaign_id',
@@ -240,6 +249,8 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 				? { backgrounds, assets: batch.map((row) => row.assets ?? []) }
 				: {}),
 			enable_lipsync: enableLipsync,
+			// Sent only when on (BHuman's reference lists it as optional).
+			...(enableSubtitles === true ? { enable_subtitles: true } : {}),
 		}),
 	});
 }
