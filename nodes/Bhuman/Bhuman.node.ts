@@ -3,13 +3,15 @@ import type {
 	INodeExecutionData,
 	INodeType,
 	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import * as campaign from './actions/campaign';
 import * as product from './actions/product';
 import * as savedWebhook from './actions/savedWebhook';
 import * as speakeasyProject from './actions/speakeasyProject';
-import { router } from './actions/router';
+import { callbackWebhooks, router, webhookRouter } from './actions/router';
 import * as store from './actions/store';
 import * as video from './actions/video';
 import * as videoInstance from './actions/videoInstance';
@@ -31,6 +33,8 @@ export class Bhuman implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'bhumanApi', required: true }],
+		// Generate's "Until BHuman Calls Back": BHuman calls the waiting execution's resume URL.
+		webhooks: callbackWebhooks,
 		properties: [
 			{
 				displayName: 'Resource',
@@ -64,5 +68,9 @@ export class Bhuman implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);
+	}
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await webhookRouter.call(this);
 	}
 }

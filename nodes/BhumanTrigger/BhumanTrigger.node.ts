@@ -7,31 +7,14 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { respond } from '../Bhuman/helpers/callbacks';
 import { fetchGeneration } from '../Bhuman/helpers/video';
 import { firstRecord } from '../Bhuman/transport';
-import type { CallbackRequest } from './callback';
-import { callbackOutput, filterOf, parseCallback, WHATSAPP_READY } from './callback';
+import { parseCallback, type CallbackRequest } from '../Bhuman/helpers/callbackBody';
+import { checkToken, tokenProblem } from '../Bhuman/helpers/token';
+import { callbackOutput, filterOf, WHATSAPP_READY } from './callback';
 import { cacheScope, deliveryKey, remember, seenBefore } from './deliveries';
 import { isSaved, requireCredential, save, saveUrlProperty } from './register';
-import { checkToken, tokenProblem } from './token';
-
-/** The part of n8n's response object the trigger writes to when it refuses a callback. */
-interface CallbackResponse {
-	writeHead(status: number, headers: Record<string, string>): unknown;
-	end(body: string): unknown;
-}
-
-/**
- * Answers a refused or ignored callback here, with our status and JSON body, and tells n8n
- * not to answer again (n8n would answer 200). An accepted callback is answered by n8n itself
- * (see the end of `webhook`).
- */
-function respond(this: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
-	const res = this.getResponseObject() as unknown as CallbackResponse;
-	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
-	res.end(JSON.stringify(body));
-	return { noWebhookResponse: true };
-}
 
 /** Refused: answered with the status and reason, no execution. */
 function refuse(this: IWebhookFunctions, status: number, reason: string): IWebhookResponseData {

@@ -76,11 +76,34 @@ class ManualTrigger implements INodeType {
 }
 
 export const MANUAL_TRIGGER_TYPE = 'n8n-nodes-base.manualTrigger';
+export const COLLECT_TYPE = 'test.collect';
+
+/** A downstream node for tests: passes its input items through. */
+class Collect implements INodeType {
+	description = {
+		displayName: 'Collect',
+		name: 'collect',
+		group: ['transform'],
+		version: 1,
+		description: 'Passes items through',
+		defaults: { name: 'Collect' },
+		inputs: ['main'],
+		outputs: ['main'],
+		properties: [],
+	} as unknown as INodeType['description'];
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return [
+			this.getInputData().map((item, index) => ({ json: item.json, pairedItem: { item: index } })),
+		];
+	}
+}
 
 const nodeTypeInstances: Record<string, INodeType> = {
 	[BHUMAN_TYPE]: new Bhuman(),
 	[SOURCE_TYPE]: new TestItems(),
 	[MANUAL_TRIGGER_TYPE]: new ManualTrigger(),
+	[COLLECT_TYPE]: new Collect(),
 };
 
 export function registerNodeType(type: string, nodeType: INodeType) {
@@ -180,6 +203,7 @@ export interface SimCredentials {
 export function additionalDataFor(
 	credentials: SimCredentials,
 	hooks?: ExecutionLifecycleHooks,
+	overrides: Partial<IWorkflowExecuteAdditionalData> = {},
 ): IWorkflowExecuteAdditionalData {
 	return {
 		credentialsHelper: new TestCredentialsHelper({ bhumanApi: { ...credentials } }),
@@ -199,6 +223,7 @@ export function additionalDataFor(
 		variables: {},
 		logAiEvent: () => {},
 		getRunExecutionData: async () => undefined,
+		...overrides,
 	} as unknown as IWorkflowExecuteAdditionalData;
 }
 
@@ -227,18 +252,24 @@ export interface RunResult {
 
 let executionCounter = 0;
 
+/** Where an execution runs: its id (n8n's, in `$execution`) and what n8n adds to additionalData. */
+export interface ExecutionOptions {
+	executionId?: string;
+	additionalData?: Partial<IWorkflowExecuteAdditionalData>;
+}
+
 /**
- * One execution of `workflow` through n8n-core's WorkflowExecute, starting at
- * `start` with `input` as its data, as n8n starts manual and webhook runs.
+ * Runs (or, with the data of a waiting execution, resumes) `runExecutionData` through n8n-core's
+ * WorkflowExecute and returns the run when it ends or starts waiting.
  */
-export async function executeWorkflow(
+export async function runExecution(
 	workflow: Workflow,
-	start: INode,
-	input: INodeExecutionData[][],
+	runExecutionData: IRunExecutionData,
 	credentials: SimCredentials,
 	mode: WorkflowExecuteMode,
+	{ executionId = String(++executionCounter), additionalData = {} }: ExecutionOptions = {},
 ): Promise<IRun> {
-	const hooks = new ExecutionLifecycleHooks(mode, String(++executionCounter), {
+	const hooks = new ExecutionLifecycleHooks(mode, executionId, {
 		id: workflow.id,
 		name: workflow.name,
 		nodes: Object.values(workflow.nodes),
@@ -252,8 +283,21 @@ export async function executeWorkflow(
 	let finished!: (run: IRun) => void;
 	const done = new Promise<IRun>((resolve) => (finished = resolve));
 	hooks.addHandler('workflowExecuteAfter', (fullRunData) => finished(fullRunData));
+	await new WorkflowExecute(
+		additionalDataFor(credentials, hooks, { executionId, ...additionalData }),
+		mode,
+		runExecutionData,
+	).processRunExecutionData(workflow);
+	return await done;
+}
 
-	const runExecutionData = {
+/** The data of a new execution starting at `start` with `input`, as n8n starts manual and webhook runs. */
+export function newRunExecutionData(
+	start: INode,
+	input: INodeExecutionData[][],
+	extra: Partial<IRunExecutionData> = {},
+): IRunExecutionData {
+	return {
 		startData: {},
 		resultData: { runData: {} },
 		executionData: {
@@ -263,24 +307,38 @@ export async function executeWorkflow(
 			waitingExecutionSource: null,
 			nodeExecutionStack: [{ node: start, data: { main: input }, source: null }],
 		},
+		...extra,
 	} as unknown as IRunExecutionData;
-
-	await new WorkflowExecute(
-		additionalDataFor(credentials, hooks),
-		mode,
-		runExecutionData,
-	).processRunExecutionData(workflow);
-	return await done;
 }
 
-/** Runs `Items → BHuman` as one workflow execution and returns the BHuman node's output. */
-export async function runBHuman({
+/**
+ * One execution of `workflow` through n8n-core's WorkflowExecute, starting at
+ * `start` with `input` as its data, as n8n starts manual and webhook runs.
+ */
+export async function executeWorkflow(
+	workflow: Workflow,
+	start: INode,
+	input: INodeExecutionData[][],
+	credentials: SimCredentials,
+	mode: WorkflowExecuteMode,
+	options: ExecutionOptions = {},
+): Promise<IRun> {
+	return await runExecution(
+		workflow,
+		newRunExecutionData(start, input),
+		credentials,
+		mode,
+		options,
+	);
+}
+
+/** The nodes `Items → BHuman` of a test workflow: the items and the BHuman node with its settings. */
+export function itemsIntoBHuman({
 	parameters,
 	items = [{}],
-	credentials,
 	continueOnFail,
 	settings,
-}: RunOptions): Promise<RunResult> {
+}: Omit<RunOptions, 'credentials'>): [INode, INode] {
 	const source: INode = {
 		id: 'source',
 		name: 'Items',
@@ -300,6 +358,13 @@ export async function runBHuman({
 		...(continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
 		...settings,
 	};
+	return [source, bhuman];
+}
+
+/** Runs `Items → BHuman` as one workflow execution and returns the BHuman node's output. */
+export async function runBHuman(options: RunOptions): Promise<RunResult> {
+	const [source, bhuman] = itemsIntoBHuman(options);
+	const { credentials } = options;
 	const workflow = new Workflow({
 		id: 'test',
 		name: 'test',

@@ -10,7 +10,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeHelpers, resetSafeRegexEngine, safeRegex, setSafeRegexEngine } from 'n8n-workflow';
 import { BhumanTrigger } from '../../nodes/BhumanTrigger/BhumanTrigger.node';
-import { eventOf, filterOf, parseCallback } from '../../nodes/BhumanTrigger/callback';
+import { eventOf, parseCallback } from '../../nodes/Bhuman/helpers/callbackBody';
+import { filterOf } from '../../nodes/BhumanTrigger/callback';
 import {
 	CACHE_MAX_KEYS,
 	cacheScope,
@@ -21,7 +22,7 @@ import {
 	rememberedKeys,
 	seenBefore,
 } from '../../nodes/BhumanTrigger/deliveries';
-import { checkToken, tokenProblem, tokensEqual } from '../../nodes/BhumanTrigger/token';
+import { checkToken, tokenProblem, tokensEqual } from '../../nodes/Bhuman/helpers/token';
 
 const trigger = new BhumanTrigger();
 const { description } = trigger;
@@ -125,7 +126,14 @@ describe('description', () => {
 		setSafeRegexEngine({ ...safeRegex, test: counting });
 		try {
 			for (const token of ['', 'a+b', 'abc'])
-				NodeHelpers.getNodeParameters(description.properties, { token }, true, false, null, description);
+				NodeHelpers.getNodeParameters(
+					description.properties,
+					{ token },
+					true,
+					false,
+					null,
+					description,
+				);
 		} finally {
 			resetSafeRegexEngine();
 		}
@@ -240,7 +248,9 @@ describe('memory of deliveries', () => {
 	});
 
 	it('one key per (event, id), whatever the letter case of the id', () => {
-		expect(deliveryKey('video.succeeded', 'ABC-def')).toBe(deliveryKey('video.succeeded', 'abc-DEF'));
+		expect(deliveryKey('video.succeeded', 'ABC-def')).toBe(
+			deliveryKey('video.succeeded', 'abc-DEF'),
+		);
 		expect(deliveryKey('video.succeeded', 'abc')).not.toBe(deliveryKey('whatsapp.ready', 'abc'));
 		expect(deliveryKey('video.succeeded', 'abc')).toMatch(/^[A-Za-z0-9_-]{12}$/);
 	});

@@ -18,13 +18,10 @@ import { parse as parseQueryString } from 'node:querystring';
 import { WebhookContext } from 'n8n-core';
 import type {
 	IDataObject,
-	IExecuteFunctions,
 	INode,
 	INodeExecutionData,
 	INodeParameters,
-	INodeType,
 	IRun,
-	IRunExecutionData,
 	IWebhookData,
 	IWebhookResponseData,
 	IWorkflowExecuteAdditionalData,
@@ -34,42 +31,21 @@ import { BhumanTrigger } from '../../nodes/BhumanTrigger/BhumanTrigger.node';
 import { clearDeliveryCache, rememberedKeys } from '../../nodes/BhumanTrigger/deliveries';
 import {
 	additionalDataFor,
+	COLLECT_TYPE,
 	executeWorkflow,
 	nodeTypes,
 	registerNodeType,
 	type SimCredentials,
 } from '../helpers/engine';
+import { captureAnswer } from '../helpers/http';
 
 export const TRIGGER_TYPE = 'n8n-nodes-bhuman.bhumanTrigger';
-export const COLLECT_TYPE = 'test.collect';
 export const WEBHOOK_ID = '5b7c1f0e-7f5e-4d8a-9a55-0c6f2b1d9e11';
 const DESCRIPTION = new BhumanTrigger().description;
 /** The path n8n serves this node's production webhook on: /webhook/<webhookId>/<path>. */
 export const WEBHOOK_PATH = `/webhook/${WEBHOOK_ID}/${DESCRIPTION.webhooks![0].path}`;
 
-/** A downstream node for tests: passes its input items through. */
-class Collect implements INodeType {
-	description = {
-		displayName: 'Collect',
-		name: 'collect',
-		group: ['transform'],
-		version: 1,
-		description: 'Passes items through',
-		defaults: { name: 'Collect' },
-		inputs: ['main'],
-		outputs: ['main'],
-		properties: [],
-	} as unknown as INodeType['description'];
-
-	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return [
-			this.getInputData().map((item, index) => ({ json: item.json, pairedItem: { item: index } })),
-		];
-	}
-}
-
 registerNodeType(TRIGGER_TYPE, new BhumanTrigger());
-registerNodeType(COLLECT_TYPE, new Collect());
 
 export interface Delivery {
 	/** Status the listener answered. */
@@ -299,22 +275,10 @@ export async function startTriggerListener(options: {
 	}
 
 	const server = http.createServer((req, res) => {
-		// The answer as the caller saw it is recorded from what was written.
-		const written: Buffer[] = [];
-		const end = res.end.bind(res) as (chunk?: unknown) => http.ServerResponse;
-		res.end = ((chunk?: unknown, ...rest: unknown[]) => {
-			if (chunk !== undefined && typeof chunk !== 'function')
-				written.push(Buffer.from(chunk as string));
-			return (end as (...args: unknown[]) => http.ServerResponse)(chunk, ...rest);
-		}) as typeof res.end;
+		const answer = captureAnswer(res);
 		handle(req, res)
 			.then((partial) => {
-				const text = Buffer.concat(written).toString('utf8');
-				let response: unknown = text;
-				try {
-					response = JSON.parse(text);
-				} catch {}
-				deliveries.push({ status: res.statusCode, response, ...partial });
+				deliveries.push({ status: res.statusCode, response: answer(), ...partial });
 			})
 			.catch((error) => {
 				if (!res.headersSent) send(res, 500, { message: String(error) });

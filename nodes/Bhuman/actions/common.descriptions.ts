@@ -3,7 +3,7 @@
  * and the rows and delivery of the generate operations.
  */
 import type { INodeProperties } from 'n8n-workflow';
-import { MAX_BATCH_SIZE } from '../helpers/generate';
+import { MAX_BATCH_SIZE, MAX_CALLBACK_ROWS } from '../helpers/generate';
 import { CAMPAIGN_URL_REGEX, INSTANCE_URL_REGEX, UUID } from '../helpers/ids';
 import { DEFAULT_MAX_DOWNLOAD_MB } from '../helpers/wait';
 
@@ -275,6 +275,8 @@ export const deliveryProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'e.g. https://n8n.example.com/webhook/…/bhuman?token=…',
+		// Until BHuman Calls Back sets the callback URL itself (this execution's resume URL).
+		displayOptions: { hide: { waitMethod: ['callback'] } },
 		description:
 			'Where BHuman POSTs each finished video: the Production URL of a BHuman Trigger node (with its token). Leave empty to wait here or fetch the videos later.',
 	},
@@ -292,7 +294,36 @@ export const deliveryProperties: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description:
-			'Whether to poll BHuman until each video has succeeded or failed, and output the video URLs',
+			'Whether to wait until each video has succeeded or failed, and output the video URLs',
+	},
+	{
+		displayName: 'How to Wait',
+		name: 'waitMethod',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { waitForCompletion: [true] } },
+		options: [
+			{
+				name: 'By Polling BHuman',
+				value: 'poll',
+				description:
+					'Ask BHuman every Poll Interval. The execution keeps running (in queue mode it holds a worker slot) until the videos are done. Works wherever n8n can reach BHuman.',
+			},
+			{
+				name: 'Until BHuman Calls Back',
+				value: 'callback',
+				description: `The execution pauses, holding no memory and no worker, and resumes when BHuman has called back for every video: n8n must be reachable from BHuman (its public URL). At most ${MAX_CALLBACK_ROWS} rows per run.`,
+			},
+		],
+		default: 'poll',
+	},
+	{
+		displayName:
+			"The execution pauses until BHuman has called back for every video, then outputs them all. BHuman calls this execution's own resume URL (n8n's public URL, WEBHOOK_URL), so n8n must be reachable from the internet.",
+		name: 'callbackNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { waitForCompletion: [true], waitMethod: ['callback'] } },
 	},
 	{
 		displayName: 'Poll Interval (Seconds)',
@@ -300,7 +331,7 @@ export const deliveryProperties: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1, numberPrecision: 1 },
 		default: 10,
-		displayOptions: { show: { waitForCompletion: [true] } },
+		displayOptions: { show: { waitForCompletion: [true], waitMethod: ['poll'] } },
 		description: 'How often to ask BHuman about unfinished videos (at least every second)',
 	},
 	{
@@ -311,7 +342,7 @@ export const deliveryProperties: INodeProperties[] = [
 		default: 15,
 		displayOptions: { show: { waitForCompletion: [true] } },
 		description:
-			'After this, unfinished videos are output with their last status and timedOut set to true',
+			'After this, unfinished videos are output with their generation ID and timedOut set to true',
 	},
 	...downloadVideoProperties({ waitForCompletion: [true] }),
 	{

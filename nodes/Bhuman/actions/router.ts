@@ -1,5 +1,13 @@
-import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
+import { callbackWebhook } from '../helpers/callbacks';
+
+export { callbackWebhooks } from '../helpers/callbacks';
 import * as campaign from './campaign';
 import type { BHumanType, NodeMap } from './node.type';
 import * as product from './product';
@@ -63,4 +71,12 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		);
 	}
 	return [await handler.execute.call(this, items)];
+}
+
+/**
+ * A call to the resume URL of an execution waiting at this node: Generate's "Until BHuman Calls
+ * Back" (the node's only webhook).
+ */
+export async function webhookRouter(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	return await callbackWebhook.call(this);
 }

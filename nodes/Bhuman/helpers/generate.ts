@@ -5,6 +5,12 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { bhumanApiRequest } from '../transport';
+import {
+	callbackTarget,
+	checkCallbackWait,
+	MAX_CALLBACK_ROWS,
+	waitForCallbacks,
+} from './callbacks';
 import { itemLabel } from './ids';
 import { readRows, toBatches, type Row, type RowOptions } from './rows';
 import { errorJson, refuseRetryOnFail, toNodeError } from './utils';
@@ -13,6 +19,8 @@ import { attachVideo, readMaxDownloadBytes, waitForGenerations, type WaitResult 
 
 /** BHuman takes at most this many rows in one generate request. */
 export const MAX_BATCH_SIZE = 2000;
+
+export { MAX_CALLBACK_ROWS };
 
 export interface GenerateTarget extends RowOptions {
 	path: string;
@@ -77,6 +85,8 @@ function resultIds(body: unknown): string[] | undefined {
 interface RunSettings {
 	batchSize: number;
 	wait: boolean;
+	/** How to wait: poll BHuman, or wait (in n8n's database) until BHuman calls back. */
+	waitMethod: WaitMethod;
 	pollIntervalMs: number;
 	maxWaitMs: number;
 	concurrency: number;
@@ -86,7 +96,26 @@ interface RunSettings {
 	maxDownloadBytes: number;
 }
 
+type WaitMethod = 'poll' | 'callback';
+const WAIT_METHODS: WaitMethod[] = ['poll', 'callback'];
+
 const UNSAFE_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+/**
+ * Whether the run waits until BHuman calls back (read leniently at item 0, before the rows:
+ * their callback URL depends on it; readRunSettings reports a bad value).
+ */
+function waitsForCallbacks(this: IExecuteFunctions): boolean {
+	try {
+		const wait = this.getNodeParameter('waitForCompletion', 0, false);
+		return (
+			(wait === true || wait === 'true') &&
+			this.getNodeParameter('waitMethod', 0, 'poll') === 'callback'
+		);
+	} catch {
+		return false;
+	}
+}
 
 function shown(value: unknown): string {
 	if (typeof value === 'string') return `"${value.slice(0, 50)}"`;
@@ -139,6 +168,7 @@ function readRunSettings(this: IExecuteFunctions): RunSettings {
 	const settings: RunSettings = {
 		batchSize,
 		wait,
+		waitMethod: 'poll',
 		pollIntervalMs: 0,
 		maxWaitMs: 0,
 		concurrency: 1,
@@ -147,14 +177,28 @@ function readRunSettings(this: IExecuteFunctions): RunSettings {
 		maxDownloadBytes: 0,
 	};
 	if (!wait) return settings;
-	settings.pollIntervalMs =
-		number(
-			'pollInterval',
-			'Poll Interval (Seconds)',
-			10,
-			'it must be a number of seconds, at least 1',
-			(value) => Number.isFinite(value) && value >= 1,
-		) * 1000;
+	const method = read('waitMethod', 'How to Wait', 'poll');
+	if (!WAIT_METHODS.includes(method as WaitMethod)) {
+		throw invalid('How to Wait', `is ${shown(method)}: it must be poll or callback`);
+	}
+	settings.waitMethod = method as WaitMethod;
+	if (settings.waitMethod === 'poll') {
+		settings.pollIntervalMs =
+			number(
+				'pollInterval',
+				'Poll Interval (Seconds)',
+				10,
+				'it must be a number of seconds, at least 1',
+				(value) => Number.isFinite(value) && value >= 1,
+			) * 1000;
+		settings.concurrency = number(
+			'options.pollConcurrency',
+			'Max Concurrent Polls',
+			20,
+			'it must be a whole number from 1 to 100',
+			(value) => Number.isInteger(value) && value >= 1 && value <= 100,
+		);
+	}
 	settings.maxWaitMs =
 		number(
 			'maxWait',
@@ -163,13 +207,6 @@ function readRunSettings(this: IExecuteFunctions): RunSettings {
 			'it must be a number of minutes above 0',
 			(value) => Number.isFinite(value) && value > 0,
 		) * 60_000;
-	settings.concurrency = number(
-		'options.pollConcurrency',
-		'Max Concurrent Polls',
-		20,
-		'it must be a whole number from 1 to 100',
-		(value) => Number.isInteger(value) && value >= 1 && value <= 100,
-	);
 	settings.download = flag('downloadVideo', 'Download Video');
 	if (settings.download) {
 		const name = read('binaryPropertyName', 'Put Video in Field', 'data');
@@ -197,7 +234,12 @@ export async function executeGenerate(
 ): Promise<INodeExecutionData[]> {
 	refuseGenerateRetry.call(this);
 	const continueOnFail = this.continueOnFail();
-	const { variables, rows, invalid } = readRows.call(this, items, target);
+	// Until BHuman Calls Back: every row's callback URL is this execution's resume URL.
+	const callback = waitsForCallbacks.call(this) ? callbackTarget.call(this) : undefined;
+	const { variables, rows, invalid } = readRows.call(this, items, {
+		...target,
+		callbackUrl: callback?.url,
+	});
 
 	if (invalid.size > 0 && !continueOnFail) {
 		const [first] = invalid.values();
@@ -213,6 +255,8 @@ export async function executeGenerate(
 	}
 
 	const settings = readRunSettings.call(this);
+	const waitForCallback = settings.wait && settings.waitMethod === 'callback' && callback;
+	if (waitForCallback) await checkCallbackWait.call(this, callback.url, rows.length);
 	const batches = toBatches(rows, settings.batchSize);
 
 	const accepted: Accepted[] = [];
@@ -288,18 +332,30 @@ export async function executeGenerate(
 		);
 	}
 
-	try {
-		return await outputItems.call(this, items, {
-			target,
-			settings,
-			variables,
-			rows,
-			invalid,
-			accepted,
-			acceptedByRow,
-			failedRows,
-			continueOnFail,
+	const state: RunState = {
+		target,
+		settings,
+		variables,
+		rows,
+		invalid,
+		accepted,
+		acceptedByRow,
+		failedRows,
+		continueOnFail,
+		pending: Boolean(waitForCallback) && accepted.length > 0,
+	};
+	if (waitForCallback && state.pending) {
+		// Each item as it comes out at Max Wait; BHuman's callbacks resume the run (callbacks.ts).
+		return await waitForCallbacks.call(this, await outputItems.call(this, items, state), {
+			token: waitForCallback.token,
+			maxWaitMs: settings.maxWaitMs,
+			download: settings.download
+				? { property: settings.binaryPropertyName, maxBytes: settings.maxDownloadBytes }
+				: undefined,
 		});
+	}
+	try {
+		return await outputItems.call(this, items, state);
 	} catch (caught) {
 		const error = toNodeError.call(this, caught, 0);
 		if (finalErrors.has(error)) throw error;
@@ -323,6 +379,8 @@ interface RunState {
 	acceptedByRow: Map<Row, Accepted>;
 	failedRows: Map<Row, IDataObject>;
 	continueOnFail: boolean;
+	/** Waiting until BHuman calls back: the items as they come out at Max Wait (timed out). */
+	pending: boolean;
 }
 
 /** Waits (if asked), downloads (if asked) and builds one output item per row, in input order. */
@@ -333,7 +391,7 @@ async function outputItems(
 ): Promise<INodeExecutionData[]> {
 	const { target, settings, variables, accepted, acceptedByRow, continueOnFail } = state;
 	let waited: Map<string, WaitResult> | undefined;
-	if (settings.wait && accepted.length > 0) {
+	if (settings.wait && settings.waitMethod === 'poll' && accepted.length > 0) {
 		waited = await waitForGenerations.call(
 			this,
 			accepted.map((entry) => entry.id),
@@ -385,6 +443,9 @@ async function outputItems(
 				json.timedOut = result.timedOut;
 				json.polls = result.polls;
 				if (result.pollError) json.pollError = result.pollError;
+			} else if (state.pending) {
+				json.timedOut = true;
+				json.polls = 0;
 			}
 			const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
 			if (settings.download && json.status === 'succeeded' && typeof json.mp4Url === 'string') {

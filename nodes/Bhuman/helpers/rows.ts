@@ -33,6 +33,8 @@ export interface RowOptions {
 	locator: INodeProperties;
 	/** Campaign generation: each row carries this many assets, one per background. */
 	assetsPerRow?: number;
+	/** The callback URL of every row, set by the node (its Callback URL parameter is then not read). */
+	callbackUrl?: string;
 }
 
 class InvalidItem extends Error {
@@ -241,12 +243,11 @@ function rowsOfItem(
 	const targetId = parameters.get(options.locator.name, itemIndex, '', () =>
 		getIdParameter.call(this, options.locator, itemIndex),
 	);
-	const callbackUrl = parameters.get(
-		'callbackUrl',
-		itemIndex,
-		undefined as string | undefined,
-		() => checkCallbackUrl(this.getNodeParameter('callbackUrl', itemIndex, '')),
-	);
+	const callbackUrl =
+		options.callbackUrl ??
+		parameters.get('callbackUrl', itemIndex, undefined as string | undefined, () =>
+			checkCallbackUrl(this.getNodeParameter('callbackUrl', itemIndex, '')),
+		);
 
 	let variables: string[];
 	let valueRows: unknown[][];

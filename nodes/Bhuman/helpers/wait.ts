@@ -1,5 +1,10 @@
 /** Waiting for renders to finish, and fetching the finished MP4. */
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	IWebhookFunctions,
+} from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 import { downloadMedia } from '../transport';
 import { itemLabel } from './ids';
@@ -96,7 +101,7 @@ export function readMaxDownloadBytes(this: IExecuteFunctions, itemIndex: number)
 
 /** Streams the generation's MP4 into the item's binary property, refusing one over `maxBytes`. */
 export async function attachVideo(
-	this: IExecuteFunctions,
+	this: IExecuteFunctions | IWebhookFunctions,
 	item: INodeExecutionData,
 	generationId: string,
 	mp4Url: string,

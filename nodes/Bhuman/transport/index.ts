@@ -370,7 +370,7 @@ export async function bhumanApiRequest<T = unknown>(
  * that passes it (no or a wrong Content-Length) is aborted.
  */
 export async function downloadMedia(
-	this: IExecuteFunctions,
+	this: IExecuteFunctions | IWebhookFunctions,
 	url: string,
 	options: RequestOptions & { maxBytes: number; what: string },
 ): Promise<{ stream: Readable; contentType?: string }> {
@@ -401,7 +401,7 @@ function megabytes(bytes: number) {
 }
 
 function tooLargeError(
-	this: IExecuteFunctions,
+	this: IExecuteFunctions | IWebhookFunctions,
 	options: RequestOptions & { maxBytes: number; what: string },
 	declared?: number,
 ) {

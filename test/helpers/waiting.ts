@@ -1,0 +1,320 @@
+/**
+ * n8n's waiting executions around the test engine, for Generate's "Until BHuman Calls Back":
+ *
+ * - a run (Items → BHuman → Collect, through n8n-core's WorkflowExecute) that ends waiting is
+ *   kept as n8n keeps it in its database: its run data as JSON, status `waiting`;
+ * - an HTTP listener serves `/webhook-waiting/<execution id>/<suffix>` the way n8n's
+ *   WaitingWebhooks does (packages/cli/src/webhooks/waiting-webhooks.ts, read in 1.123.81 and
+ *   2.40.7): 404 for an unknown execution, 409 for one that is running or finished; else the
+ *   stored data is loaded, the waiting node disabled, its last run popped, the node's restart
+ *   webhook matched by method and path, and its `webhook()` run in a real n8n-core
+ *   WebhookContext around the real request and response. A returned `workflowData` becomes the
+ *   waiting node's data and the execution is resumed through WorkflowExecute. With `line: 2`, the
+ *   run gets n8n 2.x's resume token (`$execution.resumeUrl` carries it) and a call without it is
+ *   answered 401, and a second resume of one execution is refused (2.x's compare-and-set);
+ *   `line: 1` (the default) has neither, as n8n 1.x.
+ * - `expire(id)` resumes an execution as n8n's wait tracker does at its waitTill: without running
+ *   node code.
+ *
+ * The simulator calls the listener back for real (`callback_url`).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse as parseQueryString } from 'node:querystring';
+import { WebhookContext } from 'n8n-core';
+import type {
+	INode,
+	INodeExecutionData,
+	IRun,
+	IRunExecutionData,
+	IWebhookData,
+	IWebhookResponseData,
+	IWorkflowExecuteAdditionalData,
+	WorkflowExecuteMode,
+} from 'n8n-workflow';
+import { Workflow } from 'n8n-workflow';
+import {
+	additionalDataFor,
+	COLLECT_TYPE,
+	itemsIntoBHuman,
+	newRunExecutionData,
+	nodeTypes,
+	runExecution,
+	type RunOptions,
+	type SimCredentials,
+} from './engine';
+import { captureAnswer } from './http';
+
+export type ExecutionStatus = 'waiting' | 'running' | 'success' | 'error';
+
+export interface StoredExecution {
+	id: string;
+	status: ExecutionStatus;
+	mode: WorkflowExecuteMode;
+	/** The run data as n8n stores it (JSON). */
+	data: string;
+	resumeToken?: string;
+	/** Every part of the execution that ran: the first, then each resume. */
+	runs: IRun[];
+}
+
+export interface WaitingCall {
+	executionId: string;
+	status: number;
+	response: unknown;
+	/** What `webhook()` returned, when it ran. */
+	result?: IWebhookResponseData;
+}
+
+export interface WaitingServer {
+	/** n8n's webhookWaitingBaseUrl: <origin>/webhook-waiting */
+	baseUrl: string;
+	executions: Map<string, StoredExecution>;
+	calls: WaitingCall[];
+	/** Starts Items → BHuman → Collect; resolves when it ends or starts waiting. */
+	start(
+		options: Omit<RunOptions, 'credentials'> & { mode?: WorkflowExecuteMode },
+	): Promise<StoredExecution>;
+	/** Resumes a waiting execution as n8n's wait tracker does at Max Wait (no node code runs). */
+	expire(id: string): Promise<StoredExecution>;
+	/** Waits until the execution has `status` (default: no longer waiting or running). */
+	settle(id: string, timeoutMs?: number): Promise<StoredExecution>;
+	/** Output items of a node in the execution's latest run. */
+	output(id: string, node: string): INodeExecutionData[];
+	/** As an n8n restart: forgets nothing stored (the module state of the node is not touched). */
+	close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Execution ids are unique in the process, as in n8n's database (the node keeps per-run state by id). */
+let executionCounter = 0;
+
+function send(res: http.ServerResponse, status: number, data: unknown) {
+	if (res.headersSent) return;
+	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+	res.end(JSON.stringify(data));
+}
+
+export async function startWaitingServer(options: {
+	credentials: SimCredentials;
+	line?: 1 | 2;
+}): Promise<WaitingServer> {
+	const { credentials } = options;
+	const line = options.line ?? 1;
+	const executions = new Map<string, StoredExecution>();
+	const workflows = new Map<
+		string,
+		{ nodes: INode[]; connections: Workflow['connectionsBySourceNode'] }
+	>();
+	const calls: WaitingCall[] = [];
+	let baseUrl = '';
+
+	const workflowOf = (id: string) => {
+		const { nodes, connections } = workflows.get(id)!;
+		return new Workflow({
+			id: `waiting-${id}`,
+			name: 'waiting test',
+			nodes: JSON.parse(JSON.stringify(nodes)) as INode[],
+			connections,
+			nodeTypes,
+			active: false,
+			settings: {},
+		});
+	};
+
+	/** Runs (or resumes) an execution and stores it as n8n does when it ends or waits. */
+	async function run(stored: StoredExecution, data: IRunExecutionData) {
+		stored.status = 'running';
+		const result = await runExecution(workflowOf(stored.id), data, credentials, stored.mode, {
+			executionId: stored.id,
+			additionalData: { webhookWaitingBaseUrl: baseUrl },
+		});
+		stored.runs.push(result);
+		stored.data = JSON.stringify(result.data);
+		stored.status = result.waitTill
+			? 'waiting'
+			: result.data.resultData.error
+				? 'error'
+				: 'success';
+		return stored;
+	}
+
+	async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<WaitingCall> {
+		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+		const [, prefix, executionId, suffix] = url.pathname.split('/');
+		const call: WaitingCall = { executionId, status: 0, response: undefined };
+		const chunks: Buffer[] = [];
+		for await (const chunk of req) chunks.push(chunk as Buffer);
+		const rawBody = Buffer.concat(chunks);
+		const stored = executions.get(executionId);
+		if (prefix !== 'webhook-waiting' || !stored) {
+			send(res, 404, { message: `The execution "${executionId}" does not exist.` });
+			return call;
+		}
+		if (stored.resumeToken && url.searchParams.get('signature') !== stored.resumeToken) {
+			send(res, 401, { error: 'Invalid token' });
+			return call;
+		}
+		if (stored.status !== 'waiting') {
+			send(res, 409, {
+				message: `The execution "${executionId}" ${stored.status === 'running' ? 'is running already' : 'has finished already'}.`,
+			});
+			return call;
+		}
+		const data = JSON.parse(stored.data) as IRunExecutionData;
+		const lastNode = data.resultData.lastNodeExecuted!;
+		data.executionData!.nodeExecutionStack[0].node.disabled = true;
+		data.waitTill = undefined;
+		data.resultData.runData[lastNode].pop();
+
+		const workflow = workflowOf(executionId);
+		const node = workflow.getNode(lastNode)!;
+		const description = nodeTypes.getByNameAndVersion(node.type, node.typeVersion).description;
+		const webhook = (description.webhooks ?? []).find(
+			(entry) =>
+				entry.restartWebhook === true &&
+				entry.httpMethod === req.method &&
+				workflow.expression.getSimpleParameterValue(node, entry.path, 'internal', {}) === suffix,
+		);
+		if (!webhook) {
+			send(res, 404, { message: 'no waiting webhook with a matching path/method' });
+			return call;
+		}
+		const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
+		let body: unknown = {};
+		if (rawBody.length && contentType === 'application/json') {
+			try {
+				body = JSON.parse(rawBody.toString('utf8'));
+			} catch {
+				send(res, 422, { message: 'Failed to parse request body' });
+				return call;
+			}
+		} else if (rawBody.length && contentType === 'text/plain') body = rawBody.toString('utf8');
+		Object.assign(req, { body, rawBody, query: parseQueryString(url.search.slice(1)), params: {} });
+
+		const additionalData = additionalDataFor(credentials, undefined, {
+			executionId,
+			webhookWaitingBaseUrl: baseUrl,
+			httpRequest: req,
+			httpResponse: res,
+		} as unknown as Partial<IWorkflowExecuteAdditionalData>);
+		const webhookData: IWebhookData = {
+			httpMethod: 'POST',
+			node: node.name,
+			path: String(suffix),
+			webhookDescription: webhook,
+			workflowId: workflow.id,
+			workflowExecuteAdditionalData: additionalData,
+		};
+		const context = new WebhookContext(
+			workflow,
+			node,
+			additionalData,
+			stored.mode,
+			webhookData,
+			[],
+			data,
+		);
+		const nodeType = nodeTypes.getByNameAndVersion(node.type, node.typeVersion);
+		// n8n 2.x reports a webhook() that throws as an error of the resumed execution; the node
+		// must never do that, so here it fails the test's call loudly.
+		call.result = await nodeType.webhook!.call(context);
+		if (call.result.noWebhookResponse !== true) {
+			send(res, 200, call.result.webhookResponse ?? { message: 'Webhook call received' });
+		}
+		if (call.result.workflowData !== undefined) {
+			if (line === 2 && stored.status !== 'waiting') {
+				// 2.x: the resume is a compare-and-set on status "waiting".
+				return call;
+			}
+			data.executionData!.nodeExecutionStack[0].data.main = call.result.workflowData;
+			await run(stored, data);
+		}
+		return call;
+	}
+
+	const server = http.createServer((req, res) => {
+		const answer = captureAnswer(res);
+		const record = (call: WaitingCall) =>
+			calls.push({ ...call, status: res.statusCode, response: answer() });
+		handle(req, res).then(record, (error: Error) => {
+			send(res, 500, { message: error.message });
+			record({ executionId: '?', status: 500, response: undefined });
+			// eslint-disable-next-line no-console
+			console.error('waiting server:', error);
+		});
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook-waiting`;
+
+	return {
+		baseUrl,
+		executions,
+		calls,
+		async start({ parameters, items = [{}], continueOnFail, settings, mode = 'manual' }) {
+			const id = `w${++executionCounter}`;
+			const [source, bhuman] = itemsIntoBHuman({ parameters, items, continueOnFail, settings });
+			bhuman.id = '0f6a3c1e-5d2b-4c8a-9e7f-1b2c3d4e5f60';
+			const collect: INode = {
+				id: 'collect',
+				name: 'Collect',
+				type: COLLECT_TYPE,
+				typeVersion: 1,
+				position: [400, 0],
+				parameters: {},
+			};
+			workflows.set(id, {
+				nodes: [source, bhuman, collect],
+				connections: {
+					Items: { main: [[{ node: 'BHuman', type: 'main', index: 0 }]] },
+					BHuman: { main: [[{ node: 'Collect', type: 'main', index: 0 }]] },
+				},
+			});
+			const resumeToken = line === 2 ? `resume-token-${id}` : undefined;
+			const stored: StoredExecution = {
+				id,
+				status: 'running',
+				mode,
+				data: '{}',
+				resumeToken,
+				runs: [],
+			};
+			executions.set(id, stored);
+			const data = newRunExecutionData(
+				source,
+				[[{ json: {} }]],
+				resumeToken ? { resumeToken } : {},
+			);
+			return await run(stored, data);
+		},
+		async expire(id) {
+			const stored = executions.get(id)!;
+			if (stored.status !== 'waiting') throw new Error(`execution ${id} is ${stored.status}`);
+			// The wait tracker starts the stored execution; WorkflowExecute sees its waitTill and
+			// passes the waiting node's input through.
+			return await run(stored, JSON.parse(stored.data) as IRunExecutionData);
+		},
+		async settle(id, timeoutMs = 20_000) {
+			const end = Date.now() + timeoutMs;
+			for (;;) {
+				const stored = executions.get(id)!;
+				if (stored.status === 'success' || stored.status === 'error') return stored;
+				if (Date.now() > end) throw new Error(`execution ${id} is still ${stored.status}`);
+				await sleep(20);
+			}
+		},
+		output(id, node) {
+			const stored = executions.get(id)!;
+			const last = stored.runs[stored.runs.length - 1];
+			return (last?.data.resultData.runData[node]?.[0]?.data?.main?.[0] ??
+				[]) as INodeExecutionData[];
+		},
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}
+

@@ -1,0 +1,346 @@
+/**
+ * Generate → Wait for Completion → Until BHuman Calls Back, through n8n's engine: the run waits
+ * (n8n-core's putExecutionToWait), the simulator renders and POSTs its callbacks to the
+ * execution's resume URL, served as n8n serves it (test/helpers/waiting.ts), and the node's
+ * webhook decides from each callback and BHuman's answers whether the run resumes.
+ */
+import { Container } from '@n8n/di';
+import { BinaryDataService } from 'n8n-core';
+import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { MAX_CALLBACK_ROWS } from '../../nodes/Bhuman/helpers/callbacks';
+import { runBHuman } from '../helpers/engine';
+import { rl, withSimulator } from '../helpers/sim';
+import { startWaitingServer, type WaitingServer } from '../helpers/waiting';
+
+const s = withSimulator({ render: { queuedMs: 100, processingMs: 400 } });
+let server: WaitingServer;
+
+beforeAll(async () => {
+	await Container.get(BinaryDataService).init();
+});
+beforeEach(async () => {
+	server = await startWaitingServer({ credentials: s.credentials });
+});
+afterEach(async () => {
+	await server.close();
+	s.sim.setRender({ staggerMs: 0 });
+	s.sim.setCallbacks({ repeat: 1 });
+});
+
+const leads = (...names: string[]) =>
+	names.map((name, i) => ({
+		first_name: name,
+		company: `Company ${i}`,
+		email: `${i}@example.com`,
+	}));
+
+function params(extra: INodeParameters = {}): INodeParameters {
+	return {
+		resource: 'video',
+		operation: 'generate',
+		videoInstanceId: rl(s.sim.data.videoInstances[0].id),
+		inputMode: 'mapping',
+		variables: {
+			variable: [
+				{ name: 'name', value: '={{ $json.first_name }}' },
+				{ name: 'company', value: '={{ $json.company }}' },
+			],
+		},
+		waitForCompletion: true,
+		waitMethod: 'callback',
+		maxWait: 10,
+		...extra,
+	};
+}
+
+const generatePosts = () => s.sim.requests.filter((r) => r.path === '/api/ai_studio/try_sample');
+const polls = () => s.sim.requests.filter((r) => r.path === '/api/ai_studio/generated_video_by_id');
+const ids = (items: INodeExecutionData[]) => items.map((item) => item.json.id as string);
+
+/** The callback URL the generate request carried (this execution's resume URL). */
+function callbackUrl(): URL {
+	return new URL(generatePosts()[0].body.callback_url as string);
+}
+
+async function post(url: string | URL, body: unknown, headers: Record<string, string> = {}) {
+	const response = await fetch(url, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', ...headers },
+		body: JSON.stringify(body),
+	});
+	return {
+		status: response.status,
+		body: (await response.json().catch(() => null)) as IDataObject,
+	};
+}
+
+describe('the run waits, then resumes once every video is final', () => {
+	test("3 leads: waiting without polling, one resume, items in order and paired, the polling mode's fields", async () => {
+		// Renders that finish one after another, as BHuman's do.
+		s.sim.setRender({ staggerMs: 300 });
+		const started = await server.start({ parameters: params(), items: leads('Don', 'Ada', 'Bob') });
+		expect(started.status).toBe('waiting');
+		const url = callbackUrl();
+		expect(url.pathname).toBe(
+			`/webhook-waiting/${started.id}/0f6a3c1e-5d2b-4c8a-9e7f-1b2c3d4e5f60`,
+		);
+		expect(url.searchParams.get('token')).toMatch(/^[\w-]{32}$/);
+		expect(generatePosts()).toHaveLength(1);
+		expect(polls()).toHaveLength(0);
+		// While waiting, the node shows the accepted generations (pending).
+		const pending = started.runs[0].data.resultData.runData.BHuman[0].data!.main[0]!;
+		expect(pending.map((item) => item.json.status)).toEqual(['accepted', 'accepted', 'accepted']);
+
+		const done = await server.settle(started.id);
+		expect(done.status).toBe('success');
+		expect(done.runs).toHaveLength(2);
+		const out = server.output(started.id, 'Collect');
+		const generated = server.output(started.id, 'BHuman');
+		expect(out.map((item) => item.json.variables)).toEqual([
+			{ name: 'Don', company: 'Company 0' },
+			{ name: 'Ada', company: 'Company 1' },
+			{ name: 'Bob', company: 'Company 2' },
+		]);
+		expect(generated.map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+		]);
+		expect(ids(out)).toEqual(ids(pending));
+		for (const item of out) {
+			expect(item.json).toMatchObject({ status: 'succeeded', timedOut: false, batch: 1 });
+			expect(item.json.pageUrl).toContain('/share/');
+			expect(item.json.mp4Url).toMatch(/\.mp4$/);
+			expect(item.json.thumbnailUrl).toMatch(/\.png$/);
+			expect(item.json.gifUrl).toMatch(/\.gif$/);
+		}
+		// Three callbacks: two answered "waiting" after asking BHuman, the last one resumed.
+		const answers = server.calls.map((call) => (call.response as IDataObject).result);
+		expect(answers.sort()).toEqual(['resumed', 'waiting', 'waiting']);
+
+		// The same fields as the polling mode's output for the same rows.
+		const polled = await runBHuman({
+			parameters: params({ waitMethod: 'poll', pollInterval: 1 }),
+			items: leads('Don', 'Ada', 'Bob'),
+			credentials: s.credentials,
+		});
+		expect(polled.error).toBeUndefined();
+		const keys = (items: INodeExecutionData[]) =>
+			items.map((item) => Object.keys(item.json).sort());
+		expect(keys(out)).toEqual(keys(polled.items));
+	});
+
+	test('a batch resumes only when the last video is final; a failed render comes out failed', async () => {
+		const started = await server.start({
+			parameters: params(),
+			items: leads('Don', 'sim:fail', 'sim:never'),
+		});
+		const [, , never] = ids(started.runs[0].data.resultData.runData.BHuman[0].data!.main[0]!);
+		// Two callbacks come and go; the run still waits for the third video.
+		const end = Date.now() + 5000;
+		while (server.calls.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+		expect(server.calls.map((call) => (call.response as IDataObject).result)).toEqual([
+			'waiting',
+			'waiting',
+		]);
+		expect(server.executions.get(started.id)!.status).toBe('waiting');
+		s.sim.completeGeneration(never, 'succeeded');
+		const done = await server.settle(started.id);
+		const out = server.output(done.id, 'Collect');
+		expect(out.map((item) => item.json.status)).toEqual(['succeeded', 'failed', 'succeeded']);
+		expect(out[1].json.mp4Url).toBeNull();
+		expect(out[1].json.message).toMatch(/sim:fail/);
+	});
+});
+
+describe('what a callback must carry', () => {
+	test('no token 401, a wrong token 403, a foreign id 403, malformed 400, WhatsApp noted: nothing resumes', async () => {
+		s.sim.setCallbacks({ repeat: 0 });
+		const started = await server.start({ parameters: params(), items: leads('Don') });
+		const url = callbackUrl();
+		const [id] = ids(started.runs[0].data.resultData.runData.BHuman[0].data!.main[0]!);
+		const withoutToken = new URL(url);
+		withoutToken.searchParams.delete('token');
+		const forged = {
+			id,
+			status: 'succeeded',
+			url: 'http://evil.example/x.mp4',
+			video_url: 'http://evil.example/',
+		};
+		expect((await post(withoutToken, forged)).status).toBe(401);
+		const wrong = new URL(url);
+		wrong.searchParams.set('token', 'guessed');
+		expect((await post(wrong, forged)).status).toBe(403);
+		const foreign = await post(url, { ...forged, id: '7d859e18-dc89-446f-9718-9533bb178a75' });
+		expect(foreign).toEqual({
+			status: 403,
+			body: { result: 'rejected', reason: 'Not a generation of this run' },
+		});
+		expect((await post(url, { status: 'succeeded' })).status).toBe(400);
+		const whatsapp = await post(url, {
+			event: 'whatsapp.ready',
+			id,
+			whatsapp_video_url: 'https://x',
+		});
+		expect(whatsapp.body.result).toBe('noted');
+		const processing = await post(url, { id, status: 'processing' });
+		expect(processing.body.result).toBe('noted');
+		expect(server.executions.get(started.id)!.status).toBe('waiting');
+		expect(polls()).toHaveLength(0);
+		// The token also in the header the BHuman Trigger accepts.
+		s.sim.completeGeneration(id, 'succeeded');
+		const real = await post(
+			withoutToken,
+			{ id, status: 'succeeded', url: 'https://cdn.example/x.mp4' },
+			{
+				'x-bhuman-token': url.searchParams.get('token')!,
+			},
+		);
+		expect(real.body.result).toBe('resumed');
+		await server.settle(started.id);
+	});
+
+	test('a repeated final callback resumes the run once, also when both copies arrive together', async () => {
+		s.sim.setCallbacks({ repeat: 2 });
+		const started = await server.start({ parameters: params(), items: leads('Don', 'Ada') });
+		await server.settle(started.id);
+		const end = Date.now() + 5000;
+		while (server.calls.length < 4 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+		expect(server.executions.get(started.id)!.runs).toHaveLength(2);
+		const resumed = server.calls.filter((call) => call.result?.workflowData !== undefined);
+		expect(resumed).toHaveLength(1);
+		// After the resume n8n answers a repeat itself (409).
+		const [id] = ids(server.output(started.id, 'BHuman'));
+		expect((await post(callbackUrl(), { id, status: 'succeeded' })).status).toBe(409);
+	});
+});
+
+describe('Max Wait, downloads, limits and n8n settings', () => {
+	test('at Max Wait every item comes out with its generation id and timedOut, nothing else runs', async () => {
+		const started = await server.start({ parameters: params(), items: leads('Don', 'sim:never') });
+		const pending = ids(started.runs[0].data.resultData.runData.BHuman[0].data!.main[0]!);
+		const done = await server.expire(started.id);
+		expect(done.status).toBe('success');
+		const out = server.output(started.id, 'Collect');
+		expect(ids(out)).toEqual(pending);
+		expect(out.map((item) => [item.json.status, item.json.timedOut])).toEqual([
+			['accepted', true],
+			['accepted', true],
+		]);
+		expect(server.output(started.id, 'BHuman').map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+		]);
+	});
+
+	test('Download Video: the MP4 of each succeeded video in its binary property', async () => {
+		const started = await server.start({
+			parameters: params({ downloadVideo: true, binaryPropertyName: 'video' }),
+			items: leads('Don', 'sim:fail'),
+		});
+		await server.settle(started.id);
+		const [ok, failed] = server.output(started.id, 'BHuman');
+		expect(ok.json.error).toBeUndefined();
+		expect(failed.binary).toBeUndefined();
+		const binary = ok.binary!.video;
+		expect(binary.fileName).toBe(`${ok.json.id as string}.mp4`);
+		const bytes = await Container.get(BinaryDataService).getAsBuffer(binary);
+		const served = Buffer.from(await (await fetch(ok.json.mp4Url as string)).arrayBuffer());
+		expect(bytes.equals(served)).toBe(true);
+	});
+
+	test(`more than ${MAX_CALLBACK_ROWS} rows are refused before anything is sent`, async () => {
+		const items = Array.from({ length: MAX_CALLBACK_ROWS + 1 }, (_, i) => ({
+			first_name: `N${i}`,
+			company: 'C',
+		}));
+		const result = await server.start({ parameters: params({ batchSize: 2000 }), items });
+		expect(result.status).toBe('error');
+		expect(result.runs[0].data.resultData.error?.message).toBe(
+			`Until BHuman Calls Back waits for at most ${MAX_CALLBACK_ROWS} videos in one run; this run has ${MAX_CALLBACK_ROWS + 1}`,
+		);
+		expect(generatePosts()).toHaveLength(0);
+	});
+
+	test('Retry On Fail is refused; Continue On Fail keeps invalid items in place', async () => {
+		const refused = await server.start({
+			parameters: params(),
+			items: leads('Don'),
+			settings: { retryOnFail: true },
+		});
+		expect(refused.runs[0].data.resultData.error?.message).toMatch(/Retry On Fail/);
+		expect(generatePosts()).toHaveLength(0);
+
+		const started = await server.start({
+			parameters: params(),
+			items: [
+				{ first_name: 'Don', company: 'A' },
+				{ first_name: '', company: 'B' },
+				{ first_name: 'Ada', company: 'C' },
+			],
+			continueOnFail: true,
+		});
+		expect(started.status).toBe('waiting');
+		await server.settle(started.id);
+		const out = server.output(started.id, 'Collect');
+		expect(out.map((item) => item.json.status ?? null)).toEqual(['succeeded', null, 'succeeded']);
+		expect(out[1].json.error).toMatch(/Invalid item 1/);
+	});
+
+	test('BHuman itself (no Base URL) cannot call back a local n8n: refused before paying', async () => {
+		const result = await runBHuman({
+			parameters: params(),
+			items: leads('Don'),
+			credentials: { ...s.credentials, baseUrl: '' },
+		});
+		expect(result.error?.message).toBe(
+			'BHuman cannot call back this n8n: its resume URL is on localhost',
+		);
+		expect(s.sim.requests).toHaveLength(0);
+	});
+
+	test('BHuman unreachable while a callback asks about the others: 503, the run keeps waiting', async () => {
+		const started = await server.start({ parameters: params(), items: leads('Don', 'sim:never') });
+		const [first, second] = ids(started.runs[0].data.resultData.runData.BHuman[0].data!.main[0]!);
+		const end = Date.now() + 5000;
+		while (server.calls.length < 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+		s.sim.inject({
+			method: 'GET',
+			path: '/api/ai_studio/generated_video_by_id',
+			status: 500,
+			times: -1,
+		});
+		s.sim.completeGeneration(second, 'succeeded');
+		const end2 = Date.now() + 10000;
+		while (server.calls.length < 2 && Date.now() < end2)
+			await new Promise((r) => setTimeout(r, 20));
+		expect(server.calls[1].status).toBe(503);
+		expect(server.executions.get(started.id)!.status).toBe('waiting');
+		s.sim.clearFaults();
+		const again = await post(callbackUrl(), {
+			id: first,
+			status: 'succeeded',
+			url: 'https://cdn.example/a.mp4',
+		});
+		expect(again.body.result).toBe('resumed');
+		await server.settle(started.id);
+	});
+});
+
+describe('n8n 2.x', () => {
+	test("the resume URL carries n8n's resume token; without it n8n refuses the call", async () => {
+		await server.close();
+		server = await startWaitingServer({ credentials: s.credentials, line: 2 });
+		const started = await server.start({ parameters: params(), items: leads('Don', 'Ada') });
+		const url = callbackUrl();
+		expect(url.searchParams.get('signature')).toBe(`resume-token-${started.id}`);
+		const unsigned = new URL(url);
+		unsigned.searchParams.delete('signature');
+		expect((await post(unsigned, { id: 'x', status: 'succeeded' })).status).toBe(401);
+		await server.settle(started.id);
+		expect(server.output(started.id, 'Collect').map((item) => item.json.status)).toEqual([
+			'succeeded',
+			'succeeded',
+		]);
+	});
+});
