@@ -8,7 +8,8 @@
 // N8N_E2E_CACHE=<dir> (n8n installs; default ~/.cache/n8n-nodes-bhuman), E2E_SIM_RENDER_MS
 // (simulated render time, default 300), E2E_SKIP_BUILD=1 (pack dist as it is),
 // E2E_BURST_2000=1 (the trigger's 2,000-callback burst too),
-// E2E_KEEP_WORK=1 (keep the temporary work folder, with n8n's logs, after a green run).
+// E2E_KEEP_WORK=1 (keep the temporary work folder, with n8n's logs, after a green run),
+// E2E_CHECKS=<group>,… (only these groups of checks, e.g. "callback wait"; registration always runs).
 
 const fs = require('node:fs');
 const os = require('node:os');
@@ -28,6 +29,7 @@ const CHECKS = [
 	['download', require('./checks/download')],
 	['generate', require('./checks/generate')],
 	['loop', require('./checks/loop')],
+	['callback wait', require('./checks/callback-wait')],
 	['trigger', require('./checks/trigger')],
 	['examples', require('./checks/examples')],
 ];
@@ -77,7 +79,9 @@ async function runLine(suite, line, { tarball, workRoot, keep }) {
 	});
 	if (!owner.ok) return ctx;
 
+	const only = (process.env.E2E_CHECKS || '').split(',').map((g) => g.trim()).filter(Boolean);
 	for (const [group, fn] of CHECKS) {
+		if (only.length && group !== 'registration' && !only.includes(group)) continue;
 		if (group !== 'registration' && !ctx.credential) {
 			suite.fail(label, `${group} checks`, new CheckError('not run: no BHuman credential in n8n (see the checks above)'));
 			continue;

@@ -1,0 +1,167 @@
+'use strict';
+// Generate → Wait for Completion → Until BHuman Calls Back in a real n8n: the execution waits
+// (status "waiting" in n8n's database, nothing polled), the simulator's callbacks reach its resume
+// URL (/webhook-waiting/<execution>/<node id>?token=…, with n8n 2.x's signature) and resume it
+// once every video is final; the leads are still in scope after the resume. Forged calls are
+// refused and resume nothing; a repeat after the resume is answered by n8n (409); Max Wait
+// resumes it with every generation id and timedOut.
+
+const { randomUUID } = require('node:crypto');
+const { rl, webhookNode, bhumanNode, codeNode, chain } = require('../lib/workflows');
+const { CheckError, expect } = require('../lib/harness');
+const { executionError, nodeOutput, sleep } = require('../../../scripts/lib/n8n');
+
+const LEADS = [
+	{ first_name: 'Dana', company: 'Vandelay', email: 'dana@example.com' },
+	{ first_name: 'Elaine', company: 'Pendant', email: 'elaine@example.com' },
+	{ first_name: 'Frank', company: 'Kruger', email: 'frank@example.com' },
+];
+
+async function waitUntil(what, fn, timeoutMs = 60000) {
+	const deadline = Date.now() + timeoutMs;
+	let last;
+	for (;;) {
+		last = await fn();
+		if (last.done) return last.value;
+		if (Date.now() > deadline) throw new CheckError(`timed out waiting for ${what}: ${last.why || ''}`);
+		await sleep(300);
+	}
+}
+
+/**
+ * Lead webhook (answers at once) → Leads (Code) → BHuman (Until BHuman Calls Back) → Email step
+ * (a Code node that reads the lead through paired items, as an email node's expressions would).
+ */
+function waitingWorkflow(name, data, credential, { leads = LEADS, extra = {} } = {}) {
+	const hook = webhookNode();
+	hook.parameters.responseMode = 'onReceived';
+	const rows = codeNode(leads, { name: 'Leads' });
+	const bhuman = bhumanNode(
+		{
+			resource: 'video',
+			operation: 'generate',
+			videoInstanceId: rl(data.videoInstances[0].id),
+			inputMode: 'mapping',
+			variables: { variable: [{ name: 'name', value: '={{ $json.first_name }}' }, { name: 'company', value: '={{ $json.company }}' }] },
+			waitForCompletion: true,
+			waitMethod: 'callback',
+			maxWait: 10,
+			...extra,
+		},
+		credential,
+	);
+	const email = codeNode(
+		"return $input.all().map((item, i) => ({ json: { to: $('Leads').itemMatching(i).json.email, id: item.json.id, status: item.json.status, pageUrl: item.json.pageUrl, timedOut: item.json.timedOut } }));",
+		{ name: 'Email' },
+	);
+	return { workflow: chain(name, [hook, rows, bhuman, email]), path: hook.parameters.path, nodeId: bhuman.id };
+}
+
+async function executionsOf(client, workflowId) {
+	return client.listExecutions(workflowId);
+}
+
+/** Starts the workflow (its webhook answers on receipt) and returns its execution once it waits. */
+async function startWaiting(client, wf) {
+	const saved = await client.createWorkflow(wf.workflow);
+	await client.activateWorkflow(saved.id, saved.versionId);
+	const res = await client.callWebhook(wf.path, { body: {} });
+	expect(res.status === 200, `the lead webhook answered ${res.status}`);
+	const waiting = await waitUntil('the execution to wait', async () => {
+		const list = await executionsOf(client, saved.id);
+		const failed = list.find((e) => ['error', 'crashed'].includes(e.status));
+		if (failed) throw new CheckError('the execution failed instead of waiting', { execution: executionError(await client.getExecution(failed.id)) });
+		return { done: list[0]?.status === 'waiting', value: list[0], why: list.map((e) => e.status).join(', ') };
+	});
+	return { saved, waiting };
+}
+
+async function finished(client, workflowId, id) {
+	return waitUntil(`execution ${id} to finish`, async () => {
+		const ex = await client.getExecution(id);
+		return { done: !['new', 'running', 'waiting'].includes(ex.status), value: ex, why: ex.status };
+	}, 120000);
+}
+
+module.exports = async function callbackWait(ctx, check) {
+	const { client, sim } = ctx;
+	const data = await sim.data();
+
+	// Renders of a few seconds, one after another, as BHuman's (the simulator's default 0.3 s could
+	// call back before n8n has recorded the wait; real renders take minutes).
+	const { render } = await sim.control('GET', '/__sim/state');
+	await sim.control('POST', '/__sim/render', { queuedMs: 500, processingMs: 2000, staggerMs: 400 });
+	try {
+		await check('Until BHuman Calls Back: the execution waits (nothing polled), the callbacks resume it once, each lead gets its video', async () => {
+			await sim.control('DELETE', '/__sim/requests');
+			const wf = waitingWorkflow('e2e callback wait', data, ctx.credential, { extra: { downloadVideo: true } });
+			const { saved, waiting } = await startWaiting(client, wf);
+			const post = (await sim.control('GET', '/__sim/requests?path=/api/ai_studio/try_sample'))[0];
+			const url = new URL(post.body.callback_url);
+			expect(url.pathname.endsWith(`/webhook-waiting/${waiting.id}/${wf.nodeId}`), `callback_url ${url.pathname} is not execution ${waiting.id}'s resume URL for the node`);
+			expect(/^[\w-]{32}$/.test(url.searchParams.get('token') || ''), 'callback_url has no token of the run');
+			if (ctx.line === 2) expect(url.searchParams.get('signature'), "callback_url lacks n8n 2.x's signature");
+			const ex = await finished(client, saved.id, waiting.id);
+			if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
+			const requests = await sim.control('GET', '/__sim/requests');
+			const callbacks = (await sim.control('GET', '/__sim/callbacks')).filter((c) => c.url === post.body.callback_url);
+			const firstCallback = Math.min(...callbacks.map((c) => c.at));
+			const early = requests.filter((r) => r.path === '/api/ai_studio/generated_video_by_id' && r.at < firstCallback);
+			expect(early.length === 0, `${early.length} polls before the first callback`);
+			expect(callbacks.length === 3 && callbacks.every((c) => c.status === 200), `callbacks answered ${callbacks.map((c) => c.status).join(', ')}`);
+			const executions = await executionsOf(client, saved.id);
+			expect(executions.length === 1, `${executions.length} executions`);
+			const out = nodeOutput(ex, 'Email') || [];
+			expect(out.length === 3, `${out.length} items reached the last step`);
+			for (const [i, item] of out.entries()) {
+				const rec = await sim.api(`/api/ai_studio/generated_video_by_id?id=${item.json.id}`);
+				expect(item.json.to === LEADS[i].email && rec.text[0] === LEADS[i].first_name, `item ${i}: email to ${item.json.to}, video for ${rec.text[0]}`);
+				expect(item.json.status === 'succeeded' && item.json.pageUrl === rec.share_url && item.json.timedOut === false, `item ${i}: ${JSON.stringify(item.json)}`);
+			}
+			const generated = nodeOutput(ex, 'BHuman');
+			const binary = generated[0].binary?.data;
+			expect(binary && binary.mimeType === 'video/mp4' && binary.fileName === `${generated[0].json.id}.mp4`, `no MP4 on the first item: ${JSON.stringify(binary || null).slice(0, 200)}`);
+			// A repeat of the last callback, after the resume: n8n answers it, nothing starts.
+			const last = callbacks.sort((a, b) => b.at - a.at)[0];
+			const repeat = await client.callWebhook(last.url, { body: last.body });
+			expect(repeat.status === 409, `a repeat after the resume answered ${repeat.status}`);
+			await sleep(1000);
+			expect((await executionsOf(client, saved.id)).length === 1, 'the repeat started an execution');
+			return `execution ${waiting.id}: waited, resumed once; 3 emails to their leads; MP4 ${binary.fileSize}`;
+		});
+
+		await check('Until BHuman Calls Back: forged calls to the resume URL are refused and resume nothing; the real callback does', async () => {
+			const wf = waitingWorkflow('e2e callback wait forged', data, ctx.credential, {
+				leads: [{ first_name: 'Dana', company: 'Vandelay', email: 'dana@example.com' }, { first_name: 'sim:never', company: 'Pending', email: 'never@example.com' }],
+			});
+			const { saved, waiting } = await startWaiting(client, wf);
+			const post = (await sim.control('GET', '/__sim/requests?path=/api/ai_studio/try_sample')).pop();
+			const url = new URL(post.body.callback_url);
+			const [, never] = await (async () => {
+				const ex = await client.getExecution(waiting.id);
+				return (nodeOutput(ex, 'BHuman') || []).map((item) => item.json.id);
+			})();
+			expect(never, 'the waiting execution shows no generation ids');
+			const forged = { id: never, status: 'succeeded', url: 'http://evil.example/x.mp4', video_url: 'http://evil.example/' };
+			const noToken = new URL(url);
+			noToken.searchParams.delete('token');
+			const answers = {
+				'no token': (await client.callWebhook(noToken.toString(), { body: forged })).status,
+				'wrong token': (await client.callWebhook(url.toString().replace(/([?&])token=[^&]+/, '$1token=guessed'), { body: forged })).status,
+				'foreign id': (await client.callWebhook(url.toString(), { body: { ...forged, id: randomUUID() } })).status,
+				'no signature': ctx.line === 2 ? (await client.callWebhook(url.toString().replace(/signature=[^&]+&?/, ''), { body: forged })).status : 401,
+			};
+			expect(answers['no token'] === 401 && answers['wrong token'] === 403 && answers['foreign id'] === 403 && answers['no signature'] === 401, `answers ${JSON.stringify(answers)}`);
+			await sleep(500);
+			expect((await client.getExecution(waiting.id)).status === 'waiting', 'a forged call changed the waiting execution');
+			await sim.control('POST', `/__sim/generations/${never}/complete`, { status: 'succeeded' });
+			const ex = await finished(client, saved.id, waiting.id);
+			const out = nodeOutput(ex, 'Email') || [];
+			expect(ex.status === 'success' && out.length === 2 && out.every((o) => o.json.status === 'succeeded'), `ended ${ex.status} with ${JSON.stringify(out.map((o) => o.json.status))}`);
+			expect(!out.some((o) => /evil/.test(o.json.pageUrl || '')), 'a forged URL reached the output');
+			return JSON.stringify(answers);
+		});
+	} finally {
+		await sim.control('POST', '/__sim/render', render);
+	}
+};
