@@ -1,4 +1,6 @@
-// Copies what tsc does not: node/credential icons and the nodes' codex files.
+// Copies what tsc does not: node/credential icons, the nodes' codex files and their output
+// schemas (nodes/<Node>/__schema__/**, which n8n reads beside the built node file, as n8n's own
+// build and @n8n/node-cli's copy them).
 const { src, dest, parallel } = require('gulp');
 
 function copyIcons() {
@@ -9,4 +11,8 @@ function copyCodex() {
 	return src('nodes/**/*.node.json').pipe(dest('dist/nodes'));
 }
 
-exports['build:icons'] = parallel(copyIcons, copyCodex);
+function copySchemas() {
+	return src('nodes/**/__schema__/**/*.json').pipe(dest('dist/nodes'));
+}
+
+exports['build:assets'] = parallel(copyIcons, copyCodex, copySchemas);

@@ -358,6 +358,34 @@ module.exports = [
 		},
 	},
 	{
+		id: 'schema-preview',
+		doc: 'schema-preview.png',
+		name: 'a node after an unexecuted Video → Generate: its input panel previews pageUrl, mp4Url and status (the output schema)',
+		async run({ page }) {
+			await page.getByTestId('ndv-close-button').click();
+			await page.getByTestId('canvas-wrapper').click({ position: { x: 120, y: 160 } }); // nothing selected: the new node stands alone
+			await page.getByTestId('node-creator-plus-button').click();
+			await openBhumanInNodeCreator(page);
+			await page.getByTestId('node-creator').getByText('Generate personalized videos').click();
+			await waitText(page.getByTestId('ndv').getByTestId('node-title-container'), /Generate personalized videos/, 'the new node\'s title');
+			const generateName = (await page.getByTestId('ndv').getByTestId('node-title-container').innerText()).trim();
+			await page.getByTestId('ndv-close-button').click();
+			const generate = page.locator('[data-test-id=canvas-node][data-node-type="n8n-nodes-bhuman.bhuman"]').filter({ hasText: generateName });
+			const schemaAsked = page.waitForResponse((r) => r.url().includes('/schemas/n8n-nodes-bhuman.bhuman/1.0.0/video/generate.json'));
+			await generate.getByTestId('canvas-handle-plus-wrapper').click();
+			await searchNodeCreator(page, 'No Operation');
+			await page.getByTestId('node-creator').getByTestId('node-creator-item-name').filter({ hasText: /^No Operation, do nothing$/ }).click();
+			const schemaResponse = await schemaAsked;
+			assert.equal(schemaResponse.status(), 200, `the editor's request ${schemaResponse.url()}`);
+			const input = page.getByTestId('ndv-input-panel');
+			const shown = await waitText(input, /Usually outputs the following fields[\s\S]*pageUrl[\s\S]*mp4Url/, 'the input panel\'s schema preview');
+			assert.match(shown, /\bstatus\b/, 'status in the preview');
+			assert.doesNotMatch(shown, /\b\d+ items?\b/, 'no items: the preview is the schema, not run data');
+			await closeToasts(page);
+			return `"${generateName}" (not executed) → No Operation: the editor fetched ${new URL(schemaResponse.url()).pathname} (200); the input panel says "Usually outputs the following fields" and lists pageUrl, mp4Url, status`;
+		},
+	},
+	{
 		id: 'credential-retest',
 		name: 'credential dialog from the Overview: the saved credential tests OK again, its secret is not shown',
 		async run({ page, sim }) {

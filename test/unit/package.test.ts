@@ -4,7 +4,8 @@
  * the class name from the file name), with its codex and icons beside it.
  * Needs `npm run build` first (npm test does it).
  */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
@@ -65,4 +66,27 @@ test('the credential keeps authenticate in the list n8n builds of credential typ
 	expect(type).toBeDefined();
 	const listed = JSON.parse(JSON.stringify({ ...type }));
 	expect(listed.authenticate).toBeDefined();
+});
+
+test("the nodes' output schemas are in dist beside the node files, and in npm pack's tarball", () => {
+	const schemas = (readdirSync(path.join(root, 'nodes'), { recursive: true }) as string[])
+		.filter((file) => file.split(path.sep).includes('__schema__') && file.endsWith('.json'))
+		.map((file) => `nodes/${file.split(path.sep).join('/')}`);
+	// which ones there are is checked by test/integration/schemas.test.ts
+	expect(schemas).toEqual(
+		expect.arrayContaining([
+			'nodes/Bhuman/__schema__/v1.0.0/video/generate.json',
+			'nodes/BhumanTrigger/__schema__/v1.1.0.json',
+		]),
+	);
+	for (const file of schemas) {
+		expect(readFileSync(path.join(root, 'dist', file), 'utf8')).toBe(
+			readFileSync(path.join(root, file), 'utf8'),
+		);
+	}
+	const out = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8' });
+	const packed = (
+		JSON.parse(out.slice(out.indexOf('['))) as Array<{ files: Array<{ path: string }> }>
+	)[0].files.map((file) => file.path);
+	expect(packed).toEqual(expect.arrayContaining(schemas.map((file) => `dist/${file}`)));
 });

@@ -1,8 +1,10 @@
 'use strict';
 // The package as n8n sees it: loaded without errors, both nodes, the AI tool variant and the
-// credential registered, and the credential test answering OK / a clear failure.
+// credential registered, the nodes' output schemas served, and the credential test answering OK /
+// a clear failure.
 
 const fs = require('node:fs');
+const assert = require('node:assert');
 const path = require('node:path');
 const { REPO } = require('../../../scripts/lib/n8n');
 const { CheckError, expect } = require('../lib/harness');
@@ -37,6 +39,43 @@ function loadErrors(logFile) {
 	// name, so a loose pattern would match unrelated stack traces.)
 	const patterns = [/is not a constructor/, /Class could not be found/, /Unrecognized (node|credential) type/, /Failed to load package/i, /nodes package .* is already loaded/];
 	return text.split('\n').filter((l) => patterns.some((p) => p.test(l))).slice(0, 10);
+}
+
+/**
+ * n8n's route `/schemas/:node/:version{/:resource}{/:operation}.json` (server.js, both lines)
+ * serves `__schema__/v<version>/<resource>/<operation>.json` beside the node's file. The editor
+ * asks without credentials and pads the version itself (1 → 1.0.0); the server pads it only on
+ * 2.x (n8n-core's resolveOutputSchemaPath): on 1.x `/1/` looks for a `v1` folder, which is not there.
+ */
+async function outputSchemas(ctx) {
+	const packaged = (file) => JSON.parse(fs.readFileSync(path.join(REPO, 'nodes', file), 'utf8'));
+	const get = async (route) => {
+		const res = await fetch(`${ctx.n8n.url}/schemas/${route}`); // no cookie, as the editor asks
+		const text = await res.text();
+		let json;
+		try {
+			json = JSON.parse(text);
+		} catch {}
+		return { status: res.status, type: res.headers.get('content-type') || '', json, text };
+	};
+	const served = [
+		[`${PKG}.bhuman/1.0.0/video/generate.json`, 'Bhuman/__schema__/v1.0.0/video/generate.json'],
+		[`${PKG}.bhumanTrigger/1.1.0.json`, 'BhumanTrigger/__schema__/v1.1.0.json'],
+	];
+	for (const [route, file] of served) {
+		const r = await get(route);
+		expect(r.status === 200 && /json/.test(r.type), `/schemas/${route} answered ${r.status} ${r.type}: ${r.text.slice(0, 120)}`);
+		assert.deepStrictEqual(r.json, packaged(file), `/schemas/${route} is not the packaged ${file}`);
+	}
+	const generate = (await get(served[0][0])).json;
+	for (const field of ['pageUrl', 'mp4Url', 'status']) expect(generate.properties?.[field], `the served Video → Generate schema has no ${field}`);
+
+	const missing = await get(`${PKG}.bhuman/1.0.0/video/noSuchOperation.json`);
+	expect(missing.status === 404, `an operation without a schema answered ${missing.status}, not 404`);
+	const unpadded = await get(`${PKG}.bhuman/1/video/generate.json`);
+	const expected = ctx.line === 1 ? 404 : 200;
+	expect(unpadded.status === expected, `/schemas/${PKG}.bhuman/1/video/generate.json answered ${unpadded.status}; n8n ${ctx.line}.x should answer ${expected}`);
+	return `${served.map(([route]) => `/schemas/${route}`).join(' and ')}: 200, the packaged files (no login); unknown operation 404; version "1" unpadded: ${unpadded.status}`;
 }
 
 module.exports = async function registration(ctx, check) {
@@ -92,6 +131,7 @@ module.exports = async function registration(ctx, check) {
 	await check(`AI tool variant ${PKG}.bhumanTool is registered (usableAsTool)`, async () => {
 		expect(names.has(`${PKG}.bhumanTool`), `n8n has no ${PKG}.bhumanTool`);
 	});
+	await check('output schemas are served where the editor asks for them: Video → Generate and the trigger', () => outputSchemas(ctx));
 	await check('credential bhumanApi is registered (/types/credentials.json)', async () => {
 		const creds = await client.credentialTypes();
 		const c = creds.find((x) => x.name === 'bhumanApi');
