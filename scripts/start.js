@@ -128,7 +128,7 @@ async function main() {
 		try {
 			const wf = await client.createWorkflow(prepareExample(ex.workflow, { credentials: { bhumanApi: credential, smtp }, baseUrl: n8n.url }));
 			let note = '';
-			if (ex.file === 'crm-video-loop.json') {
+			if (ex.file === 'crm-video-loop.json' || ex.file === 'campaign-videos-trigger.json') {
 				await client.activateWorkflow(wf.id, wf.versionId);
 				note = ' (active)';
 			}
@@ -151,10 +151,10 @@ ${sim ? `   BHuman:    simulator at ${sim.url} (renders take ~3 s)` : '   BHuman
  Example workflows:
 ${imported.map((s) => `   - ${s}`).join('\n')}
 
- Try the CRM loop (lead → video → callback → email):
+ Try the CRM loop (lead → video; the execution waits for BHuman's callback → email to that lead):
    curl -X POST ${n8n.url}/webhook/bhuman-new-lead -H 'content-type: application/json' \\
         -d '{"first_name":"Don","company":"Apple","email":"don@example.com"}'
-${real ? '   (BHuman itself cannot reach this local callback URL: use a public n8n URL for the loop.)\n' : ''}
+${real ? '   (BHuman itself cannot reach this local n8n: the generate node refuses before paying; run n8n with a public WEBHOOK_URL for the loop.)\n' : ''}
  n8n log: ${n8n.logFile}
  Ctrl-C stops n8n, the simulator and the mail catcher (this demo's data is thrown away).
 ==========================================================================

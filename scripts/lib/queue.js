@@ -224,20 +224,10 @@ async function startQueueCluster({ dir, tarball, workers = 1, webhooks = 1, conc
 	cluster.envFor = async (port, extra = {}) =>
 		n8nEnv({ install: cluster.install, userFolder: cluster.userFolder, port, brokerPort: await freePort(ports), extra: { ...cluster.common, N8N_WEBHOOK_URL: `${webhookBase}/`, ...extra } });
 
-	// main first: it runs the migrations; the others start once it is ready.
-	since = Date.now();
-	const mainEnv = await cluster.envFor(mainPort, { N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true' });
-	cluster.main = await startN8nProcess(cluster, 'main', ['start'], mainPort, mainEnv, { readiness: true });
-	t('main ready', since);
-	since = Date.now();
-	await Promise.all([
-		...Array.from({ length: workers }, (_, i) => startWorker(cluster, i, concurrency)),
-		...cluster.webhookPorts.map(async (port, i) => {
-			const env = await cluster.envFor(port);
-			cluster.webhooks[i] = await startN8nProcess(cluster, `webhook-${i + 1}`, ['webhook'], port, env, {});
-		}),
-	]);
-	t('workers + webhook processors ready', since);
+	cluster.mainPort = mainPort;
+	cluster.workerCount = workers;
+	cluster.concurrency = concurrency;
+	await startN8nProcesses(cluster, t);
 	cluster.url = cluster.main.url;
 	cluster.webhookUrls = cluster.webhooks.map((w) => w.url);
 	cluster.stop = async () => {
@@ -246,6 +236,36 @@ async function startQueueCluster({ dir, tarball, workers = 1, webhooks = 1, conc
 		await pg.stop();
 	};
 	return cluster;
+}
+
+/** main first (it runs the migrations), then the workers and webhook processors once it is ready. */
+async function startN8nProcesses(cluster, t = () => {}) {
+	let since = Date.now();
+	const mainEnv = await cluster.envFor(cluster.mainPort, { N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true' });
+	cluster.main = await startN8nProcess(cluster, 'main', ['start'], cluster.mainPort, mainEnv, { readiness: true });
+	t('main ready', since);
+	since = Date.now();
+	await Promise.all([
+		...Array.from({ length: cluster.workerCount }, (_, i) => startWorker(cluster, i, cluster.concurrency)),
+		...cluster.webhookPorts.map(async (port, i) => {
+			const env = await cluster.envFor(port);
+			cluster.webhooks[i] = await startN8nProcess(cluster, `webhook-${i + 1}`, ['webhook'], port, env, {});
+		}),
+	]);
+	t('workers + webhook processors ready', since);
+}
+
+/**
+ * Stops every n8n process of the cluster (SIGTERM, as a deployment's restart does) and starts them
+ * again on the same ports, with the same database and Redis; returns the seconds it took.
+ */
+async function restartN8n(cluster) {
+	const started = Date.now();
+	const procs = [cluster.main, ...cluster.workers, ...cluster.webhooks].filter(Boolean).map((p) => p.proc);
+	await Promise.all(procs.map((p) => stopProcess(p, 30000)));
+	cluster.procs = cluster.procs.filter((p) => !procs.includes(p));
+	await startN8nProcesses(cluster);
+	return Math.round((Date.now() - started) / 1000);
 }
 
 /** Starts (or restarts) worker i: `n8n worker --concurrency=N`, ready when its /healthz answers. */
@@ -305,4 +325,4 @@ async function sqlClient(install, db) {
 	return c;
 }
 
-module.exports = { ensurePostgres, ensureRedis, startPostgres, startRedis, startQueueCluster, startWorker, workerExecutions, sqlClient };
+module.exports = { ensurePostgres, ensureRedis, startPostgres, startRedis, startQueueCluster, startWorker, restartN8n, workerExecutions, sqlClient };

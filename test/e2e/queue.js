@@ -5,8 +5,9 @@
 // (scripts/lib/queue.js). It runs the same registration, operations, download and loop checks
 // as the other lines with every production call going to a webhook processor, proves each
 // execution ran on the worker, bursts callbacks delivered twice through both webhook
-// processors (and, side by side, through a single n8n process), and SIGKILLs the worker in the
-// middle of a Wait for Completion run.
+// processors (and, side by side, through a single n8n process), waits for BHuman's callbacks in
+// more executions than the worker has slots and restarts every n8n process while they wait, and
+// SIGKILLs the worker in the middle of a Wait for Completion run.
 //
 // Knobs: E2E_QUEUE_BURST (rows of the burst, default 300; 2000 for the figure in the README),
 // E2E_QUEUE_SINGLE=0 (skip the single-process comparison).
@@ -18,6 +19,7 @@ const L = require('../../scripts/lib/n8n');
 const { CheckError } = require('./lib/harness');
 const burst = require('./checks/queue-burst');
 const crash = require('./checks/queue-crash');
+const wait = require('./checks/queue-wait');
 
 const CHECKS = [
 	['registration', require('./checks/registration')],
@@ -138,6 +140,7 @@ async function runQueueLine(suite, { tarball, workRoot }) {
 	});
 
 	if (ctx.credential) {
+		await phase('waiting executions (queue mode)', () => wait(ctx, check));
 		await phase('burst (queue mode)', () => burst.queueBurst(ctx, check));
 		await phase('worker crash', () => crash(ctx, check));
 	}

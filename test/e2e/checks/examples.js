@@ -1,10 +1,11 @@
 'use strict';
 // Every example workflow imports into n8n with all its node types known; those that need no
 // third-party account run: the sheet example (its Manual Trigger swapped for a Webhook of the
-// same name, so it can be started over HTTP) and the CRM loop (lead webhook → generate with
-// callback → BHuman Trigger → email, sent to a local SMTP catcher) and the AI agent (its chat
-// model pointed at a scripted OpenAI-compatible server on loopback, its chat trigger made
-// reachable over HTTP) that lists video instances and generates through the BHuman tool.
+// same name, so it can be started over HTTP), the CRM loop (lead webhook → generate, waiting
+// until BHuman calls back → email, sent to a local SMTP catcher; 10 leads at once), the campaign
+// example (BHuman Trigger for renders started elsewhere → email to the team) and the AI agent
+// (its chat model pointed at a scripted OpenAI-compatible server on loopback, its chat trigger
+// made reachable over HTTP) that lists video instances and generates through the BHuman tool.
 
 const { randomUUID } = require('node:crypto');
 const { listExamples, prepareExample, nodeTypesOf } = require('../../../scripts/lib/examples');
@@ -16,6 +17,7 @@ const { startFakeOpenAI } = require('../lib/fake-openai');
 const RUNS = {
 	'sheet-to-videos.json': runSheet,
 	'crm-video-loop.json': runCrm,
+	'campaign-videos-trigger.json': runCampaignTrigger,
 	'ai-agent-bhuman-tool.json': runAgent,
 };
 /** Examples that cannot run here, with the reason. */
@@ -51,56 +53,105 @@ async function runSheet(ctx, wf) {
 	return `3 rows with their video links`;
 }
 
-async function runCrm(ctx, wf) {
-	const { client, sim } = ctx;
-	const saved = await client.createWorkflow(wf);
-	await client.activateWorkflow(saved.id, saved.versionId);
-	const hook = wf.nodes.find((n) => n.type === 'n8n-nodes-base.webhook');
-	const lead = { first_name: 'Dana', company: 'Vandelay Industries', email: `dana-${ctx.line}@example.com` };
-	// The example remembers the lead in static data, which n8n saves when the lead's execution
-	// ends; BHuman's renders take minutes, the simulator's 0.3 s can beat that save on a busy
-	// machine. Renders of a few seconds keep the order the example relies on.
-	// (The lead webhook answers on receipt, so the render settings are restored only at the end.)
-	const { render } = await sim.control('POST', '/__sim/render', { queuedMs: 1000, processingMs: 3000 });
+/** Simulator settings for a check, restored after it. */
+async function withSimulator(sim, settings, fn) {
+	const before = await sim.control('GET', '/__sim/state');
+	await sim.control('POST', '/__sim/render', settings.render || {});
+	await sim.control('POST', '/__sim/callbacks', settings.callbacks || {});
 	try {
-		return await crmLoop(ctx, saved, hook, lead);
+		return await fn();
 	} finally {
-		await sim.control('POST', '/__sim/render', { queuedMs: 1000, processingMs: 3000, ...render });
+		await sim.control('POST', '/__sim/render', before.render);
+		await sim.control('POST', '/__sim/callbacks', before.callbacks);
 	}
 }
 
-async function crmLoop({ client, sim, mail }, saved, hook, lead) {
-	const res = await client.callWebhook(hook.parameters.path, { body: lead });
-	expect(res.status === 200, `the lead webhook answered ${res.status}: ${JSON.stringify(res.body).slice(0, 200)}`);
-	let msg;
-	try {
-		msg = await mail.waitFor((m) => m.to.includes(lead.email), 45000);
-	} catch (e) {
-		const list = await client.listExecutions(saved.id);
-		const failed = list.find((x) => x.status !== 'success');
-		const ex = failed ? await client.getExecution(failed.id) : null;
-		throw new CheckError(`no email to ${lead.email}: ${e.message}; ${list.length} executions (${list.map((x) => x.status).join(', ')})`, {
-			execution: ex ? executionError(ex) : undefined,
-		});
+/** The executions of a workflow once every one has ended (none new, running or waiting). */
+async function settled(client, workflowId, count, timeoutMs = 90000) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const list = await client.listExecutions(workflowId);
+		if (list.length >= count && list.every((x) => !['new', 'running', 'waiting'].includes(x.status))) return list;
+		if (Date.now() > deadline) return list;
+		await new Promise((r) => setTimeout(r, 300));
 	}
-	const link = /(https?:\/\/\S+\/share\/([0-9a-f-]{36}))/.exec(msg.text);
-	expect(link, 'the email has no video link', msg.text);
-	const rec = await sim.api(`/api/ai_studio/generated_video_by_id?id=${link[2]}`);
-	expect(rec.status === 'succeeded' && rec.text[0] === lead.first_name, `the linked video is ${rec.status} for ${JSON.stringify(rec.text)}`);
-	expect(msg.subject.includes(lead.first_name), `subject "${msg.subject}"`);
-	// The email goes out before its execution is saved: wait for every execution to end.
-	let list;
-	for (let i = 0; i < 50; i++) {
-		list = await client.listExecutions(saved.id);
-		if (list.length >= 2 && list.every((x) => !['new', 'running', 'waiting'].includes(x.status))) break;
-		await new Promise((r) => setTimeout(r, 200));
-	}
+}
+
+async function failedExecution(client, list) {
 	const bad = list.filter((x) => x.status !== 'success');
-	if (bad.length) {
-		const ex = await client.getExecution(bad[0].id);
-		throw new CheckError(`${bad.length} of ${list.length} executions of the example did not succeed (${bad.map((x) => x.status).join(', ')})`, { execution: executionError(ex) });
-	}
-	return `email to ${lead.email}: "${msg.subject}" with ${link[1]}`;
+	if (!bad.length) return;
+	const ex = await client.getExecution(bad[0].id);
+	throw new CheckError(`${bad.length} of ${list.length} executions of the example did not succeed (${bad.map((x) => x.status).join(', ')})`, { execution: executionError(ex) });
+}
+
+/**
+ * The CRM loop as it is used: 10 leads POSTed at once to its webhook, every callback delivered
+ * twice, renders of a few seconds finishing one after another. Each lead gets exactly one email,
+ * with the link of the video the simulator rendered for that lead; 10 executions, all succeeded.
+ */
+async function runCrm(ctx, wf) {
+	const { client, sim, mail } = ctx;
+	const saved = await client.createWorkflow(wf);
+	await client.activateWorkflow(saved.id, saved.versionId);
+	const hook = wf.nodes.find((n) => n.type === 'n8n-nodes-base.webhook');
+	const leads = Array.from({ length: 10 }, (_, i) => ({ first_name: `Lead${i}`, company: `Company ${i}`, email: `lead-${i}-${ctx.line}@example.com` }));
+	const settings = { render: { queuedMs: 1000, processingMs: 3000, staggerMs: 200 }, callbacks: { repeat: 2 } };
+	return withSimulator(sim, settings, async () => {
+		const callbacksBefore = (await sim.control('GET', '/__sim/callbacks')).length;
+		const answers = await Promise.all(leads.map((lead) => client.callWebhook(hook.parameters.path, { body: lead })));
+		const refused = answers.filter((res) => res.status !== 200);
+		expect(!refused.length, `the lead webhook answered ${refused.map((res) => res.status).join(', ')}`);
+		const list = await settled(client, saved.id, leads.length);
+		await failedExecution(client, list);
+		expect(list.length === leads.length, `${list.length} executions for ${leads.length} leads`);
+		const emails = mail.messages.filter((m) => leads.some((lead) => m.to.includes(lead.email)));
+		expect(emails.length === leads.length, `${emails.length} emails for ${leads.length} leads`, emails.map((m) => m.to.join()).join(', '));
+		for (const lead of leads) {
+			const mine = emails.filter((m) => m.to.includes(lead.email));
+			expect(mine.length === 1, `${mine.length} emails to ${lead.email}`);
+			const link = /(https?:\/\/\S+\/share\/([0-9a-f-]{36}))/.exec(mine[0].text);
+			expect(link, `the email to ${lead.email} has no video link`, mine[0].text);
+			const rec = await sim.api(`/api/ai_studio/generated_video_by_id?id=${link[2]}`);
+			expect(rec.status === 'succeeded' && rec.text[0] === lead.first_name, `${lead.email} got the video of ${JSON.stringify(rec.text)} (${rec.status})`);
+			expect(mine[0].subject.includes(lead.first_name), `subject "${mine[0].subject}"`);
+		}
+		const sent = (await sim.control('GET', '/__sim/callbacks')).slice(callbacksBefore);
+		const answered = sent.reduce((count, c) => ({ ...count, [c.status]: (count[c.status] || 0) + 1 }), {});
+		return `10 leads at once: 10 executions, 10 emails, each lead its own video; callbacks answered ${JSON.stringify(answered)}`;
+	});
+}
+
+/**
+ * The trigger example: a campaign render started outside n8n (here: the simulator's API, as BHuman's
+ * app would) with the trigger's Production URL and token; the team gets one email per video.
+ */
+async function runCampaignTrigger(ctx, wf) {
+	const { client, sim, mail } = ctx;
+	const trigger = wf.nodes.find((n) => n.type === 'n8n-nodes-bhuman.bhumanTrigger');
+	trigger.webhookId = randomUUID(); // one per line's instance, as on a fresh import
+	const saved = await client.createWorkflow(wf);
+	await client.activateWorkflow(saved.id, saved.versionId);
+	const url = `${ctx.n8n.url}/webhook/${trigger.webhookId}/bhuman?token=${trigger.parameters.token}`;
+	const data = await sim.data();
+	const campaign = data.campaigns[0];
+	const before = mail.messages.length;
+	return withSimulator(sim, { render: { queuedMs: 300, processingMs: 700 }, callbacks: { repeat: 2 } }, async () => {
+		const res = await fetch(`${sim.url}/api/ai_studio/pipeline/campaign`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', authorization: 'Basic ' + Buffer.from(`${sim.keyId}:${sim.keySecret}`).toString('base64') },
+			body: JSON.stringify({ campaign_id: campaign.id, variables: ['name', 'company'], names: [['Ann', 'Acme'], ['Bo', 'Globex']], callback_url: url }),
+		});
+		expect(res.ok, `the campaign render answered ${res.status}`);
+		const { result: ids } = await res.json();
+		const list = await settled(client, saved.id, 2);
+		await failedExecution(client, list);
+		expect(list.length === 2, `${list.length} trigger executions for 2 videos delivered twice each`);
+		const emails = mail.messages.slice(before).filter((m) => m.to.includes('sales-team@example.com'));
+		expect(emails.length === 2, `${emails.length} emails to the team for 2 videos`);
+		const linked = emails.map((m) => (/\/share\/([0-9a-f-]{36})/.exec(m.text) || [])[1]).sort();
+		expect(linked.join() === [...ids].sort().join(), `the emails link ${linked.join(', ')}, the campaign made ${ids.join(', ')}`);
+		return `2 campaign videos (each callback twice) → 2 trigger executions → 2 emails to the team`;
+	});
 }
 
 async function runAgent(ctx, wf) {
