@@ -116,7 +116,10 @@ async function runCrm(ctx, wf) {
 			expect(mine[0].subject.includes(lead.first_name), `subject "${mine[0].subject}"`);
 		}
 		const sent = (await sim.control('GET', '/__sim/callbacks')).slice(callbacksBefore);
-		const answered = sent.reduce((count, c) => ({ ...count, [c.status]: (count[c.status] || 0) + 1 }), {});
+		const answered = sent.reduce((count, c) => {
+			const key = c.status || c.error || 'pending';
+			return { ...count, [key]: (count[key] || 0) + 1 };
+		}, {});
 		return `10 leads at once: 10 executions, 10 emails, each lead its own video; callbacks answered ${JSON.stringify(answered)}`;
 	});
 }
