@@ -1,12 +1,12 @@
 /**
  * The catalogue of hostile and careless inputs: one `<concern>.cases.ts` per concern
- * (transport, generation, waiting, download, trigger) exports `entries`, and its
+ * (transport, generation, waiting, resume, download, trigger) exports `entries`, and its
  * `<concern>.test.ts` runs each one through n8n's engine against the simulator.
  * Every entry records what BHuman saw (the request count), the error text, and that no
  * secret or token appears anywhere. `readme.test.ts` checks the README's
  * "What it refuses, and how" table against all entries (`npm run catalogue` prints it).
  */
-export type Concern = 'transport' | 'generation' | 'waiting' | 'download' | 'trigger';
+export type Concern = 'transport' | 'generation' | 'waiting' | 'resume' | 'download' | 'trigger';
 
 export interface CatalogueEntry {
 	concern: Concern;

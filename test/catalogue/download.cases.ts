@@ -159,7 +159,8 @@ export const entries: RunnableEntry[] = [
 	},
 	{
 		concern: 'download',
-		input: 'Video → Generate with Continue On Fail (waiting, downloading): every video over Max Download Size',
+		input:
+			'Video → Generate with Continue On Fail (waiting, downloading): every video over Max Download Size',
 		outcome: 'each item comes out with its generation id and the size error, none is lost',
 		bhuman: generations(storedElsewhere),
 		other: mp4(2 * MB),

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { readmeTable, type CatalogueEntry, type Concern } from './catalogue';
 import { entries as download } from './download.cases';
 import { entries as generation } from './generation.cases';
+import { entries as resume } from './resume.cases';
 import { entries as transport } from './transport.cases';
 import { entries as trigger } from './trigger.cases';
 import { entries as waiting } from './waiting.cases';
@@ -19,6 +20,7 @@ const all: CatalogueEntry[] = [
 	...transport,
 	...generation,
 	...waiting,
+	...resume,
 	...download,
 	...trigger,
 ].map(({ concern, input, outcome }) => ({ concern, input, outcome }));

@@ -2,6 +2,7 @@
  * Waiting: Max Wait is a deadline. Polls that BHuman answers slowly, not at all,
  * or with a long Retry-After end at it; the ids BHuman accepted are kept.
  */
+import { MAX_CALLBACK_ROWS } from '../../nodes/Bhuman/helpers/callbacks';
 import type { RunResult } from '../helpers/engine';
 import { json } from '../helpers/hostile';
 import { generateAndWait, generations, POLL_PATH, succeeded } from './generations';
@@ -98,5 +99,41 @@ export const entries: RunnableEntry[] = [
 				polls: 1,
 			});
 		},
+	},
+	{
+		concern: 'waiting',
+		input: `Until BHuman Calls Back with ${MAX_CALLBACK_ROWS + 1} rows`,
+		outcome: `refused before any request: at most ${MAX_CALLBACK_ROWS} videos per run, pointing to the polling mode, smaller runs or the trigger`,
+		bhuman: generations(() => {}),
+		parameters: () => generateAndWait(60, { waitMethod: 'callback', batchSize: 2000 }),
+		items: Array.from({ length: MAX_CALLBACK_ROWS + 1 }, (_, i) => ({ name: `Row ${i}` })),
+		requests: 0,
+		error: new RegExp(
+			`waits for at most ${MAX_CALLBACK_ROWS} videos in one run; this run has ${MAX_CALLBACK_ROWS + 1}[\\s\\S]*By Polling BHuman`,
+		),
+	},
+	{
+		concern: 'waiting',
+		input:
+			"Until BHuman Calls Back with BHuman itself (no Base URL) and n8n's resume URL on localhost",
+		outcome:
+			"refused before any request: BHuman could not call back; names the host and n8n's WEBHOOK_URL",
+		bhuman: generations(() => {}),
+		baseUrl: '',
+		parameters: () => generateAndWait(60, { waitMethod: 'callback' }),
+		items: rows,
+		requests: 0,
+		error: /BHuman cannot call back this n8n: its resume URL is on localhost[\s\S]*WEBHOOK_URL/,
+	},
+	{
+		concern: 'waiting',
+		input:
+			'How to Wait holds a value this version does not know ("sometimes", in JSON edited by hand)',
+		outcome: 'refused before any request, naming the field and the two values',
+		bhuman: generations(() => {}),
+		parameters: () => generateAndWait(60, { waitMethod: 'sometimes' }),
+		items: rows,
+		requests: 0,
+		error: /Invalid item 0: How to Wait is "sometimes": it must be poll or callback/,
 	},
 ];

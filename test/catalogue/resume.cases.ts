@@ -1,0 +1,128 @@
+/**
+ * The catalogue's resume concern: what reaches the resume URL of a run that waits until BHuman
+ * calls back (Generate → Until BHuman Calls Back), what the node answers, and that nothing
+ * resumes. resume.test.ts runs each against a waiting run of two generations, the second still
+ * rendering, through n8n's waiting webhooks as test/helpers/waiting.ts serves them.
+ */
+import type { CatalogueEntry } from './catalogue';
+
+/** A generation id that is not of the run. */
+export const FOREIGN_ID = '3b241101-e2bb-4255-8caf-4136c566a962';
+
+export interface ResumeCase extends CatalogueEntry {
+	/** The callback: its token (`run`: the run's, `none`, or a wrong one), its body. */
+	token: 'run' | 'none' | 'wrong';
+	/** The body, given the run's two generation ids (the first rendered, the second rendering). */
+	body: (ids: [string, string]) => unknown;
+	/** BHuman answers every GET of a generation with 500. */
+	bhumanDown?: boolean;
+	status: number;
+	/** `result` and `reason` (when there is one) of the answer. */
+	answer: { result: string; reason?: string };
+	/** GETs BHuman saw while the callback was handled. */
+	bhumanRequests: number;
+}
+
+const done = (id: string) => ({ id, status: 'succeeded', url: `https://cdn.example/${id}.mp4` });
+
+export const cases: ResumeCase[] = [
+	{
+		concern: 'resume',
+		input:
+			"A callback to the resume URL without the run's token (a guessed URL: n8n 1.x's execution ids are sequential)",
+		outcome:
+			'answered 401 "This callback needs a token"; the run keeps waiting, the body is not read',
+		token: 'none',
+		body: ([first]) => done(first),
+		status: 401,
+		answer: { result: 'rejected', reason: 'This callback needs a token' },
+		bhumanRequests: 0,
+	},
+	{
+		concern: 'resume',
+		input: 'A callback with a wrong token and a forged MP4 URL',
+		outcome: 'answered 403 "The token is wrong"; the run keeps waiting',
+		token: 'wrong',
+		body: ([first]) => ({ ...done(first), url: 'http://evil.example/x.mp4' }),
+		status: 403,
+		answer: { result: 'rejected', reason: 'The token is wrong' },
+		bhumanRequests: 0,
+	},
+	{
+		concern: 'resume',
+		input: 'A callback with the token about a generation that is not of the run',
+		outcome: 'answered 403 "Not a generation of this run"; the run keeps waiting',
+		token: 'run',
+		body: () => done(FOREIGN_ID),
+		status: 403,
+		answer: { result: 'rejected', reason: 'Not a generation of this run' },
+		bhumanRequests: 0,
+	},
+	{
+		concern: 'resume',
+		input: 'A callback without an id',
+		outcome: 'answered 400 "The callback has no id"; the run keeps waiting',
+		token: 'run',
+		body: () => ({ status: 'succeeded' }),
+		status: 400,
+		answer: { result: 'rejected', reason: 'The callback has no id' },
+		bhumanRequests: 0,
+	},
+	{
+		concern: 'resume',
+		input: 'A callback with a status that is not final (processing)',
+		outcome: 'answered 200 "noted"; nothing is asked of BHuman, the run keeps waiting',
+		token: 'run',
+		body: ([first]) => ({ id: first, status: 'processing' }),
+		status: 200,
+		answer: { result: 'noted', reason: 'not a final status' },
+		bhumanRequests: 0,
+	},
+	{
+		concern: 'resume',
+		input: "A whatsapp.ready callback of the run's video",
+		outcome: 'answered 200 "noted" (the WhatsApp version is not waited for); the run keeps waiting',
+		token: 'run',
+		body: ([first]) => ({
+			event: 'whatsapp.ready',
+			id: first,
+			whatsapp_video_url: 'https://cdn.example/w.mp4',
+		}),
+		status: 200,
+		answer: { result: 'noted', reason: 'not a final status' },
+		bhumanRequests: 0,
+	},
+	{
+		concern: 'resume',
+		input: 'The first video of two is final, the other still renders',
+		outcome:
+			'answered 200 "waiting" after one request to BHuman (the other video); the run keeps waiting',
+		token: 'run',
+		body: ([first]) => done(first),
+		status: 200,
+		answer: { result: 'waiting' },
+		bhumanRequests: 1,
+	},
+	{
+		concern: 'resume',
+		input: 'A final callback while BHuman answers 500 about the other video',
+		outcome:
+			"answered 503 (BHuman could not be asked, after the node's retries); the run keeps waiting for the next callback",
+		token: 'run',
+		body: ([first]) => done(first),
+		bhumanDown: true,
+		status: 503,
+		answer: {
+			result: 'error',
+			reason:
+				'Could not ask BHuman about the other videos of this run: the execution keeps waiting',
+		},
+		bhumanRequests: 4,
+	},
+];
+
+export const entries: CatalogueEntry[] = cases.map(({ concern, input, outcome }) => ({
+	concern,
+	input,
+	outcome,
+}));
