@@ -279,6 +279,9 @@ async function startWorker(cluster, i, concurrency = 10) {
 
 async function startN8nProcess(cluster, name, args, port, env, { readiness = false }) {
 	const logFile = path.join(cluster.dir, `n8n-${name}.log`);
+	// A restarted process appends to its log: readiness is read from what this start wrote.
+	const offset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+	const logSinceStart = () => fs.readFileSync(logFile).subarray(offset).toString('utf8');
 	const started = Date.now();
 	const proc = startProcess(`n8n ${name}`, cluster.install.nodeBin, [cluster.install.n8nBin, ...args], { cwd: cluster.install.dir, env, logFile });
 	cluster.procs.push(proc);
@@ -292,10 +295,10 @@ async function startN8nProcess(cluster, name, args, port, env, { readiness = fal
 		}, { timeoutMs: 180000, intervalMs: 500, proc });
 	}
 	if (name.startsWith('webhook')) {
-		await waitFor(`n8n ${name} listening for webhooks`, () => fs.readFileSync(logFile, 'utf8').includes('Webhook listener waiting for requests'), { timeoutMs: 120000, intervalMs: 300, proc });
+		await waitFor(`n8n ${name} listening for webhooks`, () => logSinceStart().includes('Webhook listener waiting for requests'), { timeoutMs: 120000, intervalMs: 300, proc });
 	}
 	if (name.startsWith('worker')) {
-		await waitFor(`n8n ${name} ready`, () => fs.readFileSync(logFile, 'utf8').includes('n8n worker is now ready'), { timeoutMs: 120000, intervalMs: 300, proc });
+		await waitFor(`n8n ${name} ready`, () => logSinceStart().includes('n8n worker is now ready'), { timeoutMs: 120000, intervalMs: 300, proc });
 	}
 	return { name, url, port, proc, logFile, startSeconds: Math.round((Date.now() - started) / 1000), stop: () => stopProcess(proc, 15000) };
 }
