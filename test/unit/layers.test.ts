@@ -1,5 +1,5 @@
 /**
- * The direction of imports in nodes/ and credentials/ (the README's map under Development):
+ * The direction of imports in nodes/ and credentials/ (the map in docs/development.md):
  * node → actions → helpers → transport, methods → helpers/transport, the trigger → the BHuman
  * node's transport and helpers. Nothing imports upward. Bare imports (n8n-workflow, crypto) are
  * left to the lint rules and the package test.
