@@ -11,7 +11,7 @@ import * as campaign from './actions/campaign';
 import * as product from './actions/product';
 import * as savedWebhook from './actions/savedWebhook';
 import * as speakeasyProject from './actions/speakeasyProject';
-import { callbackWebhooks, router, webhookRouter } from './actions/router';
+import { callbackWaitingTooltip, callbackWebhooks, router, webhookRouter } from './actions/router';
 import * as store from './actions/store';
 import * as video from './actions/video';
 import * as videoInstance from './actions/videoInstance';
@@ -35,6 +35,8 @@ export class Bhuman implements INodeType {
 		credentials: [{ name: 'bhumanApi', required: true }],
 		// Generate's "Until BHuman Calls Back": BHuman calls the waiting execution's resume URL.
 		webhooks: callbackWebhooks,
+		// The editor's output panel while it waits (under "Waiting for input"), as for the Wait node.
+		waitingNodeTooltip: callbackWaitingTooltip,
 		properties: [
 			{
 				displayName: 'Resource',

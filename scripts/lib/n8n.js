@@ -374,6 +374,46 @@ class N8nClient {
 		return this._flatted.parse(s);
 	}
 
+	/**
+	 * Runs a saved workflow as the editor's "Execute workflow" and "Execute step" do:
+	 * POST /rest/workflows/:id/run, with the editor's push connection in the push-ref header (the
+	 * run's events, a wait and a resume included, go there). 1.x runs the workflow in the body
+	 * (workflowData, with its id: n8n-editor-ui's useRunWorkflow); 2.x reads it from the database
+	 * and validates the rest (@n8n/api-types ManualRunDto). Execute workflow: triggerToStartFrom;
+	 * Execute step: destinationNode {nodeName, mode: 'inclusive'} with the editor's run data.
+	 * Returns { executionId } or { waitingForWebhook: true }.
+	 */
+	async runManually(workflow, { triggerToStartFrom, destinationNode, runData, dirtyNodeNames, pushRef } = {}) {
+		const body = this.install.line === 1 ? { workflowData: workflow } : { workflowId: workflow.id };
+		Object.assign(body, { runData, triggerToStartFrom, destinationNode, dirtyNodeNames });
+		return this.request('POST', `/rest/workflows/${workflow.id}/run`, body, { headers: pushRef ? { 'push-ref': pushRef } : {} });
+	}
+
+	/**
+	 * The editor's push connection (a WebSocket to /rest/push?pushRef=…, with the login cookie and
+	 * the editor's Origin), with n8n's own `ws`. Returns { pushRef, messages (JSON messages, in
+	 * order), close() }; binary frames (2.x's node data) are left out.
+	 */
+	async openPush(pushRef = `bhuman-e2e-${Math.random().toString(36).slice(2)}`) {
+		const WebSocket = createRequire(path.join(this.install.dir, 'node_modules', 'n8n', 'package.json'))('ws');
+		const ws = new WebSocket(`${this.url.replace(/^http/, 'ws')}/rest/push?pushRef=${encodeURIComponent(pushRef)}`, {
+			headers: { cookie: this._cookieHeader(), origin: this.url },
+		});
+		const messages = [];
+		ws.on('message', (data, isBinary) => {
+			if (isBinary) return;
+			try {
+				messages.push(JSON.parse(data.toString('utf8')));
+			} catch {}
+		});
+		await new Promise((resolve, reject) => {
+			ws.once('open', resolve);
+			ws.once('error', reject);
+			ws.once('unexpected-response', (_req, res) => reject(new Error(`push connection refused: ${res.statusCode}`)));
+		});
+		return { pushRef, messages, close: () => ws.close() };
+	}
+
 	/** Calls a production webhook; returns { status, headers, body (parsed JSON or Buffer) }. */
 	async callWebhook(pathOrUrl, { method = 'POST', body, headers = {}, timeoutMs = 120000 } = {}) {
 		const url = /^https?:/.test(pathOrUrl) ? pathOrUrl : `${this.url}/webhook/${pathOrUrl.replace(/^\/+/, '')}`;

@@ -6,9 +6,10 @@
  */
 import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { Workflow } from 'n8n-workflow';
 import { MAX_CALLBACK_ROWS } from '../../nodes/Bhuman/helpers/callbacks';
-import { runBHuman } from '../helpers/engine';
+import { BHUMAN_TYPE, nodeTypes, runBHuman } from '../helpers/engine';
 import { rl, withSimulator } from '../helpers/sim';
 import { startWaitingServer, type WaitingServer } from '../helpers/waiting';
 
@@ -342,5 +343,40 @@ describe('n8n 2.x', () => {
 			'succeeded',
 			'succeeded',
 		]);
+	});
+});
+
+describe("n8n's editor while the run waits", () => {
+	/** The node type's waitingNodeTooltip, evaluated as n8n's editor does under "Waiting for input". */
+	function waitingText(parameters: INodeParameters): string {
+		const node: INode = {
+			id: 'b',
+			name: 'BHuman',
+			type: BHUMAN_TYPE,
+			typeVersion: 1,
+			position: [0, 0],
+			parameters,
+		};
+		const workflow = new Workflow({ id: 'w', nodes: [node], connections: {}, nodeTypes, active: false });
+		const tooltip = nodeTypes.getByNameAndVersion(BHUMAN_TYPE, 1).description.waitingNodeTooltip;
+		expect(typeof tooltip).toBe('string');
+		const execution = { id: '7', mode: 'test', resumeUrl: 'http://n8n.example/webhook-waiting/7' };
+		return String(
+			workflow.expression.getSimpleParameterValue(node, tooltip!, 'internal', {
+				$execution: execution,
+			} as never),
+		);
+	}
+
+	test('says the execution continues when BHuman has called back, for Video and Campaign → Generate', () => {
+		expect(waitingText(params())).toBe(
+			'Execution will continue when BHuman has called back for every video (or when Max Wait is over)',
+		);
+		expect(waitingText(params({ resource: 'campaign' }))).toMatch(/BHuman has called back/);
+	});
+
+	test('says nothing when the node does not wait for callbacks', () => {
+		expect(waitingText(params({ waitMethod: 'poll' }))).toBe('');
+		expect(waitingText(params({ waitForCompletion: false }))).toBe('');
 	});
 });

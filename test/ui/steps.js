@@ -6,6 +6,9 @@
 
 const assert = require('node:assert/strict');
 const path = require('node:path');
+const { rl, manualTriggerNode, bhumanNode, codeNode, chain } = require('../e2e/lib/workflows');
+const { nodeOutput } = require('../../scripts/lib/n8n');
+const { waitFor } = require('../../scripts/lib/procs');
 
 /** The node's actions as n8n's node creator counts them: every operation option with an action (read from the build the test installed). */
 const actionCount = () => {
@@ -16,6 +19,10 @@ const actionCount = () => {
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const LEADS = [
+	{ first_name: 'Grace', company: 'Hopper Labs', email: 'grace@example.com' },
+	{ first_name: 'Alan', company: 'Turing Ltd', email: 'alan@example.com' },
+];
 const ROWS = [
 	{ first_name: 'Don', company: 'Apple' },
 	{ first_name: 'James', company: 'Google' },
@@ -87,6 +94,26 @@ async function closeToasts(page) {
 async function blurParameters(page) {
 	await page.getByTestId('node-parameters').getByText('Input Mode', { exact: true }).click();
 	await page.waitForTimeout(300);
+}
+
+/** Manual Trigger → Leads → BHuman (Video → Generate, Until BHuman Calls Back) → Email (each lead through itemMatching). */
+function callbackWaitWorkflow(instanceId, credential) {
+	const bhuman = bhumanNode(
+		{
+			resource: 'video',
+			operation: 'generate',
+			videoInstanceId: rl(instanceId),
+			inputMode: 'mapping',
+			variables: { variable: [{ name: 'name', value: '={{ $json.first_name }}' }, { name: 'company', value: '={{ $json.company }}' }] },
+			waitForCompletion: true,
+			waitMethod: 'callback',
+			maxWait: 30,
+		},
+		credential,
+	);
+	const email = codeNode("return $input.all().map((item, i) => ({ json: { to: $('Leads').itemMatching(i).json.email, video: item.json.pageUrl, status: item.json.status } }));", { name: 'Email' });
+	const leads = codeNode(LEADS, { name: 'Leads' });
+	return chain('Callback wait in the editor', [manualTriggerNode({ name: 'When clicking ‘Execute workflow’' }), leads, bhuman, email]);
 }
 
 const videoInstance = (page) => page.getByTestId('resource-locator-videoInstanceId');
@@ -409,6 +436,59 @@ module.exports = [
 			assert.equal(body.data?.status, 'OK', JSON.stringify(body));
 			await waitText(modal, /Connection tested successfully/, 'the success banner');
 			return '"BHuman account" opened from Overview → Credentials; the test ran: "Connection tested successfully"; the secret field does not hold the secret';
+		},
+	},
+	{
+		id: 'callback-wait',
+		doc: 'callback-wait.png',
+		name: 'Execute workflow with Until BHuman Calls Back: the node shows it waits, BHuman\'s callbacks resume the run, its output panel shows each lead\'s video',
+		async run({ page, n8n, sim, env, shot }) {
+			await page.keyboard.press('Escape'); // the credential dialog of the step before
+			await page.getByTestId('editCredential-modal').waitFor({ state: 'hidden' });
+			const credential = (await env.client.request('GET', '/rest/credentials')).find((c) => c.type === 'bhumanApi');
+			const instance = (await sim.data()).videoInstances[0];
+			const saved = await env.client.createWorkflow(callbackWaitWorkflow(instance.id, credential));
+			// Renders that end when this step says (BHuman's take minutes): the wait is on screen until then.
+			const { render } = await sim.control('GET', '/__sim/state');
+			await sim.control('POST', '/__sim/render', { queuedMs: 500, processingMs: 600000, staggerMs: 0 });
+			try {
+				await page.goto(`${n8n}/workflow/${saved.id}`);
+				const node = page.locator('[data-test-id=canvas-node][data-node-type="n8n-nodes-bhuman.bhuman"]');
+				await node.waitFor();
+				await page.getByTestId('execute-workflow-button').click();
+
+				// n8n records the wait (a manual execution, waiting) and the canvas shows the node waiting.
+				const waiting = await waitFor('the execution to wait', async () => (await env.client.listExecutions(saved.id)).find((e) => e.status === 'waiting'), { timeoutMs: 120000, intervalMs: 300 });
+				assert.equal(waiting.mode, 'manual', 'the waiting execution is a manual one');
+				await node.locator('.waiting').waitFor();
+				await shot('callback-wait-canvas.png');
+				await node.dblclick();
+				const out = page.getByTestId('output-panel');
+				const waitingText = await waitText(out, /Waiting for input\s*Execution will continue when BHuman has called back for every video/, 'the output panel while the node waits');
+				await shot('callback-wait-waiting.png');
+
+				// BHuman finishes each video and calls back: the run resumes, the editor shows its output.
+				const ids = (nodeOutput(await env.client.getExecution(waiting.id), 'BHuman') || []).map((item) => item.json.id);
+				assert.equal(ids.length, LEADS.length, 'the waiting node holds a generation id per lead');
+				for (const id of ids) await sim.control('POST', `/__sim/generations/${id}/complete`, { status: 'succeeded' });
+				await waitText(out.getByTestId('ndv-items-count'), new RegExp(`^${LEADS.length} items$`), 'the output\'s item count after the resume', 120000);
+				const shown = await waitText(out, new RegExp(ids.map((id) => `${id}[\\s\\S]*`).join('') + 'succeeded'), 'the resumed output');
+				assert.ok((shown.match(/\bsucceeded\b/g) || []).length >= LEADS.length, `each video succeeded in ${JSON.stringify(shown.slice(0, 400))}`);
+				// The JSON view: each video's status and URLs, as the next node (an email) maps them.
+				await out.getByTestId('ndv-run-data-display-mode').getByText('JSON', { exact: true }).click();
+				await waitText(out, /"status":\s*"succeeded"[\s\S]*"pageUrl":\s*"http/, 'the resumed output as JSON');
+				const ex = await waitFor('the execution to end', async () => {
+					const e = await env.client.getExecution(waiting.id);
+					return !['new', 'running', 'waiting'].includes(e.status) && e;
+				}, { intervalMs: 300 });
+				assert.equal(ex.status, 'success', `execution ${waiting.id} ended ${ex.status}`);
+				const emails = (nodeOutput(ex, 'Email') || []).map((item) => item.json.to);
+				assert.deepEqual(emails, LEADS.map((l) => l.email), 'each lead\'s email at the last step');
+				await closeToasts(page);
+				return `execution ${waiting.id} (manual) waiting: the canvas marks the node waiting, its output panel says "${waitingText.replace(/\s+/g, ' ').trim().slice(0, 160)}"; after BHuman's callbacks: "${LEADS.length} items" with ${ids.join(', ')} succeeded; the run ended success with emails to ${emails.join(', ')}`;
+			} finally {
+				await sim.control('POST', '/__sim/render', render);
+			}
 		},
 	},
 ];

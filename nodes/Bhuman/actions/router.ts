@@ -7,7 +7,7 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 import { callbackWebhook } from '../helpers/callbacks';
 
-export { callbackWebhooks } from '../helpers/callbacks';
+export { callbackWaitingTooltip, callbackWebhooks } from '../helpers/callbacks';
 import * as campaign from './campaign';
 import type { BHumanType, NodeMap } from './node.type';
 import * as product from './product';

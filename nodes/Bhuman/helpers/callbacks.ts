@@ -50,6 +50,14 @@ export const callbackWebhooks: IWebhookDescription[] = [
 	},
 ];
 
+/**
+ * What n8n's editor says under "Waiting for input" in the output panel (and the logs) while the node
+ * waits for BHuman, as the Wait node says what it waits for: the node type's `waitingNodeTooltip`,
+ * an expression the editor evaluates with the node's parameters. Empty when the node does not wait.
+ */
+export const callbackWaitingTooltip =
+	'={{ $parameter.waitForCompletion === true && $parameter.waitMethod === "callback" ? "Execution will continue when BHuman has called back for every video (or when Max Wait is over)" : "" }}';
+
 const CONTEXT_KEY = 'bhumanCallbacks';
 /** A callback checks at most this many other generations at once. */
 const CHECK_CONCURRENCY = 20;

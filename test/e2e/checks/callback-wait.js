@@ -5,9 +5,12 @@
 // once every video is final; the leads are still in scope after the resume. Forged calls are
 // refused and resume nothing; a repeat after the resume is answered by n8n (409); Max Wait
 // resumes it with every generation id and timedOut.
+// Editor runs: "Execute workflow" and "Execute step" (POST /rest/workflows/:id/run, as the editor
+// sends it on each line) wait as manual executions and resume the same way; the editor's push
+// connection gets the wait, then the resumed run's nodes and its end.
 
 const { randomUUID } = require('node:crypto');
-const { rl, webhookNode, bhumanNode, codeNode, chain } = require('../lib/workflows');
+const { rl, webhookNode, manualTriggerNode, bhumanNode, codeNode, chain } = require('../lib/workflows');
 const { CheckError, expect } = require('../lib/harness');
 const { executionError, nodeOutput, sleep } = require('../../../scripts/lib/n8n');
 
@@ -29,12 +32,13 @@ async function waitUntil(what, fn, timeoutMs = 60000) {
 }
 
 /**
- * Lead webhook (answers at once) → Leads (Code) → BHuman (Until BHuman Calls Back) → Email step
- * (a Code node that reads the lead through paired items, as an email node's expressions would).
+ * Lead webhook (answers at once; or the given trigger) → Leads (Code) → BHuman (Until BHuman Calls
+ * Back) → Email step (a Code node that reads the lead through paired items, as an email node's
+ * expressions would).
  */
-function waitingWorkflow(name, data, credential, { leads = LEADS, extra = {} } = {}) {
-	const hook = webhookNode();
-	hook.parameters.responseMode = 'onReceived';
+function waitingWorkflow(name, data, credential, { leads = LEADS, extra = {}, trigger } = {}) {
+	const hook = trigger || webhookNode();
+	if (!trigger) hook.parameters.responseMode = 'onReceived';
 	const rows = codeNode(leads, { name: 'Leads' });
 	const bhuman = bhumanNode(
 		{
@@ -54,7 +58,7 @@ function waitingWorkflow(name, data, credential, { leads = LEADS, extra = {} } =
 		"return $input.all().map((item, i) => ({ json: { to: $('Leads').itemMatching(i).json.email, id: item.json.id, status: item.json.status, pageUrl: item.json.pageUrl, timedOut: item.json.timedOut } }));",
 		{ name: 'Email' },
 	);
-	return { workflow: chain(name, [hook, rows, bhuman, email]), path: hook.parameters.path, nodeId: bhuman.id };
+	return { workflow: chain(name, [hook, rows, bhuman, email]), path: hook.parameters?.path, nodeId: bhuman.id };
 }
 
 async function executionsOf(client, workflowId) {
@@ -74,6 +78,57 @@ async function startWaiting(client, wf) {
 		return { done: list[0]?.status === 'waiting', value: list[0], why: list.map((e) => e.status).join(', ') };
 	});
 	return { saved, waiting };
+}
+
+/** Execution `id` once it waits (with its run data); fails if it ends instead. */
+async function waitingExecution(client, id) {
+	return waitUntil(`execution ${id} to wait`, async () => {
+		const ex = await client.getExecution(id);
+		if (!['new', 'running', 'waiting'].includes(ex.status)) throw new CheckError(`execution ${id} ended ${ex.status} instead of waiting`, { execution: executionError(ex) });
+		return { done: ex.status === 'waiting', value: ex, why: ex.status };
+	});
+}
+
+/** The callback_url of the last generate request: execution `id`'s resume URL for the node, with a token (and 2.x's signature). */
+async function expectResumeUrl(ctx, executionId, nodeId) {
+	const post = (await ctx.sim.control('GET', '/__sim/requests?path=/api/ai_studio/try_sample')).pop();
+	expect(post, 'BHuman got no generate request');
+	const url = new URL(post.body.callback_url);
+	expect(url.pathname.endsWith(`/webhook-waiting/${executionId}/${nodeId}`), `callback_url ${url.pathname} is not execution ${executionId}'s resume URL for the node`);
+	expect(/^[\w-]{32}$/.test(url.searchParams.get('token') || ''), 'callback_url has no token of the run');
+	if (ctx.line === 2) expect(url.searchParams.get('signature'), "callback_url lacks n8n 2.x's signature");
+	return post;
+}
+
+/** Each item of the Email step went to its lead, with the video BHuman made for that lead. */
+async function expectLeadEmails(sim, out, leads) {
+	expect(out.length === leads.length, `${out.length} items reached the last step, not ${leads.length}`);
+	for (const [i, item] of out.entries()) {
+		const rec = await sim.api(`/api/ai_studio/generated_video_by_id?id=${item.json.id}`);
+		expect(item.json.to === leads[i].email && rec.text[0] === leads[i].first_name, `item ${i}: email to ${item.json.to}, video for ${rec.text[0]}`);
+		expect(item.json.status === 'succeeded' && item.json.pageUrl === rec.share_url && item.json.timedOut === false, `item ${i}: ${JSON.stringify(item.json)}`);
+	}
+}
+
+/** The push messages (type and node) about execution `id`, as the editor receives them. */
+function pushedAbout(push, id) {
+	return push.messages.filter((m) => m.data?.executionId === id).map((m) => ({ type: m.type, node: m.data.nodeName, status: m.data.status }));
+}
+
+/**
+ * The editor's push connection got the wait, then the resumed run: `node`'s output before
+ * `executionWaiting`, then `after`'s output (the resumed run) and `executionFinished` with success.
+ */
+function expectPushedWaitAndResume(push, id, { node, after }) {
+	const events = pushedAbout(push, id);
+	const at = (pred) => events.findIndex(pred);
+	const waited = at((e) => e.type === 'executionWaiting');
+	const ran = at((e) => e.type === 'nodeExecuteAfter' && e.node === node);
+	const resumed = events.findIndex((e, i) => i > waited && e.type === 'nodeExecuteAfter' && e.node === after);
+	const ended = at((e) => e.type === 'executionFinished');
+	const shown = events.map((e) => `${e.type}${e.node ? `(${e.node})` : ''}${e.status ? `:${e.status}` : ''}`).join(' ');
+	expect(ran >= 0 && waited > ran && resumed > waited && ended > resumed && events[ended].status === 'success', `pushed to the editor: ${shown}`);
+	return shown;
 }
 
 async function finished(client, workflowId, id) {
@@ -101,16 +156,13 @@ module.exports = async function callbackWait(ctx, check) {
 		timeout = await startWaiting(client, wf);
 		return `execution ${timeout.waiting.id} waiting`;
 	});
+	const editor = {}; // the editor's workflow, push connection and run data, from one check to the next
 	try {
 		await check('Until BHuman Calls Back: the execution waits (nothing polled), the callbacks resume it once, each lead gets its video', async () => {
 			await sim.control('DELETE', '/__sim/requests');
 			const wf = waitingWorkflow('e2e callback wait', data, ctx.credential, { extra: { downloadVideo: true } });
 			const { saved, waiting } = await startWaiting(client, wf);
-			const post = (await sim.control('GET', '/__sim/requests?path=/api/ai_studio/try_sample'))[0];
-			const url = new URL(post.body.callback_url);
-			expect(url.pathname.endsWith(`/webhook-waiting/${waiting.id}/${wf.nodeId}`), `callback_url ${url.pathname} is not execution ${waiting.id}'s resume URL for the node`);
-			expect(/^[\w-]{32}$/.test(url.searchParams.get('token') || ''), 'callback_url has no token of the run');
-			if (ctx.line === 2) expect(url.searchParams.get('signature'), "callback_url lacks n8n 2.x's signature");
+			const post = await expectResumeUrl(ctx, waiting.id, wf.nodeId);
 			const ex = await finished(client, saved.id, waiting.id);
 			if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
 			const requests = await sim.control('GET', '/__sim/requests');
@@ -121,13 +173,7 @@ module.exports = async function callbackWait(ctx, check) {
 			expect(callbacks.length === 3 && callbacks.every((c) => c.status === 200), `callbacks answered ${callbacks.map((c) => c.status).join(', ')}`);
 			const executions = await executionsOf(client, saved.id);
 			expect(executions.length === 1, `${executions.length} executions`);
-			const out = nodeOutput(ex, 'Email') || [];
-			expect(out.length === 3, `${out.length} items reached the last step`);
-			for (const [i, item] of out.entries()) {
-				const rec = await sim.api(`/api/ai_studio/generated_video_by_id?id=${item.json.id}`);
-				expect(item.json.to === LEADS[i].email && rec.text[0] === LEADS[i].first_name, `item ${i}: email to ${item.json.to}, video for ${rec.text[0]}`);
-				expect(item.json.status === 'succeeded' && item.json.pageUrl === rec.share_url && item.json.timedOut === false, `item ${i}: ${JSON.stringify(item.json)}`);
-			}
+			await expectLeadEmails(sim, nodeOutput(ex, 'Email') || [], LEADS);
 			const generated = nodeOutput(ex, 'BHuman');
 			const binary = generated[0].binary?.data;
 			expect(binary && binary.mimeType === 'video/mp4' && binary.fileName === `${generated[0].json.id}.mp4`, `no MP4 on the first item: ${JSON.stringify(binary || null).slice(0, 200)}`);
@@ -173,6 +219,62 @@ module.exports = async function callbackWait(ctx, check) {
 			expect(!out.some((o) => /evil/.test(o.json.pageUrl || '')), 'a forged URL reached the output');
 			return JSON.stringify(answers);
 		});
+
+		// The editor's runs (no webhook, nothing activated): "Execute workflow", then "Execute step" on
+		// the BHuman node with the run data the editor holds from it.
+		const editorLeads = LEADS.slice(0, 2);
+		await check('Execute workflow (the editor\'s manual run): saved as waiting (mode manual), the callbacks resume it, the editor\'s push connection gets the wait and the resumed run; each lead gets its video', async () => {
+			await sim.control('DELETE', '/__sim/requests');
+			const trigger = manualTriggerNode();
+			const wf = waitingWorkflow('e2e callback wait editor', data, ctx.credential, { leads: editorLeads, trigger });
+			editor.saved = await client.createWorkflow(wf.workflow);
+			editor.nodeId = wf.nodeId;
+			editor.push = await client.openPush();
+			const started = await client.runManually(editor.saved, { triggerToStartFrom: { name: trigger.name }, pushRef: editor.push.pushRef });
+			expect(started?.executionId && !started.waitingForWebhook, `the run answered ${JSON.stringify(started)}`);
+			const waiting = await waitingExecution(client, started.executionId);
+			expect(waiting.mode === 'manual' && waiting.waitTill, `the waiting execution: mode ${waiting.mode}, waitTill ${waiting.waitTill}`);
+			const post = await expectResumeUrl(ctx, waiting.id, wf.nodeId);
+			const ex = await finished(client, editor.saved.id, waiting.id);
+			if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
+			expect(ex.mode === 'manual', `the resumed execution's mode is ${ex.mode}`);
+			const callbacks = (await sim.control('GET', '/__sim/callbacks')).filter((c) => c.url === post.body.callback_url);
+			expect(callbacks.length === editorLeads.length && callbacks.every((c) => c.status === 200), `callbacks answered ${callbacks.map((c) => c.status).join(', ')}`);
+			await expectLeadEmails(sim, nodeOutput(ex, 'Email') || [], editorLeads);
+			const pushed = expectPushedWaitAndResume(editor.push, waiting.id, { node: 'BHuman', after: 'Email' });
+			expect((await executionsOf(client, editor.saved.id)).length === 1, 'more than one execution');
+			editor.runData = ex.data.resultData.runData;
+			return `execution ${waiting.id} (manual) waited until ${waiting.waitTill}, resumed by ${callbacks.length} callbacks; 2 emails to their leads; pushed: ${pushed}`;
+		});
+
+		await check('Execute step on the BHuman node (a partial run to it, with the editor\'s run data): waits, the callbacks resume it, the node outputs each lead\'s video, the step after it does not run', async () => {
+			if (!editor.runData) throw new CheckError('not run: Execute workflow did not finish (see above)');
+			await sim.control('DELETE', '/__sim/requests');
+			const before = (nodeOutput({ data: { resultData: { runData: editor.runData } } }, 'BHuman') || []).map((item) => item.json.id);
+			const started = await client.runManually(editor.saved, {
+				destinationNode: { nodeName: 'BHuman', mode: 'inclusive' },
+				runData: editor.runData,
+				pushRef: editor.push.pushRef,
+			});
+			expect(started?.executionId && !started.waitingForWebhook, `the run answered ${JSON.stringify(started)}`);
+			const waiting = await waitingExecution(client, started.executionId);
+			expect(waiting.mode === 'manual', `the waiting execution's mode is ${waiting.mode}`);
+			await expectResumeUrl(ctx, waiting.id, editor.nodeId);
+			const ex = await finished(client, editor.saved.id, waiting.id);
+			if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
+			const runData = ex.data.resultData.runData;
+			const out = nodeOutput(ex, 'BHuman') || [];
+			expect(out.length === editorLeads.length, `BHuman output ${out.length} items`);
+			for (const [i, item] of out.entries()) {
+				const rec = await sim.api(`/api/ai_studio/generated_video_by_id?id=${item.json.id}`);
+				expect(!before.includes(item.json.id) && item.json.status === 'succeeded' && item.json.timedOut === false, `item ${i}: ${JSON.stringify(item.json)}`);
+				expect(rec.text[0] === editorLeads[i].first_name && item.pairedItem?.item === i, `item ${i}: video for ${rec.text[0]}, paired with lead ${JSON.stringify(item.pairedItem)}`);
+			}
+			expect(!runData.Email, 'the step after the BHuman node ran (Execute step stops at the node)');
+			expect(runData.Leads?.length === 1 && runData.Leads[0].startTime === editor.runData.Leads[0].startTime, 'the Leads node ran again (Execute step reuses its output)');
+			const pushed = expectPushedWaitAndResume(editor.push, waiting.id, { node: 'BHuman', after: 'BHuman' });
+			return `execution ${waiting.id} (manual, to BHuman) waited and resumed; BHuman output new videos for ${editorLeads.map((l) => l.first_name).join(', ')}, paired with their leads; Email did not run; pushed: ${pushed}`;
+		});
 		if (timeout) {
 			await check('Until BHuman Calls Back, Max Wait reached: n8n resumes the run, every item with its generation id and timedOut: true', async () => {
 				const ex = await finished(client, timeout.saved.id, timeout.waiting.id);
@@ -187,6 +289,7 @@ module.exports = async function callbackWait(ctx, check) {
 			}, { timeoutMs: 150000 });
 		}
 	} finally {
+		editor.push?.close();
 		await sim.control('POST', '/__sim/render', render);
 	}
 };

@@ -38,6 +38,11 @@ function webhookNode({ name = 'Webhook', path = uid(), responseData = 'allEntrie
 	};
 }
 
+/** The editor's Manual Trigger (what "Execute workflow" starts from). */
+function manualTriggerNode({ name = 'Manual Trigger' } = {}) {
+	return { id: randomUUID(), name, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+}
+
 function bhumanNode(parameters, credential, { name = 'BHuman', position = [440, 0], type = TYPES.action } = {}) {
 	return {
 		id: randomUUID(),
@@ -114,4 +119,4 @@ function triggerWorkflow(name, parameters, credential, { withCredential = false 
 	return { workflow: chain(name, [node, after]), webhookId: node.webhookId };
 }
 
-module.exports = { TYPES, PKG, uid, rl, webhookNode, bhumanNode, codeNode, generateParams, chain, operationWorkflow, triggerWorkflow };
+module.exports = { TYPES, PKG, uid, rl, webhookNode, manualTriggerNode, bhumanNode, codeNode, generateParams, chain, operationWorkflow, triggerWorkflow };
