@@ -197,6 +197,7 @@ async function runBurst({ client, sim, credential, targets, rows, name, branches
 		figures.crashedByN8n = await crashedWith(client, trig.id, [...missing]);
 		figures.duplicatesStarted = figures.executionsInN8n - figures.uniqueIds;
 		figures.rows = rows;
+		figures.workflowId = trig.id;
 		figures.seconds = Math.round((Date.now() - started) / 100) / 10;
 		figures.generatedSeconds = Math.round(generatedSeconds * 10) / 10;
 		figures.perTarget = targets.map((_, i) => relay.stats.first.filter((s) => s.target === i).length + relay.stats.copy.filter((s) => s.target === i).length);
@@ -237,12 +238,15 @@ async function queueBurst(ctx, check) {
 	const guardRows = GUARD_ROWS();
 	await check(`burst through three guards before the last step (each a branch of the same executions): ${guardRows} rows, each delivered twice across 2 webhook processors: past the Postgres guard and the Redis guard of examples/queue-mode the last step runs exactly once per generation; n8n's Remove Duplicates measured`, async () => {
 		const { sqlClient } = require('../../../scripts/lib/queue');
-		const db = await sqlClient(ctx.cluster.install, ctx.cluster.pg);
-		try {
-			await db.query(`CREATE TABLE IF NOT EXISTS ${GUARD_TABLE} (key text PRIMARY KEY, at timestamptz DEFAULT now())`);
-		} finally {
-			await db.end();
-		}
+		const sql = async (text, values) => {
+			const db = await sqlClient(ctx.cluster.install, ctx.cluster.pg);
+			try {
+				return (await db.query(text, values)).rows;
+			} finally {
+				await db.end();
+			}
+		};
+		await sql(`CREATE TABLE IF NOT EXISTS ${GUARD_TABLE} (key text PRIMARY KEY, at timestamptz DEFAULT now())`);
 		const { pg, redis } = ctx.cluster;
 		const postgres = await ctx.client.createCredential({ name: 'Deliveries database', type: 'postgres', data: { host: '127.0.0.1', port: pg.port, database: pg.database, user: pg.user, password: '', ssl: 'disable' } });
 		// database 1: n8n's queue keeps its jobs in database 0
@@ -261,7 +265,14 @@ async function queueBurst(ctx, check) {
 			return x.duplicates || lost.length ? [`${GUARDS[g]}: ${x.duplicates} repeated deliveries reached the last step, ${lost.length} generations never did${lost.length ? ` (${lost.slice(0, 5).join(', ')})` : ''}`] : [];
 		});
 		expect(!failures.length, failures.join('; '));
-		return `${describe(f)}; ${f.failedInN8n} executions failed; at the last step: ${Object.entries(f.guards).map(([g, x]) => `${GUARDS[g]} ${x.uniqueIds} generations, ${x.duplicates} duplicates`).join('; ')}`;
+		// Remove Duplicates keeps its history in one row (n8n's processed_data: the hashes seen), which
+		// each execution reads, extends and writes back whole: what concurrent executions wrote over
+		// (measured, not asserted: a later n8n may keep it elsewhere)
+		f.removeDuplicatesHistory = await sql('SELECT value FROM processed_data WHERE "workflowId" = $1', [f.workflowId]).then(
+			([row]) => `holds ${(typeof row?.value === 'string' ? JSON.parse(row.value) : row?.value)?.data?.length ?? 0} of the ${guardRows} ids`,
+			(err) => `not read (${err.message})`,
+		);
+		return `${describe(f)}; ${f.failedInN8n} executions failed; at the last step: ${Object.entries(f.guards).map(([g, x]) => `${GUARDS[g]} ${x.uniqueIds} generations, ${x.duplicates} duplicates`).join('; ')}; Remove Duplicates' history (n8n's processed_data) ${f.removeDuplicatesHistory}`;
 	}, { timeoutMs: 420000 + guardRows * 1200 });
 }
 
@@ -311,6 +322,7 @@ function printFigures(ctx) {
 		console.log(row(`queue mode, ${label} before the last step`, x && { ...f.guarded, uniqueIds: x.uniqueIds, duplicates: x.duplicates }));
 	}
 	console.log(row('single n8n process (regular mode)', f.single));
+	if (f.guarded?.removeDuplicatesHistory) console.log(`  Remove Duplicates' history after the burst (n8n's processed_data) ${f.guarded.removeDuplicatesHistory}`);
 }
 
 module.exports = { queueBurst, singleBurst, printFigures, runBurst, sinkTriggerWorkflow };
