@@ -93,10 +93,13 @@ async function startSink() {
 	return { url, hits, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }) };
 }
 
-/** What a burst did: answers, executions started, unique ids, duplicates. */
-function burstFigures({ relay, sink, expectedIds }) {
+/**
+ * What a burst did: answers, executions started, unique ids, duplicates. `hits`: what reached
+ * the last step (default: every sink hit; one guard's hits when the workflow has several).
+ */
+function burstFigures({ relay, sink, hits = sink.hits, expectedIds }) {
 	const ok = (list) => list.filter((s) => s.status >= 200 && s.status < 300).length;
-	const ids = sink.hits.map((h) => h.id);
+	const ids = hits.map((h) => h.id);
 	const unique = new Set(ids);
 	const missing = expectedIds.filter((id) => !unique.has(id));
 	return {

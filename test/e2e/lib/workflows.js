@@ -97,8 +97,9 @@ function operationWorkflow(name, parameters, credential, { prefix = [], response
 	return { workflow: chain(name, [hook, ...prefix, bhumanNode(parameters, credential)]), path: hook.parameters.path };
 }
 
-function triggerWorkflow(name, parameters, credential, { withCredential = false } = {}) {
-	const node = {
+/** A BHuman Trigger node named 'BHuman Trigger', with its own webhook id. */
+function triggerNode(parameters, credential) {
+	return {
 		id: randomUUID(),
 		name: 'BHuman Trigger',
 		type: TYPES.trigger,
@@ -106,8 +107,12 @@ function triggerWorkflow(name, parameters, credential, { withCredential = false 
 		position: [0, 0],
 		webhookId: randomUUID(),
 		parameters,
-		...(withCredential && credential ? { credentials: { bhumanApi: { id: credential.id, name: credential.name } } } : {}),
+		...(credential ? { credentials: { bhumanApi: { id: credential.id, name: credential.name } } } : {}),
 	};
+}
+
+function triggerWorkflow(name, parameters, credential, { withCredential = false } = {}) {
+	const node = triggerNode(parameters, withCredential ? credential : undefined);
 	const after = {
 		id: randomUUID(),
 		name: 'Received',
@@ -119,4 +124,4 @@ function triggerWorkflow(name, parameters, credential, { withCredential = false 
 	return { workflow: chain(name, [node, after]), webhookId: node.webhookId };
 }
 
-module.exports = { TYPES, PKG, uid, rl, webhookNode, manualTriggerNode, bhumanNode, codeNode, generateParams, chain, operationWorkflow, triggerWorkflow };
+module.exports = { TYPES, PKG, uid, rl, webhookNode, manualTriggerNode, bhumanNode, codeNode, generateParams, chain, operationWorkflow, triggerNode, triggerWorkflow };
