@@ -168,7 +168,9 @@ module.exports = async function callbackWait(ctx, check) {
 			const requests = await sim.control('GET', '/__sim/requests');
 			const callbacks = (await sim.control('GET', '/__sim/callbacks')).filter((c) => c.url === post.body.callback_url);
 			const firstCallback = Math.min(...callbacks.map((c) => c.at));
-			const early = requests.filter((r) => r.path === '/api/ai_studio/generated_video_by_id' && r.at < firstCallback);
+			// This run's generations only (the Max Wait check's run waits beside it and calls back too).
+			const ids = callbacks.map((c) => c.body.id);
+			const early = requests.filter((r) => r.path === '/api/ai_studio/generated_video_by_id' && ids.includes(r.query?.id) && r.at < firstCallback);
 			expect(early.length === 0, `${early.length} polls before the first callback`);
 			expect(callbacks.length === 3 && callbacks.every((c) => c.status === 200), `callbacks answered ${callbacks.map((c) => c.status).join(', ')}`);
 			const executions = await executionsOf(client, saved.id);
