@@ -87,6 +87,16 @@ async function mapLimit(list, limit, fn) {
 	return out;
 }
 
+/** Every generation of a video instance, from BHuman's list (pages of 100). */
+async function generationsOf(sim, instanceId) {
+	const all = [];
+	for (let page = 0; ; page++) {
+		const list = await sim.api(`/api/ai_studio/generated_video_by_video_instance_id?video_instance_id=${instanceId}&page=${page}&size=100`);
+		all.push(...list);
+		if (list.length < 100) return all;
+	}
+}
+
 /** One build: `leads` lead webhooks at once, then everything read back and measured. */
 async function runBuild(ctx, build, { leads, renderMs, pollInterval, log }) {
 	const { client, sim, cluster, bull, deployed, instanceId } = ctx;
@@ -113,7 +123,7 @@ async function runBuild(ctx, build, { leads, renderMs, pollInterval, log }) {
 	const list = await client.listExecutions(d.id, { limit: 500 });
 	const details = await mapLimit(list, 5, (e) => client.getExecution(e.id));
 	// the simulator: each lead's generation (its row text starts with the lead's name)
-	const records = (await sim.api(`/api/ai_studio/generated_video_by_video_instance_id?video_instance_id=${instanceId}`)).filter((r) => String(r.text?.[0] || '').startsWith(`${tag}-`));
+	const records = (await generationsOf(sim, instanceId)).filter((r) => String(r.text?.[0] || '').startsWith(`${tag}-`));
 	const byName = new Map(records.map((r) => [r.text[0], r]));
 	const callbacks = await sim.control('GET', '/__sim/callbacks');
 	const polls = (await sim.control('GET', `/__sim/requests?path=${POLL}`)).length;
@@ -182,15 +192,25 @@ async function runBuild(ctx, build, { leads, renderMs, pollInterval, log }) {
 		const rec = id && recordById.get(id);
 		if (rec) renderOf.set(String(ex.id), { from: Date.parse(rec.created_at), to: ['succeeded', 'failed'].includes(rec.status) ? Date.parse(rec.updated_at) : Infinity });
 	}
-	const ownRender = samples
-		.filter((x) => !x.error && anyRender && x.at >= anyRender.from && x.at <= anyRender.to)
-		.map((x) => Object.entries(x.byId).filter(([id, st]) => st === 'running' && renderOf.has(id) && x.at >= renderOf.get(id).from && x.at <= renderOf.get(id).to).length);
-	const handover = [];
-	for (const [id, w] of renderOf) {
-		const seen = samples.find((x) => !x.error && x.byId[id] === 'waiting');
-		if (seen) handover.push(seen.at - w.from);
-	}
-	slots.ownRender = { samples: ownRender.length, max: ownRender.length ? Math.max(...ownRender) : null, mean: ownRender.length ? round(ownRender.reduce((a, b) => a + b, 0) / ownRender.length, 2) : null };
+	const ok = samples.filter((x) => !x.error);
+	const firstWaiting = new Map();
+	for (const x of ok) for (const [id, st] of Object.entries(x.byId)) if (st === 'waiting' && !firstWaiting.has(id)) firstWaiting.set(id, x.at);
+	const rendering = (id, at) => renderOf.has(id) && at >= renderOf.get(id).from && at <= renderOf.get(id).to;
+	const own = [];
+	const held = [];
+	let slotMs = 0;
+	ok.forEach((x, i) => {
+		const running = Object.entries(x.byId).filter(([id, st]) => st === 'running' && rendering(id, x.at)).map(([id]) => id);
+		own.push(running.length);
+		// holding a slot while waiting: running again, its video still rendering, after it was seen waiting
+		held.push(running.filter((id) => firstWaiting.has(id) && firstWaiting.get(id) < x.at).length);
+		const dt = i + 1 < ok.length ? Math.min(2000, ok[i + 1].at - x.at) : 1000;
+		slotMs += running.length * dt;
+	});
+	const handover = [...renderOf].filter(([id]) => firstWaiting.has(id)).map(([id, w]) => firstWaiting.get(id) - w.from);
+	const maxMean = (v) => ({ max: v.length ? Math.max(...v) : null, mean: v.length ? round(v.reduce((a, b) => a + b, 0) / v.length, 2) : null });
+	slots.ownRender = { samples: own.length, ...maxMean(own), slotSecondsPerLead: round(slotMs / 1000 / leads, 2) };
+	slots.heldWhileWaiting = firstWaiting.size ? maxMean(held) : null; // null: the build never waits in the database
 	slots.handoverMs = handover.length ? { median: round(median(handover), 0), p95: round(percentile(handover, 95), 0), n: handover.length } : null;
 	// the worker's RSS (worker and its task runner): before the POSTs, and while renders are in progress
 	const memWindow = everyRender || anyRender;

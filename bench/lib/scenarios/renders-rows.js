@@ -61,11 +61,24 @@ async function patchedTarball(tarball, limit, dir) {
 	return { tarball: path.join(dir, info[0].filename), shipped: Number(found[0][1]), limit };
 }
 
+/**
+ * The workflow's newest executions; [] while n8n answers 503 (under a callback burst its database
+ * health ping can fail, and n8n then refuses every request for a while): the caller polls again.
+ */
+async function recent(client, workflowId) {
+	try {
+		return await client.listExecutions(workflowId, { limit: 20 });
+	} catch (e) {
+		if (e.status === 503) return [];
+		throw e;
+	}
+}
+
 /** The newest execution of the workflow not in `seen` once its status is `status` (or it failed). */
 async function executionIn(client, workflowId, seen, status, timeoutMs) {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const fresh = (await client.listExecutions(workflowId, { limit: 20 })).find((e) => !seen.has(String(e.id)));
+		const fresh = (await recent(client, workflowId)).find((e) => !seen.has(String(e.id)));
 		if (fresh && fresh.status === status) return fresh;
 		if (fresh && FINISHED(fresh)) throw new Error(`execution ${fresh.id} ended ${fresh.status} instead of ${status}: ${L.executionError(await client.getExecution(fresh.id))}`);
 		if (Date.now() > deadline) return null;
@@ -76,7 +89,7 @@ async function executionIn(client, workflowId, seen, status, timeoutMs) {
 async function finished(client, workflowId, id, timeoutMs) {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const e = (await client.listExecutions(workflowId, { limit: 20 })).find((x) => String(x.id) === String(id));
+		const e = (await recent(client, workflowId)).find((x) => String(x.id) === String(id));
 		if (e && FINISHED(e)) return client.getExecution(id);
 		if (Date.now() > deadline) return null;
 		await L.sleep(300);
@@ -300,7 +313,9 @@ async function runRows(env, { rows, repeats, log }) {
 	const patched = await patchedTarball(env.tarball, maxN, path.join(dir, 'patched'));
 	const refusal = await shippedRefuses(env, patched.shipped);
 	log(`  the shipped build (MAX_CALLBACK_ROWS ${patched.shipped}) with ${refusal.rows} rows: ${refusal.refused ? 'refused before paying' : `NOT refused (${refusal.status}, ${refusal.generateRequests} generate requests)`}; measuring a copy with MAX_CALLBACK_ROWS ${maxN}`);
-	const n8n = await L.startN8n({ line: env.line, tarball: patched.tarball, userFolder: path.join(dir, 'user'), logFile: path.join(dir, 'n8n.log') });
+	// DB_PING_TIMEOUT_MS as the bench's queue-mode processes (scripts/lib/queue.js, and the README for
+	// webhook processors): n8n's 5-s default makes it answer every request 503 under a burst
+	const n8n = await L.startN8n({ line: env.line, tarball: patched.tarball, userFolder: path.join(dir, 'user'), logFile: path.join(dir, 'n8n.log'), env: { DB_PING_TIMEOUT_MS: '30000' } });
 	try {
 		const client = await ownerClient(n8n.url, n8n.install);
 		const credential = await simCredential(client, env.sim);
@@ -328,7 +343,7 @@ async function runRows(env, { rows, repeats, log }) {
 		const byCriterion = CHECKS.map((c) => ({ id: c.id, name: c.name, largestN: largestPassing(results, (r) => !c.miss(r)) }));
 		const firstMiss = results.find((r) => r.failing.length);
 		return {
-			mode: 'single-process n8n (regular mode, SQLite), started for this part',
+			mode: 'single-process n8n (regular mode, SQLite, DB_PING_TIMEOUT_MS=30000), started for this part',
 			patched: { shippedLimit: patched.shipped, measuredLimit: patched.limit, how: `dist/nodes/Bhuman/helpers/callbacks.js of the packed tarball: exports.MAX_CALLBACK_ROWS = ${patched.shipped} → ${patched.limit}, repacked in the bench work folder (BENCH_RENDERS_ROWS sets the N measured; the copy's limit is the largest)` },
 			shippedRefusal: refusal,
 			repeats,
