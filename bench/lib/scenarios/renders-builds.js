@@ -11,6 +11,7 @@
 // its slots in use), the simulator (each generation's created_at and updated_at: when its render
 // started and ended; the callbacks it sent; the requests it got), /proc (the worker's RSS).
 
+const fs = require('node:fs');
 const path = require('node:path');
 const { createRequire } = require('node:module');
 const L = require('../../../scripts/lib/n8n');
@@ -112,12 +113,16 @@ async function runBuild(ctx, build, { leads, renderMs, pollInterval, log }) {
 	// CPU time of the webhook processor (lead webhooks, callbacks) and of the worker (executions)
 	const cpuOf = () => ({ webhook: treeCpuMs(cluster.webhooks[0].proc.pid), worker: treeCpuMs(worker.proc.pid) });
 	const cpu0 = cpuOf();
+	// n8n logs a request whose sender hung up before it read the body: such a callback is lost
+	const unread = () => (fs.readFileSync(cluster.webhooks[0].logFile, 'utf8').match(/Request body stream was aborted/g) || []).length;
+	const unread0 = unread();
 	const t0 = Date.now();
 	const url = `${cluster.webhooks[0].url}/webhook/${d.path}`;
 	const answers = await Promise.all(people.map((body) => client.callWebhook(url, { body, timeoutMs: 120000 }).then((r) => r.status, (e) => `error: ${e.message}`)));
 	const sampled = await sampleUntilDone({ client, workflowId: d.id, bull, expected: leads, deadline: t0 + budgetMs });
 	const memory = rss.stop();
 	const cpu1 = cpuOf();
+	const unreadCallbacks = unread() - unread0;
 
 	// n8n: every execution of the build, with its Email node's output
 	const list = await client.listExecutions(d.id, { limit: 500 });
@@ -148,6 +153,7 @@ async function runBuild(ctx, build, { leads, renderMs, pollInterval, log }) {
 	for (const c of callbacks) if (c.body?.id && !firstCallback.has(c.body.id)) firstCallback.set(c.body.id, c);
 	const parts = { send: [], answer: [], after: [] };
 	let lost = 0;
+	let timedOut = 0;
 	let twice = 0;
 	let wrongVideo = 0;
 	for (const p of people) {
@@ -157,7 +163,11 @@ async function runBuild(ctx, build, { leads, renderMs, pollInterval, log }) {
 		if (got.some((g) => !gen || g.videoId !== gen.id)) wrongVideo++;
 		// delivered: a successful execution emailed this lead its own finished video with its page
 		const good = got.find((g) => gen && g.executionStatus === 'success' && g.videoId === gen.id && g.videoStatus === 'succeeded' && g.pageUrl === gen.share_url);
-		if (!good) lost++;
+		if (!good) {
+			lost++;
+			// resumed by Max Wait: the lead's execution ran on with the generation id and no video
+			if (got.some((g) => g.executionStatus === 'success' && g.videoStatus !== 'succeeded')) timedOut++;
+		}
 		else {
 			delays.push(good.stoppedAt - Date.parse(gen.updated_at));
 			const c = firstCallback.get(gen.id);
@@ -242,6 +252,7 @@ async function runBuild(ctx, build, { leads, renderMs, pollInterval, log }) {
 		delayMs: { median: round(median(delays), 0), p95: round(percentile(delays, 95), 0), max: delays.length ? Math.max(...delays) : null, n: delays.length },
 		delayPartsMs: parts.answer.length ? { renderEndToCallback: round(median(parts.send), 0), callbackAnswer: round(median(parts.answer), 0), answerToExecutionEnd: round(median(parts.after), 0), n: parts.answer.length } : null,
 		lost,
+		lostAtMaxWait: timedOut,
 		resumedTwice: twice,
 		extraExecutions: Math.max(0, list.length - leads),
 		wrongVideo,
@@ -249,7 +260,7 @@ async function runBuild(ctx, build, { leads, renderMs, pollInterval, log }) {
 		generateRequests,
 		polls,
 		cpuMsPerLead: { webhookProcessor: round((cpu1.webhook - cpu0.webhook) / leads, 0), worker: round((cpu1.worker - cpu0.worker) / leads, 0) },
-		callbacks: { sent: mine.length, statuses: cbStatuses, answerMsP50: round(percentile(mine.map((c) => c.ms), 50), 0), answerMsP95: round(percentile(mine.map((c) => c.ms), 95), 0) },
+		callbacks: { sent: mine.length, statuses: cbStatuses, unreadByN8n: unreadCallbacks, answerMsP50: round(percentile(mine.map((c) => c.ms), 50), 0), answerMsP95: round(percentile(mine.map((c) => c.ms), 95), 0) },
 		statusSamples: samples.map((x) => (x.error ? { t: x.at - t0, error: x.error } : { t: x.at - t0, ...x.counts, bullActive: x.bullActive, bullWaiting: x.bullWaiting })),
 	};
 	out.rss.growthMB = out.rss.windowMeanMB !== null && out.rss.baselineMB !== null ? round(out.rss.windowMeanMB - out.rss.baselineMB, 1) : null;
