@@ -6,8 +6,9 @@
 // a full run, bench/results/latest.json|md. See bench/README.md.
 //
 // Env (all optional): BENCH_REPS (3), BENCH_SIZES (2000,10000), BENCH_ONLY
-// (generate,getmany,callbacks,wait,diagnostics,queue), BENCH_CALLBACKS (1000), BENCH_WAIT_N (1000),
-// BENCH_WAIT_SPREAD_MS (30000), BENCH_POLL_INTERVAL (5), BENCH_MAX_WAIT (2),
+// (generate,getmany,callbacks,wait,diagnostics,queue,renders), BENCH_CALLBACKS (1000), BENCH_WAIT_N (1000),
+// BENCH_WAIT_SPREAD_MS (30000), BENCH_POLL_INTERVAL (5), BENCH_MAX_WAIT (2), BENCH_RENDERS_* (see
+// bench/README.md),
 // BENCH_SKIP_BUILD=1 (pack dist as is), BENCH_NO_SWEEP=1, BENCH_KEEP_WORK=1,
 // BENCH_LATEST=1|0 (write latest.*; default: only for a full default run), N8N_E2E_CACHE.
 
@@ -19,7 +20,8 @@ const { LINES } = require('../scripts/lib/install');
 const { setup, teardown, machine, newestLine } = require('./lib/env');
 const { markdown, notes } = require('./lib/report');
 
-const SCENARIOS = ['generate', 'getmany', 'callbacks', 'wait', 'diagnostics', 'queue'];
+const SCENARIOS = ['generate', 'getmany', 'callbacks', 'wait', 'diagnostics', 'queue', 'renders'];
+const RENDERS_DEFAULTS = { reps: 1, leads: 100, renderMs: 30000, pollInterval: 5, builds: 'callback,waitNode,poll', rows: '10,100,250,500,1000,2000', rowRepeats: 5 };
 const LATENCY_MS = 50;
 const INSTANCES = 5000;
 
@@ -36,9 +38,21 @@ function settings() {
 		concurrency: 50,
 		wait: { n: num('BENCH_WAIT_N', 1000), spreadMs: num('BENCH_WAIT_SPREAD_MS', 30000), pollInterval: num('BENCH_POLL_INTERVAL', 5), maxWait: num('BENCH_MAX_WAIT', 2) },
 		sweep: e.BENCH_NO_SWEEP !== '1',
+		renders: {
+			reps: num('BENCH_RENDERS_REPS', RENDERS_DEFAULTS.reps),
+			leads: num('BENCH_RENDERS_LEADS', RENDERS_DEFAULTS.leads),
+			renderMs: num('BENCH_RENDERS_RENDER_MS', RENDERS_DEFAULTS.renderMs),
+			pollInterval: num('BENCH_RENDERS_POLL_INTERVAL', RENDERS_DEFAULTS.pollInterval),
+			// an empty list leaves the part out
+			builds: (e.BENCH_RENDERS_BUILDS ?? RENDERS_DEFAULTS.builds).split(',').map((x) => x.trim()).filter(Boolean),
+			rows: (e.BENCH_RENDERS_ROWS ?? RENDERS_DEFAULTS.rows).split(',').map(Number).filter(Boolean),
+			rowRepeats: num('BENCH_RENDERS_ROW_REPEATS', RENDERS_DEFAULTS.rowRepeats),
+		},
 	};
+	const r = s.renders;
+	const rendersDefault = Object.keys(RENDERS_DEFAULTS).every((k) => String(Array.isArray(r[k]) ? r[k].join() : r[k]) === String(RENDERS_DEFAULTS[k]));
 	for (const o of s.only) if (!SCENARIOS.includes(o)) throw new Error(`BENCH_ONLY: unknown scenario ${o} (${SCENARIOS.join(', ')})`);
-	const isDefault = s.reps === 3 && s.sizes.join() === '2000,10000' && s.only.length === SCENARIOS.length && s.callbacks === 1000 && s.wait.n === 1000 && s.wait.spreadMs === 30000 && s.sweep;
+	const isDefault = s.reps === 3 && s.sizes.join() === '2000,10000' && s.only.length === SCENARIOS.length && s.callbacks === 1000 && s.wait.n === 1000 && s.wait.spreadMs === 30000 && s.sweep && rendersDefault;
 	s.writeLatest = e.BENCH_LATEST ? e.BENCH_LATEST === '1' : isDefault;
 	return s;
 }
@@ -95,6 +109,10 @@ async function main() {
 			log(`6. Callbacks in queue mode: ${s.callbacks} at concurrency ${s.concurrency} through a webhook processor, BHuman Trigger vs Webhook node`);
 			results.queue = await scen('queue').run(env, { reps: s.reps, count: s.callbacks, concurrency: s.concurrency, log });
 		}
+		if (s.only.includes('renders')) {
+			log(`7. Waiting for renders: the three builds in queue mode, and the cost of a callback as the run grows`);
+			results.renders = await scen('renders').run(env, { ...s.renders, log });
+		}
 		if (s.only.includes('diagnostics')) {
 			log('Diagnostics: CPU profiles of n8n (where the time goes)');
 			results.diagnostics = await scen('diagnostics').run(env, { n: Math.max(...s.sizes), callbacks: 200, concurrency: s.concurrency, log });
@@ -110,7 +128,7 @@ async function main() {
 	const finished = new Date();
 	mach.loadAverageAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
 	const targets = [];
-	for (const k of ['generate', 'getMany', 'callbacks', 'wait', 'queue']) if (results[k]) targets.push(...results[k].targets);
+	for (const k of ['generate', 'getMany', 'callbacks', 'wait', 'queue', 'renders']) if (results[k]) targets.push(...results[k].targets);
 	const report = {
 		command: 'npm run bench',
 		startedAt: started.toISOString(),
@@ -127,7 +145,7 @@ async function main() {
 		left_out: [],
 		error: failure ? failure.message : undefined,
 	};
-	report.notes = notes({ ...results, n8nVersion: report.n8n.version });
+	report.notes = notes({ ...results, n8nVersion: report.n8n.version, loadAverage: `${mach.loadAverageAtStart.join(' / ')} at the start, ${mach.loadAverageAtEnd.join(' / ')} at the end` });
 	if (failure) report.left_out.push(`The run stopped early: ${failure.message.split('\n')[0]}`);
 	for (const sc of SCENARIOS) if (!s.only.includes(sc)) report.left_out.push(`${sc}: not run (BENCH_ONLY)`);
 

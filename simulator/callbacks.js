@@ -9,7 +9,7 @@ const https = require('node:https');
 class CallbackDispatcher {
   /**
    * @param {object} o
-   * @param {(entry: object) => void} o.record  called once per delivery with {url, body, status|error, at}
+   * @param {(entry: object) => void} o.record  called once per delivery with {url, body, status|error, at, ms}
    * @param {number} [o.concurrency]
    * @param {number} [o.timeoutMs]
    */
@@ -71,7 +71,8 @@ class CallbackDispatcher {
       this.inFlight.delete(req);
       if (!req.silenced) {
         try {
-          this.record({ url, body, ...result, at });
+          // ms: from the start of the POST to the receiver's answer (or the error)
+          this.record({ url, body, ...result, at, ms: Date.now() - at });
         } catch {
           /* a throwing observer must not stop delivery */
         }

@@ -83,7 +83,10 @@ export interface CallbackSent {
   body: any;
   status?: number;
   error?: string;
+  /** When the POST started (ms since the epoch). */
   at: number;
+  /** Milliseconds from the start of the POST to the receiver's answer (or the error). */
+  ms: number;
 }
 
 export interface VideoInstance {

@@ -20,6 +20,20 @@ function newestLine() {
 	return Math.max(...lines);
 }
 
+/** A REST client of a fresh n8n, its owner set up and logged in. */
+async function ownerClient(url, install) {
+	const client = new L.N8nClient(url, install);
+	await client.setupOwner(OWNER);
+	client.cookies.clear();
+	await client.login(OWNER);
+	return client;
+}
+
+/** The BHuman credential for the simulator (its key, its URL as Base URL). */
+function simCredential(client, sim) {
+	return client.createCredential({ name: 'BHuman (simulator)', type: 'bhumanApi', data: { apiKeyId: sim.keyId, apiKeySecret: sim.keySecret, baseUrl: sim.url } });
+}
+
 async function setup({ workDir, line, latencyMs, instances, skipBuild, log }) {
 	const env = { workDir, line, version: LINES[line].version, latencyMs };
 	log(`build and pack the package${skipBuild ? ' (BENCH_SKIP_BUILD=1: dist as is)' : ''}`);
@@ -60,16 +74,9 @@ async function setup({ workDir, line, latencyMs, instances, skipBuild, log }) {
 	env.nodeVersion = execFileSync(env.n8n.install.nodeBin, ['--version']).toString().trim();
 	log(`n8n ${env.version} up at ${env.n8n.url} in ${env.n8n.startSeconds} s (Node ${env.nodeVersion})`);
 
-	const client = new L.N8nClient(env.n8n.url, env.n8n.install);
-	await client.setupOwner(OWNER);
-	client.cookies.clear();
-	await client.login(OWNER);
+	const client = await ownerClient(env.n8n.url, env.n8n.install);
 	env.client = client;
-	env.credential = await client.createCredential({
-		name: 'BHuman (simulator)',
-		type: 'bhumanApi',
-		data: { apiKeyId: env.sim.keyId, apiKeySecret: env.sim.keySecret, baseUrl: env.sim.url },
-	});
+	env.credential = await simCredential(client, env.sim);
 	env.basicAuth = await client.createCredential({
 		name: 'BHuman API key as Basic Auth (HTTP Request builds)',
 		type: 'httpBasicAuth',
@@ -108,4 +115,4 @@ function machine() {
 	};
 }
 
-module.exports = { setup, teardown, machine, newestLine, OWNER };
+module.exports = { setup, teardown, machine, newestLine, ownerClient, simCredential, OWNER };

@@ -19,6 +19,14 @@ function startNode(what) {
 	return webhookNode({ name: 'Start', path: benchPath(what), responseData: 'noData' });
 }
 
+/** A Webhook node answering on receipt (Respond: Immediately), with no response data to send. */
+function immediateWebhook(name, what) {
+	const hook = webhookNode({ name, path: benchPath(what) });
+	hook.parameters.responseMode = 'onReceived';
+	delete hook.parameters.responseData;
+	return hook;
+}
+
 /** Code node producing N contacts {first_name, company}, plus `extra(i)` fields. */
 function contactsNode(n, { name = 'Contacts', company = '`Company ${i}`' } = {}) {
 	return node(name, 'n8n-nodes-base.code', 2, {
@@ -104,15 +112,14 @@ function getManyAll({ credential }) {
 
 /** The same downstream work after either receiver: a Set node keeping the callback's fields. */
 function downstreamSet(prefix) {
-	return node('Set', 'n8n-nodes-base.set', 3.4, {
+	return setNode('Set', { generationId: `={{ ${prefix}.id }}`, status: `={{ ${prefix}.status }}`, videoUrl: `={{ ${prefix}.url }}` });
+}
+
+/** A Set node of string fields ({name: expression}), as a user maps them. */
+function setNode(name, fields) {
+	return node(name, 'n8n-nodes-base.set', 3.4, {
 		mode: 'manual',
-		assignments: {
-			assignments: [
-				{ id: randomUUID(), name: 'generationId', value: `={{ ${prefix}.id }}`, type: 'string' },
-				{ id: randomUUID(), name: 'status', value: `={{ ${prefix}.status }}`, type: 'string' },
-				{ id: randomUUID(), name: 'videoUrl', value: `={{ ${prefix}.url }}`, type: 'string' },
-			],
-		},
+		assignments: { assignments: Object.entries(fields).map(([field, value]) => ({ id: randomUUID(), name: field, value, type: 'string' })) },
 		options: {},
 	});
 }
@@ -134,9 +141,7 @@ function callbackTrigger({ token, ignoreRepeats = true }) {
 
 /** n8n's Webhook node (answers on receipt, as the trigger does) → Set. */
 function callbackWebhook({ expression = false } = {}) {
-	const hook = webhookNode({ name: 'Webhook', path: benchPath(expression ? 'cbx' : 'cb') });
-	hook.parameters.responseMode = 'onReceived';
-	delete hook.parameters.responseData;
+	const hook = immediateWebhook('Webhook', expression ? 'cbx' : 'cb');
 	// One expression in its options (same behaviour: bots are not ignored) makes n8n 2.x treat
 	// its own Webhook node like any other start node: an expression isolate for the webhook phase
 	// (LiveWebhooks.webhookPhaseNeedsIsolate). The control row of the queue-mode comparison.
@@ -166,4 +171,60 @@ function waitGenerate({ n, spreadMs, instanceId, credential, pollInterval, maxWa
 	return { workflow: chain(`bench: Generate ${n} rows + Wait for Completion`, [start, contacts, bh]), path: start.parameters.path, measured: ['BHuman Generate'] };
 }
 
-module.exports = { generateA, generateB, generateC, getManyAll, callbackTrigger, callbackWebhook, waitGenerate, contactsNode };
+// ---------------------------------------------------------------- waiting for renders
+
+const LEAD_VARIABLES = {
+	variable: [
+		{ name: 'name', value: '={{ $json.name }}' },
+		{ name: 'company', value: '={{ $json.company }}' },
+	],
+};
+
+/**
+ * The three ways to wait for a lead's video, each one lead per execution: Lead webhook → Lead (Set:
+ * one lead from the body) → the build → Email (Set: the lead read back through paired items, and
+ * the video's id, status and page URL).
+ * - poll: Generate, Wait for Completion By Polling BHuman;
+ * - callback: Generate, Wait for Completion Until BHuman Calls Back;
+ * - waitNode: what users build today: Generate without waiting, Callback URL = the execution's
+ *   resume URL, then n8n's Wait node (Resume: On Webhook Call, POST), which resumes at the first call.
+ */
+function leadVideo(build, { instanceId, credential, pollInterval = 5, maxWait }) {
+	const hook = immediateWebhook('Lead webhook', `lead-${build}`);
+	const lead = setNode('Lead', { name: '={{ $json.body.name }}', email: '={{ $json.body.email }}', company: '={{ $json.body.company }}' });
+	const params = { resource: 'video', operation: 'generate', videoInstanceId: rl(instanceId), inputMode: 'mapping', variables: LEAD_VARIABLES };
+	if (build === 'poll') Object.assign(params, { waitForCompletion: true, waitMethod: 'poll', pollInterval, maxWait });
+	else if (build === 'callback') Object.assign(params, { waitForCompletion: true, waitMethod: 'callback', maxWait });
+	else if (build === 'waitNode') params.callbackUrl = '={{ $execution.resumeUrl }}';
+	else throw new Error(`unknown build ${build}`);
+	const nodes = [hook, lead, bhumanNode(params, credential, { name: 'BHuman Generate' })];
+	// n8n 2.40.7's Wait node (n8n-nodes-base/dist/nodes/Wait/Wait.node.js, version 1.1): resume
+	// 'webhook' with its Webhook-node fields httpMethod and responseMode (Respond: Immediately), no
+	// time limit (limitWaitTime off), no suffix: it listens at $execution.resumeUrl itself.
+	if (build === 'waitNode') nodes.push(node('Wait', 'n8n-nodes-base.wait', 1.1, { resume: 'webhook', httpMethod: 'POST', responseMode: 'onReceived', options: {} }, { webhookId: randomUUID() }));
+	// After the Wait node the video is the callback's body (video_url is its share page).
+	const video = build === 'waitNode' ? { videoId: '={{ $json.body.id }}', status: '={{ $json.body.status }}', pageUrl: '={{ $json.body.video_url }}' } : { videoId: '={{ $json.id }}', status: '={{ $json.status }}', pageUrl: '={{ $json.pageUrl }}' };
+	nodes.push(setNode('Email', { to: "={{ $('Lead').item.json.email }}", name: "={{ $('Lead').item.json.name }}", ...video }));
+	return { workflow: chain(`bench renders: ${build}`, nodes), path: hook.parameters.path };
+}
+
+/**
+ * One run of Until BHuman Calls Back over N rows (section renders, part B): Lead webhook → Code (n
+ * contacts; the webhook body gives n and the company value, which carries the simulator's render
+ * steering, sim:never or sim:render=<ms>) → Generate (one request per 2,000 rows) → Email (Set).
+ */
+function callbackRows({ instanceId, credential, maxWait = 30 }) {
+	const hook = immediateWebhook('Lead webhook', 'rows');
+	const contacts = node('Contacts', 'n8n-nodes-base.code', 2, {
+		jsCode: "const { n, company } = $('Lead webhook').first().json.body;\nconst out = new Array(n);\nfor (let i = 0; i < n; i++) out[i] = { json: { first_name: `Contact ${i}`, company, email: `contact${i}@example.com` } };\nreturn out;",
+	});
+	const bh = bhumanNode(
+		{ resource: 'video', operation: 'generate', videoInstanceId: rl(instanceId), inputMode: 'mapping', variables: VARIABLES, batchSize: 2000, waitForCompletion: true, waitMethod: 'callback', maxWait },
+		credential,
+		{ name: 'BHuman Generate' },
+	);
+	const email = setNode('Email', { to: "={{ $('Contacts').item.json.email }}", videoId: '={{ $json.id }}', status: '={{ $json.status }}' });
+	return { workflow: chain('bench renders: Until BHuman Calls Back, N rows', [hook, contacts, bh, email]), path: hook.parameters.path };
+}
+
+module.exports = { generateA, generateB, generateC, getManyAll, callbackTrigger, callbackWebhook, waitGenerate, contactsNode, leadVideo, callbackRows };

@@ -1,9 +1,11 @@
 'use strict';
-// Resident memory of a process tree, read from /proc: the n8n process started by the harness
-// leads its own process group (scripts/lib/procs.js starts it detached), so its task runner
-// and any other child share that group. A sampler keeps the peak of the group's summed RSS.
+// Resident memory and CPU time of a process tree, read from /proc: the n8n process started by
+// the harness leads its own process group (scripts/lib/procs.js starts it detached), so its task
+// runner and any other child share that group. A sampler keeps the peak of the group's summed
+// RSS; a timeline keeps every sample with its time.
 
 const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
 
 const PAGE = 4096;
 
@@ -68,27 +70,70 @@ function treeRss(pgid) {
  * Samples the tree every intervalMs until stop(); stop() returns
  * { baselineMB, peakMB, deltaMB, samples, processes }.
  */
-function startSampler(pgid, intervalMs = 100) {
-	const first = treeRss(pgid);
-	let peak = first.bytes;
-	let processes = first.pids;
-	let samples = 1;
-	const timer = setInterval(() => {
-		const s = treeRss(pgid);
-		samples++;
-		if (s.bytes > peak) peak = s.bytes;
-		if (s.pids > processes) processes = s.pids;
-	}, intervalMs);
+/** Calls take() now, every intervalMs, and once more at stop(); stop() returns done(). */
+function every(intervalMs, take, done) {
+	take();
+	const timer = setInterval(take, intervalMs);
 	timer.unref();
 	return {
 		stop() {
 			clearInterval(timer);
-			const last = treeRss(pgid);
-			if (last.bytes > peak) peak = last.bytes;
-			const mb = (b) => Math.round((b / 1048576) * 10) / 10;
-			return { baselineMB: mb(first.bytes), peakMB: mb(peak), deltaMB: mb(peak - first.bytes), samples: samples + 1, processes };
+			take();
+			return done();
 		},
 	};
 }
 
-module.exports = { treeRss, startSampler, groupPids };
+const toMB = (b) => Math.round((b / 1048576) * 10) / 10;
+
+function startSampler(pgid, intervalMs = 100) {
+	let first = null;
+	let peak = 0;
+	let processes = 0;
+	let samples = 0;
+	return every(
+		intervalMs,
+		() => {
+			const s = treeRss(pgid);
+			if (first === null) first = s.bytes;
+			samples++;
+			if (s.bytes > peak) peak = s.bytes;
+			if (s.pids > processes) processes = s.pids;
+		},
+		() => ({ baselineMB: toMB(first), peakMB: toMB(peak), deltaMB: toMB(peak - first), samples, processes }),
+	);
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's CPU times. */
+let clockTicks;
+function ticksPerSecond() {
+	if (clockTicks === undefined) {
+		try {
+			clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+		} catch {
+			clockTicks = 100;
+		}
+	}
+	return clockTicks;
+}
+
+/** CPU time (user + system, ms) the processes of the tree led by `pgid` have used so far. */
+function treeCpuMs(pgid) {
+	let ticks = 0;
+	for (const pid of groupPids(pgid)) {
+		try {
+			const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+			const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			ticks += Number(rest[11]) + Number(rest[12]); // utime, stime (fields 14 and 15)
+		} catch {}
+	}
+	return (ticks * 1000) / ticksPerSecond();
+}
+
+/** Samples the tree's RSS every intervalMs until stop(), which returns [{ at, mb }]. */
+function startTimeline(pgid, intervalMs = 500) {
+	const samples = [];
+	return every(intervalMs, () => samples.push({ at: Date.now(), mb: toMB(treeRss(pgid).bytes) }), () => samples);
+}
+
+module.exports = { treeRss, startSampler, groupPids, treeCpuMs, startTimeline };

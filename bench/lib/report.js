@@ -2,6 +2,7 @@
 // The run's results as JSON and as a markdown report (tables, targets, notes on misses).
 
 const { ms, num, round } = require('./stats');
+const { rendersMarkdown, rendersNotes } = require('./report-renders');
 
 const pct = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 100)}%`);
 const x2 = (x) => (x === null || x === undefined ? '—' : `${num(x, x >= 100 ? 0 : x >= 10 ? 1 : 2)}×`);
@@ -117,6 +118,7 @@ function notes(results) {
 			out.push(`**Queue mode with lazy isolates: the trigger at ${x2(lz.ratio)} accepted, ${x2(lz.completedRatio)} completed.** Run by run (accepted, trigger / Webhook node): ${pairs.join(', ')}. What is left is the trigger's own work per callback, mostly its repeated-delivery memory (a static data write per accepted callback; \`BENCH_QUEUE_IGNORE_REPEATS=0\` measures without it).`);
 		}
 	}
+	if (results.renders) out.push(...rendersNotes(results.renders, results.loadAverage));
 	const w = results.wait;
 	if (w && w.targets.some((t) => !t.pass)) {
 		out.push(`**Wait for Completion missed a target.** ${w.targets.filter((t) => !t.pass).map((t) => `${t.name}: ${fmtTargetValue(t)}`).join('; ')}.`);
@@ -250,6 +252,8 @@ function markdown(r) {
 			L.push('');
 		}
 	}
+
+	if (r.results.renders) L.push(...rendersMarkdown(r.results.renders));
 
 	const d = r.results.diagnostics;
 	if (d) {

@@ -35,15 +35,16 @@ async function api(
 	return { status: res.status, body, headers: res.headers };
 }
 
-/** A local receiver for callbacks. */
-async function listener() {
+/** A local receiver for callbacks; answers after answerDelayMs. */
+async function listener({ answerDelayMs = 0 } = {}) {
 	const received: Array<{ url: string; body: any }> = [];
 	const server = http.createServer((req, res) => {
 		let data = '';
 		req.on('data', (c) => (data += c));
 		req.on('end', () => {
 			received.push({ url: req.url!, body: JSON.parse(data) });
-			res.end('ok');
+			if (answerDelayMs > 0) setTimeout(() => res.end('ok'), answerDelayMs);
+			else res.end('ok');
 		});
 	});
 	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -485,18 +486,34 @@ describe('callbacks', () => {
 		await hook.close();
 	});
 
-	it('records a failing receiver without crashing', async () => {
+	/** Renders one row at once with a callback URL; the simulator's record of that callback. */
+	async function firstCallbackOfInstantRender(callbackUrl: string) {
 		await api('/api/ai_studio/try_sample', {
 			body: {
 				video_instance_id: instance().id,
 				variables: ['n'],
 				names: [['sim:render=0']],
-				callback_url: 'http://127.0.0.1:1/none',
+				callback_url: callbackUrl,
 			},
 		});
-		const end = Date.now() + 2000;
+		const end = Date.now() + 3000;
 		while (!sim.callbacksSent.length && Date.now() < end) await sleep(10);
-		expect(sim.callbacksSent[0]).toMatchObject({
+		return sim.callbacksSent[0];
+	}
+
+	it('records when each callback was sent and how long its receiver took to answer', async () => {
+		const hook = await listener({ answerDelayMs: 150 });
+		const before = Date.now();
+		const sent = await firstCallbackOfInstantRender(`${hook.url}/slow`);
+		expect(sent).toMatchObject({ url: `${hook.url}/slow`, status: 200 });
+		expect(sent.at).toBeGreaterThanOrEqual(before);
+		expect(sent.ms).toBeGreaterThanOrEqual(150);
+		expect(sent.at + sent.ms).toBeLessThanOrEqual(Date.now());
+		await hook.close();
+	});
+
+	it('records a failing receiver without crashing', async () => {
+		expect(await firstCallbackOfInstantRender('http://127.0.0.1:1/none')).toMatchObject({
 			url: 'http://127.0.0.1:1/none',
 			error: expect.any(String),
 		});

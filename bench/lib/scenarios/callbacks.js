@@ -13,8 +13,8 @@ const { sleep } = require('../../../scripts/lib/n8n');
 
 const TOKEN = 'bench-callback-token-7c1e';
 
-function callbackBody(simUrl) {
-	const id = randomUUID();
+/** A BHuman-shaped callback of a succeeded video (a new id unless given). */
+function callbackBody(simUrl, id = randomUUID()) {
 	return {
 		id,
 		status: 'succeeded',

@@ -16,9 +16,8 @@
 // BENCH_QUEUE_CONFIGS picks them (defaults,lazy); BENCH_QUEUE_EXPRESSION_POOL sets the pool size.
 
 const path = require('node:path');
-const L = require('../../../scripts/lib/n8n');
 const { startQueueCluster } = require('../../../scripts/lib/queue');
-const { OWNER } = require('../env');
+const { ownerClient } = require('../env');
 const callbacks = require('./callbacks');
 const { target } = require('../stats');
 
@@ -35,10 +34,7 @@ async function runConfig(env, name, { reps, count, concurrency, log }) {
 	log(`  ${config.label}: starting queue mode: Postgres 17, Redis, main, 1 worker (concurrency 10), 1 webhook processor`);
 	const cluster = await startQueueCluster({ dir: path.join(env.workDir, `queue-${name}`), tarball: env.tarball, workers: 1, webhooks: 1, concurrency: 10, timings, env: extraEnv });
 	try {
-		const client = new L.N8nClient(cluster.main.url, cluster.install);
-		await client.setupOwner(OWNER);
-		client.cookies.clear();
-		await client.login(OWNER);
+		const client = await ownerClient(cluster.main.url, cluster.install);
 		const webhook = cluster.webhooks[0];
 		// callbacks.js POSTs to env.n8n.url and samples env.n8n.proc's memory: the webhook processor
 		const qenv = { client, sim: env.sim, n8n: { url: webhook.url, proc: webhook.proc } };
