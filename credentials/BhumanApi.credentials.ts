@@ -1,5 +1,5 @@
 import { ApplicationError } from 'n8n-workflow';
-import { checkBaseUrl } from '../nodes/Bhuman/transport/baseUrl';
+import { basicAuth, checkBaseUrl } from '../nodes/Bhuman/transport/baseUrl';
 import type {
 	IAuthenticate,
 	ICredentialDataDecryptedObject,
@@ -65,13 +65,7 @@ export class BhumanApi implements ICredentialType {
 		const baseUrl = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
 		const checked = baseUrl ? checkBaseUrl(baseUrl) : undefined;
 		if (checked && 'problem' in checked) throw new ApplicationError(checked.problem);
-		return {
-			...requestOptions,
-			auth: {
-				username: String(credentials.apiKeyId ?? ''),
-				password: String(credentials.apiKeySecret ?? ''),
-			},
-		};
+		return { ...requestOptions, auth: basicAuth(credentials) };
 	};
 
 	// The workspace list is cheap and read-only: a 200 proves the key id and secret.

@@ -9,7 +9,7 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { respond } from '../Bhuman/helpers/callbacks';
 import { fetchGeneration } from '../Bhuman/helpers/video';
-import { firstRecord } from '../Bhuman/transport';
+import { firstRecord, readCredentials } from '../Bhuman/transport';
 import { parseCallback, type CallbackRequest } from '../Bhuman/helpers/callbackBody';
 import { checkToken, tokenProblem } from '../Bhuman/helpers/token';
 import { callbackOutput, filterOf, WHATSAPP_READY } from './callback';
@@ -40,7 +40,9 @@ type Verification =
 async function verifyWithBHuman(this: IWebhookFunctions, id: string): Promise<Verification> {
 	let answer: unknown;
 	try {
-		answer = await fetchGeneration.call(this, id);
+		// Read once and passed on: outside an execution n8n's credential helper would read it again.
+		const credentials = await readCredentials.call(this);
+		answer = await fetchGeneration.call(this, id, undefined, undefined, credentials);
 	} catch (error) {
 		const httpCode = (error as { httpCode?: unknown }).httpCode;
 		const code = typeof httpCode === 'string' ? httpCode : undefined;

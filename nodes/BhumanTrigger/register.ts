@@ -30,7 +30,10 @@ export function requireCredential(this: IHookFunctions) {
 		throw new NodeOperationError(
 			this.getNode(),
 			`${uses.join(' and ')} ${uses.length > 1 ? 'need' : 'needs'} a BHuman credential`,
-			{ description: 'Choose your BHuman account under Credential to connect with, or turn the option off.' },
+			{
+				description:
+					'Choose your BHuman account under Credential to connect with, or turn the option off.',
+			},
 		);
 	}
 }

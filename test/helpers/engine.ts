@@ -120,6 +120,9 @@ const credentialTypes: Record<string, ICredentialType> = { bhumanApi: new Bhuman
 
 /** n8n's CredentialsHelper reduced to what nodes need: stored data and generic auth. */
 export class TestCredentialsHelper extends ICredentialsHelper {
+	/** How many times any node read a credential (n8n decrypts it and resolves its expressions). */
+	static reads = 0;
+
 	constructor(private readonly credentials: Record<string, ICredentialDataDecryptedObject>) {
 		super();
 	}
@@ -174,6 +177,7 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		_details: INodeCredentialsDetails,
 		type: string,
 	) {
+		TestCredentialsHelper.reads++;
 		return { ...(this.credentials[type] ?? {}) };
 	}
 

@@ -9,7 +9,7 @@ import { BinaryDataService } from 'n8n-core';
 import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 import { MAX_CALLBACK_ROWS } from '../../nodes/Bhuman/helpers/callbacks';
-import { BHUMAN_TYPE, nodeTypes, runBHuman } from '../helpers/engine';
+import { BHUMAN_TYPE, nodeTypes, runBHuman, TestCredentialsHelper } from '../helpers/engine';
 import { rl, withSimulator } from '../helpers/sim';
 import { startWaitingServer, type WaitingServer } from '../helpers/waiting';
 
@@ -151,6 +151,29 @@ describe('the run waits, then resumes once every video is final', () => {
 		expect(out.map((item) => item.json.status)).toEqual(['succeeded', 'failed', 'succeeded']);
 		expect(out[1].json.mp4Url).toBeNull();
 		expect(out[1].json.message).toMatch(/sim:fail/);
+	});
+});
+
+describe('callbacks that arrive together', () => {
+	test('40 videos final at once: each generation is asked about about once, the credential read once per callback', async () => {
+		const names = Array.from({ length: 40 }, (_, i) => `Lead ${i}`);
+		const started = await server.start({ parameters: params(), items: leads(...names) });
+		const readsBefore = TestCredentialsHelper.reads;
+		const done = await server.settle(started.id);
+		expect(done.status).toBe('success');
+		expect(server.output(started.id, 'Collect').map((item) => item.json.status)).toEqual(
+			names.map(() => 'succeeded'),
+		);
+		// Without the shared memory, callbacks that arrive together would ask about every other
+		// video: up to 40 × 39 requests.
+		const asked = polls();
+		expect(asked.length).toBeLessThanOrEqual(2 * names.length);
+		const expected = `Basic ${Buffer.from(`${s.credentials.apiKeyId}:${s.credentials.apiKeySecret}`).toString('base64')}`;
+		for (const request of asked) expect(request.headers.authorization).toBe(expected);
+		expect(server.calls.filter((call) => call.status >= 500)).toEqual([]);
+		const results = server.calls.map((call) => (call.response as IDataObject).result);
+		expect(results.filter((result) => result === 'resumed')).toHaveLength(1);
+		expect(TestCredentialsHelper.reads - readsBefore).toBeLessThanOrEqual(server.calls.length);
 	});
 });
 
@@ -301,16 +324,21 @@ describe('Max Wait, downloads, limits and n8n settings', () => {
 	});
 
 	test('BHuman unreachable while a callback asks about the others: 503, the run keeps waiting', async () => {
-		const started = await server.start({ parameters: params(), items: leads('Don', 'sim:never') });
-		const [first, second] = ids(started.runs[0].data.resultData.runData.BHuman[0].data!.main[0]!);
+		const started = await server.start({
+			parameters: params(),
+			items: leads('Don', 'sim:never', 'sim:never'),
+		});
+		const [, second, third] = ids(started.runs[0].data.resultData.runData.BHuman[0].data!.main[0]!);
 		const end = Date.now() + 5000;
 		while (server.calls.length < 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+		expect(server.calls[0].response).toMatchObject({ result: 'waiting', waitingFor: second });
 		s.sim.inject({
 			method: 'GET',
 			path: '/api/ai_studio/generated_video_by_id',
 			status: 500,
 			times: -1,
 		});
+		// The second video's callback must ask BHuman about the third, whose callback it has not seen.
 		s.sim.completeGeneration(second, 'succeeded');
 		const end2 = Date.now() + 10000;
 		while (server.calls.length < 2 && Date.now() < end2)
@@ -318,13 +346,14 @@ describe('Max Wait, downloads, limits and n8n settings', () => {
 		expect(server.calls[1].status).toBe(503);
 		expect(server.executions.get(started.id)!.status).toBe('waiting');
 		s.sim.clearFaults();
-		const again = await post(callbackUrl(), {
-			id: first,
-			status: 'succeeded',
-			url: 'https://cdn.example/a.mp4',
-		});
-		expect(again.body.result).toBe('resumed');
+		// The first two callbacks are known to this process: the third's resumes the run.
+		s.sim.completeGeneration(third, 'failed');
 		await server.settle(started.id);
+		expect(server.output(started.id, 'Collect').map((item) => item.json.status)).toEqual([
+			'succeeded',
+			'succeeded',
+			'failed',
+		]);
 	});
 });
 
@@ -357,7 +386,13 @@ describe("n8n's editor while the run waits", () => {
 			position: [0, 0],
 			parameters,
 		};
-		const workflow = new Workflow({ id: 'w', nodes: [node], connections: {}, nodeTypes, active: false });
+		const workflow = new Workflow({
+			id: 'w',
+			nodes: [node],
+			connections: {},
+			nodeTypes,
+			active: false,
+		});
 		const tooltip = nodeTypes.getByNameAndVersion(BHUMAN_TYPE, 1).description.waitingNodeTooltip;
 		expect(typeof tooltip).toBe('string');
 		const execution = { id: '7', mode: 'test', resumeUrl: 'http://n8n.example/webhook-waiting/7' };

@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'crypto';
 import type {
+	ICredentialDataDecryptedObject,
 	IDataObject,
 	IExecuteFunctions,
 	INodeExecutionData,
@@ -24,7 +25,7 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 import { parseCallback, type CallbackRequest } from './callbackBody';
 import { checkToken } from './token';
-import { CREDENTIAL_TYPE, firstRecord, isLoopbackHost } from '../transport';
+import { CREDENTIAL_TYPE, firstRecord, isLoopbackHost, readCredentials } from '../transport';
 import { errorJson } from './utils';
 import { fetchGeneration, FINAL_STATUSES, normalizeVideo } from './video';
 import { attachVideo } from './wait';
@@ -63,6 +64,8 @@ const CONTEXT_KEY = 'bhumanCallbacks';
 const CHECK_CONCURRENCY = 20;
 /** How long a callback may take to ask BHuman about the others before it is answered 503. */
 const CHECK_DEADLINE_MS = 30_000;
+/** How long the resuming callback waits for the full records of BHuman before it uses callback bodies. */
+const COMPLETE_DEADLINE_MS = 10_000;
 
 interface WaitState {
 	token: string;
@@ -188,44 +191,143 @@ function readWait(this: IWebhookFunctions): { items: INodeExecutionData[]; state
 }
 
 /**
- * Asks BHuman about `ids` in growing rounds (1, 2, 4 … at most CHECK_CONCURRENCY at once) and stops
- * at the first that is not final: while videos are rendering a callback costs one request, and
- * only the last callback of a run asks about every other video.
+ * What this process knows of generations with a final status: BHuman's records, and callbacks of a
+ * run that said so (after their token and id were checked). A final status does not change, so a
+ * callback need not ask about it again; requests in flight are shared, so callbacks that arrive
+ * together ask BHuman once per generation. Only a cache: a generation it does not know is asked
+ * about (another process may have had its callback). Bounded in time and size.
  */
-async function checkOthers(
+interface Known {
+	record: IDataObject;
+	/** BHuman's record (GET by id), not a callback body, which has fewer fields. */
+	full: boolean;
+	at: number;
+}
+const finals = new Map<string, Known>();
+const asking = new Map<string, Promise<IDataObject>>();
+const FINALS_TTL_MS = 60 * 60 * 1000;
+const FINALS_MAX = 20_000;
+
+export function rememberFinal(id: string, record: IDataObject, full: boolean) {
+	if (!FINAL_STATUSES.includes(record.status as string)) return;
+	if (!full && finals.get(id)?.full) return;
+	const now = Date.now();
+	for (const [key, entry] of finals) {
+		if (now - entry.at < FINALS_TTL_MS && finals.size < FINALS_MAX) break;
+		finals.delete(key);
+	}
+	finals.set(id, { record, full, at: now });
+}
+
+/** Forgets what the process knows, as a restart does (tests). */
+export function clearCallbackMemory() {
+	finals.clear();
+	asking.clear();
+	resumed.clear();
+}
+
+type ReadCredentials = () => Promise<ICredentialDataDecryptedObject>;
+
+/** BHuman's record of generation `id`, one request shared by the callbacks that ask at once. */
+function askBHuman(
 	this: IWebhookFunctions,
+	id: string,
+	deadline: number,
+	credentials: ReadCredentials,
+): Promise<IDataObject> {
+	let pending = asking.get(id);
+	if (!pending) {
+		pending = (async () => {
+			const answer = await fetchGeneration.call(this, id, undefined, deadline, await credentials());
+			const record = (firstRecord(answer) ?? {}) as IDataObject;
+			rememberFinal(id, record, true);
+			return record;
+		})();
+		asking.set(id, pending);
+		void pending.then(
+			() => asking.delete(id),
+			() => asking.delete(id),
+		);
+	}
+	return pending;
+}
+
+/** Runs `work` on each of `ids`, in growing rounds (1, 2, 4 … at most CHECK_CONCURRENCY at once). */
+async function inRounds<T>(
 	ids: string[],
-): Promise<{ unfinished?: string; records: Map<string, IDataObject> }> {
-	const deadline = Date.now() + CHECK_DEADLINE_MS;
-	const records = new Map<string, IDataObject>();
+	work: (id: string) => Promise<T>,
+	stop: (answer: T) => boolean = () => false,
+): Promise<{ stoppedAt?: string }> {
 	for (
 		let start = 0, size = 1;
 		start < ids.length;
 		start += size, size = Math.min(size * 2, CHECK_CONCURRENCY)
 	) {
 		const round = ids.slice(start, start + size);
-		const answers = await Promise.all(
-			round.map(async (id) => {
-				try {
-					return firstRecord(await fetchGeneration.call(this, id, undefined, deadline));
-				} catch (error) {
-					const failure = new NodeOperationError(
-						this.getNode(),
-						`BHuman could not be asked about generation ${id}: ${(error as Error).message}`,
-					);
-					checkFailures.add(failure);
-					throw failure;
-				}
-			}),
-		);
-		for (const [index, answer] of answers.entries()) {
-			const record = (answer ?? {}) as IDataObject;
-			if (!FINAL_STATUSES.includes(record.status as string))
-				return { unfinished: round[index], records };
-			records.set(round[index], record);
-		}
+		const answers = await Promise.all(round.map(work));
+		const index = answers.findIndex(stop);
+		if (index >= 0) return { stoppedAt: round[index] };
 	}
-	return { records };
+	return {};
+}
+
+/**
+ * Asks BHuman about `ids` not known to be final, and stops at the first that is not final: while
+ * videos render a callback costs one request, and only the last callback of a run asks about the
+ * videos whose callbacks this process has not seen.
+ */
+async function checkOthers(
+	this: IWebhookFunctions,
+	ids: string[],
+	credentials: ReadCredentials,
+): Promise<{ unfinished?: string }> {
+	const deadline = Date.now() + CHECK_DEADLINE_MS;
+	const unknown = ids.filter((id) => !finals.has(id));
+	const { stoppedAt } = await inRounds(
+		unknown,
+		async (id) => {
+			try {
+				return await askBHuman.call(this, id, deadline, credentials);
+			} catch (error) {
+				const failure = new NodeOperationError(
+					this.getNode(),
+					`BHuman could not be asked about generation ${id}: ${(error as Error).message}`,
+				);
+				checkFailures.add(failure);
+				throw failure;
+			}
+		},
+		(record) => !FINAL_STATUSES.includes(record.status as string),
+	);
+	return { unfinished: stoppedAt };
+}
+
+/**
+ * Each video's record at the resume: BHuman's, so that every item has the polling mode's fields.
+ * Where only a callback body is known, BHuman is asked once more, within COMPLETE_DEADLINE_MS;
+ * if it cannot answer (or still says the video renders), the callback body stands: it is final.
+ */
+async function finalRecords(
+	this: IWebhookFunctions,
+	ids: string[],
+	own: { id: string; body: IDataObject },
+	credentials: ReadCredentials,
+): Promise<Map<string, IDataObject>> {
+	const deadline = Date.now() + COMPLETE_DEADLINE_MS;
+	const records = new Map<string, IDataObject>();
+	for (const id of ids) {
+		const known = finals.get(id);
+		if (known) records.set(id, known.record);
+	}
+	if (!records.has(own.id)) records.set(own.id, own.body);
+	await inRounds(
+		ids.filter((id) => !finals.get(id)?.full),
+		async (id) => {
+			const record = await askBHuman.call(this, id, deadline, credentials).catch(() => undefined);
+			if (FINAL_STATUSES.includes(record?.status as string)) records.set(id, record!);
+		},
+	);
+	return records;
 }
 
 /**
@@ -248,22 +350,9 @@ function claimResume(key: string): boolean {
 }
 
 /**
- * BHuman's record of the generation whose callback resumes the run, so that every item has the
- * same fields (the polling mode's); its callback body when BHuman cannot say more yet.
+ * The node's output at a resume: each waiting item with its generation's record, as the polling
+ * mode outputs them.
  */
-async function ownRecord(this: IWebhookFunctions, id: string, body: IDataObject) {
-	try {
-		const record = firstRecord(
-			await fetchGeneration.call(this, id, undefined, Date.now() + CHECK_DEADLINE_MS),
-		) as IDataObject | undefined;
-		if (record && FINAL_STATUSES.includes(record.status as string)) return record;
-	} catch {
-		// The callback itself says the video is final.
-	}
-	return body;
-}
-
-/** The node's output at a resume: each waiting item with its generation's record (polled once). */
 function resumedItems(
 	items: INodeExecutionData[],
 	records: Map<string, IDataObject>,
@@ -278,7 +367,7 @@ function resumedItems(
 				...item.json,
 				status: record.status,
 				timedOut: false,
-				polls: 1,
+				polls: 0,
 			},
 			pairedItem: item.pairedItem,
 		};
@@ -362,8 +451,11 @@ async function handleCallback(this: IWebhookFunctions): Promise<IWebhookResponse
 	}
 
 	// 3. The others, asked in the order BHuman likely finishes them: those after this one first.
+	rememberFinal(id, body, false);
 	const others = [...ids.slice(position + 1), ...ids.slice(0, position)];
-	const { unfinished, records } = await checkOthers.call(this, others);
+	let read: Promise<ICredentialDataDecryptedObject> | undefined;
+	const credentials = async () => await (read ??= readCredentials.call(this));
+	const { unfinished } = await checkOthers.call(this, others, credentials);
 	if (unfinished)
 		return respond.call(this, 200, { result: 'waiting', id, event, waitingFor: unfinished });
 
@@ -376,8 +468,7 @@ async function handleCallback(this: IWebhookFunctions): Promise<IWebhookResponse
 			event,
 			reason: 'this run has resumed already',
 		});
-	records.set(id, await ownRecord.call(this, id, body));
-	const output = resumedItems(items, records);
+	const output = resumedItems(items, await finalRecords.call(this, ids, { id, body }, credentials));
 	const answer = { result: 'resumed', id, event, videos: ids.length };
 	if (!state.download) return { webhookResponse: answer, workflowData: [output] };
 	// Downloads take as long as they take: BHuman gets its answer first.

@@ -1,4 +1,4 @@
-import type { IDataObject } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 import { bhumanApiRequest, type BHumanContext } from '../transport';
 
 /** Render states after which BHuman does not change a generation any more. */
@@ -36,11 +36,13 @@ export async function fetchGeneration(
 	id: string,
 	itemIndex?: number,
 	deadline?: number,
+	credentials?: ICredentialDataDecryptedObject,
 ): Promise<IDataObject> {
 	return (await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/generated_video_by_id', {
 		qs: { id },
 		itemIndex,
 		deadline,
+		credentials,
 		notFound: `Generation ${id}`,
 	})) as IDataObject;
 }

@@ -32,3 +32,14 @@ export function checkBaseUrl(raw: string): { url: string } | { problem: string }
 		problem: `The Base URL of the BHuman credential must use https (got ${shown}): plain http is allowed only for localhost, 127.0.0.0/8 and [::1], since the API key goes with every request`,
 	};
 }
+
+/** HTTP Basic auth of the BHuman credential: API key id and secret. */
+export function basicAuth(credentials: Record<string, unknown>): {
+	username: string;
+	password: string;
+} {
+	return {
+		username: String(credentials.apiKeyId ?? ''),
+		password: String(credentials.apiKeySecret ?? ''),
+	};
+}

@@ -3,6 +3,7 @@
  * the credential is applied, which requests are retried and how pages are walked.
  */
 import type {
+	ICredentialDataDecryptedObject,
 	IDataObject,
 	IExecuteFunctions,
 	IHookFunctions,
@@ -14,9 +15,9 @@ import type {
 	JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
-import { checkBaseUrl } from './baseUrl';
+import { basicAuth, checkBaseUrl } from './baseUrl';
 
-export { checkBaseUrl, isLoopbackHost } from './baseUrl';
+export { basicAuth, checkBaseUrl, isLoopbackHost } from './baseUrl';
 
 /** A streamed response body (node:stream may not be imported by community nodes). */
 type Readable = Extract<
@@ -62,6 +63,23 @@ export interface RequestOptions {
 	 * poll inside Max Wait): at it, the request is aborted and its error reported.
 	 */
 	deadline?: number;
+	/**
+	 * The BHuman credential, already read (see `readCredentials`): the request is sent with its
+	 * Basic auth instead of through n8n's credential helper, which reads it again.
+	 */
+	credentials?: ICredentialDataDecryptedObject;
+}
+
+/**
+ * The BHuman credential, read once for several requests. Outside an execution (a webhook call)
+ * n8n resolves a credential in an expression isolate it starts for the purpose: about 0.1 s of
+ * CPU on n8n 2.x each time, twice per request through its credential helper. A webhook that
+ * asks BHuman several times reads it once and passes it as `credentials`.
+ */
+export async function readCredentials(
+	this: BHumanContext,
+): Promise<ICredentialDataDecryptedObject> {
+	return await this.getCredentials(CREDENTIAL_TYPE);
 }
 
 export function hostFor(path: string): string {
@@ -70,8 +88,11 @@ export function hostFor(path: string): string {
 	return HOSTS.user;
 }
 
-async function baseUrlFor(this: BHumanContext, path: string): Promise<string> {
-	const credentials = await this.getCredentials(CREDENTIAL_TYPE);
+async function baseUrlFor(
+	this: BHumanContext,
+	path: string,
+	credentials: ICredentialDataDecryptedObject,
+): Promise<string> {
 	const override = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
 	if (!override) return hostFor(path);
 	const checked = checkBaseUrl(override);
@@ -339,9 +360,10 @@ export async function bhumanApiRequest<T = unknown>(
 	path: string,
 	options: RequestOptions = {},
 ): Promise<T> {
+	const credentials = options.credentials ?? (await readCredentials.call(this));
 	const request: IHttpRequestOptions = {
 		method,
-		url: `${await baseUrlFor.call(this, path)}${path}`,
+		url: `${await baseUrlFor.call(this, path, credentials)}${path}`,
 		qs: options.qs,
 		body: options.body,
 		json: true,
@@ -352,12 +374,15 @@ export async function bhumanApiRequest<T = unknown>(
 		sendCredentialsOnCrossOriginRedirect: false,
 		headers: { Accept: 'application/json' },
 	};
+	// With the credential given, its Basic auth goes into the request (as the credential's own
+	// `authenticate` sets it); otherwise n8n's credential helper applies it.
+	if (options.credentials) request.auth = basicAuth(options.credentials);
 	const response = await send.call(
 		this,
 		request,
 		method === 'GET' ? MAX_RETRIES : 0,
 		options,
-		true,
+		!options.credentials,
 	);
 	return response.body as T;
 }
