@@ -339,8 +339,13 @@ module.exports = [
 			await page.getByTestId('node-execute-button').click();
 			const out = page.getByTestId('output-panel');
 			await waitText(out.getByTestId('ndv-items-count'), /^3 items$/, 'the output\'s item count', 120000);
-			const rows = await out.locator('table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText.trim())));
-			assert.equal(rows.length, 3, `output rows: ${JSON.stringify(rows)}`);
+			// The count shows before the table has rendered its rows (seen on a loaded machine).
+			const readRows = () => out.locator('table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText.trim())));
+			let rows = await readRows();
+			for (const deadline = Date.now() + 30000; rows.length !== 3 && Date.now() < deadline; rows = await readRows()) {
+				await page.waitForTimeout(200);
+			}
+			assert.equal(rows.length, 3, `output rows: ${JSON.stringify(rows)}; the output panel shows ${JSON.stringify((await out.innerText().catch(() => '')).slice(0, 300))}`);
 			const ids = rows.map((r) => r[0]);
 			for (const id of ids) assert.match(id, UUID);
 			for (const [i, id] of ids.entries()) {
