@@ -82,7 +82,7 @@ function rendersMarkdown(s) {
 }
 
 const CREDENTIAL_WHY =
-	"in n8n 2.x, outside an execution, n8n resolves a credential through a fresh expression isolate (`CredentialsHelper.applyDefaultsAndOverwrites` acquires one for a mock workflow; its pool holds 1, so concurrent reads cold-start isolates), on top of the isolate n8n takes for every waiting webhook: the node reads the BHuman credential once per callback and sends its requests with it, and skips the generations this process already knows to be final.";
+	"in n8n 2.x, outside an execution, n8n resolves a credential through a fresh expression isolate (`CredentialsHelper.applyDefaultsAndOverwrites` acquires one for a mock workflow; its pool holds 1, so concurrent reads cold-start isolates), on top of the isolate n8n takes for every waiting webhook: the node reads the BHuman credential once per callback and sends its requests with it, and does not ask again about a video BHuman has said is final.";
 
 /** Why a target of section 7 was missed, from the measured figures. */
 function rendersNotes(s, load) {

@@ -164,6 +164,11 @@ describe('callbacks that arrive together', () => {
 		expect(server.output(started.id, 'Collect').map((item) => item.json.status)).toEqual(
 			names.map(() => 'succeeded'),
 		);
+		// Every callback answered (those after the resume too) before anything is counted.
+		const end = Date.now() + 10000;
+		while (server.calls.length < names.length && Date.now() < end)
+			await new Promise((r) => setTimeout(r, 20));
+		expect(server.calls).toHaveLength(names.length);
 		// Without the shared memory, callbacks that arrive together would ask about every other
 		// video: up to 40 × 39 requests.
 		const asked = polls();

@@ -64,7 +64,7 @@ const CONTEXT_KEY = 'bhumanCallbacks';
 const CHECK_CONCURRENCY = 20;
 /** How long a callback may take to ask BHuman about the others before it is answered 503. */
 const CHECK_DEADLINE_MS = 30_000;
-/** How long the resuming callback waits for the full records of BHuman before it uses callback bodies. */
+/** How long the resuming callback waits for BHuman's record of its own video before it uses its body. */
 const COMPLETE_DEADLINE_MS = 10_000;
 
 interface WaitState {
@@ -191,32 +191,25 @@ function readWait(this: IWebhookFunctions): { items: INodeExecutionData[]; state
 }
 
 /**
- * What this process knows of generations with a final status: BHuman's records, and callbacks of a
- * run that said so (after their token and id were checked). A final status does not change, so a
- * callback need not ask about it again; requests in flight are shared, so callbacks that arrive
- * together ask BHuman once per generation. Only a cache: a generation it does not know is asked
- * about (another process may have had its callback). Bounded in time and size.
+ * BHuman's records with a final status that this process has been given. A final status does not
+ * change, so a callback need not ask about it again; requests in flight are shared, so callbacks
+ * that arrive together ask BHuman once per generation. Only what BHuman said is kept (a callback
+ * body decides nothing about the other videos of its run), and only as a cache: a generation it
+ * does not hold is asked about. Bounded in time and size.
  */
-interface Known {
-	record: IDataObject;
-	/** BHuman's record (GET by id), not a callback body, which has fewer fields. */
-	full: boolean;
-	at: number;
-}
-const finals = new Map<string, Known>();
+const finals = new Map<string, { record: IDataObject; at: number }>();
 const asking = new Map<string, Promise<IDataObject>>();
 const FINALS_TTL_MS = 60 * 60 * 1000;
 const FINALS_MAX = 20_000;
 
-export function rememberFinal(id: string, record: IDataObject, full: boolean) {
+function rememberFinal(id: string, record: IDataObject) {
 	if (!FINAL_STATUSES.includes(record.status as string)) return;
-	if (!full && finals.get(id)?.full) return;
 	const now = Date.now();
 	for (const [key, entry] of finals) {
 		if (now - entry.at < FINALS_TTL_MS && finals.size < FINALS_MAX) break;
 		finals.delete(key);
 	}
-	finals.set(id, { record, full, at: now });
+	finals.set(id, { record, at: now });
 }
 
 /** Forgets what the process knows, as a restart does (tests). */
@@ -240,7 +233,7 @@ function askBHuman(
 		pending = (async () => {
 			const answer = await fetchGeneration.call(this, id, undefined, deadline, await credentials());
 			const record = (firstRecord(answer) ?? {}) as IDataObject;
-			rememberFinal(id, record, true);
+			rememberFinal(id, record);
 			return record;
 		})();
 		asking.set(id, pending);
@@ -272,9 +265,9 @@ async function inRounds<T>(
 }
 
 /**
- * Asks BHuman about `ids` not known to be final, and stops at the first that is not final: while
- * videos render a callback costs one request, and only the last callback of a run asks about the
- * videos whose callbacks this process has not seen.
+ * Asks BHuman about `ids` it has not yet said are final, and stops at the first that is not final:
+ * while videos render a callback costs one request, and callbacks that arrive together once the
+ * videos are final share their requests instead of each asking about every other video.
  */
 async function checkOthers(
 	this: IWebhookFunctions,
@@ -304,8 +297,9 @@ async function checkOthers(
 
 /**
  * Each video's record at the resume: BHuman's, so that every item has the polling mode's fields.
- * Where only a callback body is known, BHuman is asked once more, within COMPLETE_DEADLINE_MS;
- * if it cannot answer (or still says the video renders), the callback body stands: it is final.
+ * The others' were just given by BHuman; the resuming video's is asked for within
+ * COMPLETE_DEADLINE_MS, and if BHuman cannot answer (or still says it renders) its callback body
+ * stands: the callback said it is final.
  */
 async function finalRecords(
 	this: IWebhookFunctions,
@@ -314,19 +308,13 @@ async function finalRecords(
 	credentials: ReadCredentials,
 ): Promise<Map<string, IDataObject>> {
 	const deadline = Date.now() + COMPLETE_DEADLINE_MS;
-	const records = new Map<string, IDataObject>();
-	for (const id of ids) {
-		const known = finals.get(id);
-		if (known) records.set(id, known.record);
-	}
-	if (!records.has(own.id)) records.set(own.id, own.body);
-	await inRounds(
-		ids.filter((id) => !finals.get(id)?.full),
-		async (id) => {
-			const record = await askBHuman.call(this, id, deadline, credentials).catch(() => undefined);
-			if (FINAL_STATUSES.includes(record?.status as string)) records.set(id, record!);
-		},
-	);
+	const records = new Map<string, IDataObject>([[own.id, own.body]]);
+	await inRounds(ids, async (id) => {
+		const record =
+			finals.get(id)?.record ??
+			(await askBHuman.call(this, id, deadline, credentials).catch(() => undefined));
+		if (FINAL_STATUSES.includes(record?.status as string)) records.set(id, record!);
+	});
 	return records;
 }
 
@@ -451,7 +439,6 @@ async function handleCallback(this: IWebhookFunctions): Promise<IWebhookResponse
 	}
 
 	// 3. The others, asked in the order BHuman likely finishes them: those after this one first.
-	rememberFinal(id, body, false);
 	const others = [...ids.slice(position + 1), ...ids.slice(0, position)];
 	let read: Promise<ICredentialDataDecryptedObject> | undefined;
 	const credentials = async () => await (read ??= readCredentials.call(this));
