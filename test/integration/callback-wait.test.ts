@@ -343,7 +343,7 @@ describe('Max Wait, downloads, limits and n8n settings', () => {
 			status: 500,
 			times: -1,
 		});
-		// The second video's callback must ask BHuman about the third, whose callback it has not seen.
+		// The second video's callback asks BHuman about the third, and BHuman cannot answer.
 		s.sim.completeGeneration(second, 'succeeded');
 		const end2 = Date.now() + 10000;
 		while (server.calls.length < 2 && Date.now() < end2)
@@ -351,7 +351,7 @@ describe('Max Wait, downloads, limits and n8n settings', () => {
 		expect(server.calls[1].status).toBe(503);
 		expect(server.executions.get(started.id)!.status).toBe('waiting');
 		s.sim.clearFaults();
-		// The first two callbacks are known to this process: the third's resumes the run.
+		// BHuman answers again: the third's callback finds every video final and resumes the run.
 		s.sim.completeGeneration(third, 'failed');
 		await server.settle(started.id);
 		expect(server.output(started.id, 'Collect').map((item) => item.json.status)).toEqual([

@@ -212,13 +212,6 @@ function rememberFinal(id: string, record: IDataObject) {
 	finals.set(id, { record, at: now });
 }
 
-/** Forgets what the process knows, as a restart does (tests). */
-export function clearCallbackMemory() {
-	finals.clear();
-	asking.clear();
-	resumed.clear();
-}
-
 type ReadCredentials = () => Promise<ICredentialDataDecryptedObject>;
 
 /** BHuman's record of generation `id`, one request shared by the callbacks that ask at once. */

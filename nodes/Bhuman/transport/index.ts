@@ -17,7 +17,7 @@ import type {
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 import { basicAuth, checkBaseUrl } from './baseUrl';
 
-export { basicAuth, checkBaseUrl, isLoopbackHost } from './baseUrl';
+export { checkBaseUrl, isLoopbackHost } from './baseUrl';
 
 /** A streamed response body (node:stream may not be imported by community nodes). */
 type Readable = Extract<
