@@ -213,6 +213,18 @@ export interface GeneratedVideo {
   updated_at: string;
 }
 
+/** What a campaign generate request asked for beyond its rows (GenerationRecord.extras). */
+export interface GenerationExtras {
+  /** This row's asset values (one per background). */
+  assets?: string[];
+  backgrounds?: Array<Record<string, unknown>>;
+  /** As sent (undefined when absent). */
+  enableLipsync?: boolean | null;
+  enableSubtitles?: boolean | null;
+  /** The effective mode: keep_original when the request left it out or sent "". */
+  generationMode: 'keep_original' | 'full_script';
+}
+
 /** Internal generation record (shape may change; prefer the HTTP API in tests). */
 export interface GenerationRecord {
   id: string;
@@ -228,6 +240,8 @@ export interface GenerationRecord {
   callbackUrl: string | null;
   whatsapp: boolean;
   seeded: boolean;
+  /** Campaign renders only (undefined for try_sample and seeded records). */
+  extras?: GenerationExtras;
   forced?: { status: 'succeeded' | 'failed'; atMs: number; message: string };
   [key: string]: unknown;
 }

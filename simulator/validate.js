@@ -6,8 +6,11 @@
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_ROWS = 2000;
 const BACKGROUND_KINDS = ['link', 'site', 'linkedin'];
-const BACKGROUND_MODES = ['circle', 'chroma'];
-const BACKGROUND_POSITIONS = ['center', 'bottom-right', 'top-right'];
+const BACKGROUND_MODES = ['circle', 'chroma', 'basic'];
+const BACKGROUND_POSITIONS = ['center', 'bottom-right', 'top-right', 'bottom', 'bottom-left'];
+/** A background colour: 3 or 6 hex digits, with or without a leading `#`. */
+const HEX_COLOUR_RE = /^#?(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
+const GENERATION_MODES = ['keep_original', 'full_script'];
 
 /** An error answered as `{code, message}` with its status (and extra headers, e.g. allow). */
 class ApiError extends Error {
@@ -200,9 +203,20 @@ function backgroundsField(body) {
       if (c.position !== undefined && !BACKGROUND_POSITIONS.includes(c.position)) {
         throw new ApiError(422, `${at}.config.position must be one of ${BACKGROUND_POSITIONS.join(', ')}; got ${show(c.position)}`);
       }
+      if (c.color !== undefined && c.color !== null && (typeof c.color !== 'string' || !HEX_COLOUR_RE.test(c.color))) {
+        throw new ApiError(422, `${at}.config.color must be a hex colour (3 or 6 hex digits, '#' optional); got ${show(c.color)}`);
+      }
     }
   });
   return v;
+}
+
+/** Campaign generate's `generation_mode`: missing or "" means keep_original. */
+function generationModeField(/** @type {Record<string, any>} */ body) {
+  const v = body.generation_mode;
+  if (v === undefined || v === null || v === '') return 'keep_original';
+  if (!GENERATION_MODES.includes(v)) throw new ApiError(422, "Field 'generation_mode' must be keep_original or full_script");
+  return /** @type {'keep_original' | 'full_script'} */ (v);
 }
 
 /** The control surface's lenient body: empty = {}, anything else must be JSON. */
@@ -232,5 +246,6 @@ module.exports = {
   urlField,
   stringField,
   backgroundsField,
+  generationModeField,
   controlBody,
 };

@@ -40,6 +40,7 @@ function campaignRender(/** @type {RouteContext} */ { sim, raw }) {
   const callbackUrl = v.callbackField(body);
   const assets = v.stringMatrix(body, 'assets', false);
   const backgrounds = v.backgroundsField(body);
+  const generationMode = v.generationModeField(body);
   for (const flag of ['enable_lipsync', 'enable_subtitles']) {
     if (body[flag] !== undefined && body[flag] !== null && typeof body[flag] !== 'boolean') {
       throw new ApiError(422, `Field '${flag}' must be a boolean`);
@@ -65,7 +66,13 @@ function campaignRender(/** @type {RouteContext} */ { sim, raw }) {
     campaign,
     names,
     callbackUrl,
-    extras: (i) => ({ assets: assets ? assets[i] : undefined, backgrounds, enableLipsync: body.enable_lipsync, enableSubtitles: body.enable_subtitles }),
+    extras: (i) => ({
+      assets: assets ? assets[i] : undefined,
+      backgrounds,
+      enableLipsync: body.enable_lipsync,
+      enableSubtitles: body.enable_subtitles,
+      generationMode,
+    }),
   });
   return { code: 200, result: ids };
 }
