@@ -3,11 +3,14 @@
 // The one dispatcher: finds a request's route in the table and applies what the route's flags ask
 // for. `log` routes (BHuman's API) are recorded in sim.requests, may be hit by an injected fault and
 // wait the configured latency; `auth` routes need the Basic key. Media, share pages and /__sim/ are
-// neither. Handlers return the JSON to answer with 200, or write the response themselves.
+// neither. Handlers return the JSON to answer with 200, or write the response themselves; the
+// dialect (dialects.js) decides how a `kind` route's answer is wrapped and whether a list route
+// takes Basic at all.
 
 const http = require('node:http');
 const { ApiError, show } = require('./validate');
 const { takeFault, normPath } = require('./faults');
+const { answerBody, refusesBasic, BEARER_ONLY } = require('./dialects');
 
 const MAX_BODY = 20 * 1024 * 1024;
 const MAX_LOG = 50000; // keep long benchmarks from growing the logs without bound
@@ -20,8 +23,12 @@ const MAX_LOG = 50000; // keep long benchmarks from growing the logs without bou
  *   match: RegExpExecArray | null }} RouteContext
  *   path: without a trailing slash; pathname: as the client sent it (for messages).
  * @typedef {{ method: string, path: string | RegExp, auth: boolean, log?: boolean,
+ *   kind?: 'record' | 'list' | 'generate' | 'create' | 'other',
+ *   bare?: (out: any, ctx: RouteContext) => unknown,
  *   handler: (ctx: RouteContext) => unknown }} Route
  *   method '*' = any method (a fallback); a RegExp path is matched against the whole path.
+ *   kind: what a BHuman API route answers, for the dialect (dialects.js: the envelope, and list
+ *   routes' auth); its handler then returns the canonical payload and `bare` today's unwrapped form.
  */
 
 /** @param {Route} route @param {string} path */
@@ -165,14 +172,26 @@ async function dispatch(sim, routes, req, res) {
     return sendError(sim, res, 401, 'Unauthorized: invalid API key id or secret', entry, { 'www-authenticate': 'Basic realm="BHuman API"' });
   }
   if (allow) return sendError(sim, res, 405, `Method ${method} not allowed for ${u.pathname}; use ${allow}`, entry, { allow });
+  if (refusesBasic(sim.dialect, route)) {
+    return sendError(sim, res, 401, BEARER_ONLY, entry, { 'www-authenticate': 'Bearer realm="BHuman app"' });
+  }
   try {
-    const out = route.handler({ sim, req, res, method, path, pathname: u.pathname, query, raw, match: matchPath(route, path) });
-    if (!res.headersSent) send(sim, res, 200, out, {}, entry);
+    const ctx = { sim, req, res, method, path, pathname: u.pathname, query, raw, match: matchPath(route, path) };
+    const out = route.handler(ctx);
+    if (!res.headersSent) send(sim, res, 200, answerBody(sim.dialect, route, out, ctx), {}, entry);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     sendError(sim, res, err.status, err.message, entry, err.headers);
   }
 }
+
+/**
+ * A route of BHuman's API: Basic key, logged (faults, latency), answering as its kind.
+ * @param {string} method @param {string} path @param {NonNullable<Route['kind']>} kind
+ * @param {Route['handler']} handler @param {Route['bare']} [bare] today's form when not enveloped
+ * @returns {Route}
+ */
+const apiRoute = (method, path, kind, handler, bare) => ({ method, path, auth: true, log: true, kind, handler, bare });
 
 /**
  * The last entries of the table: any other path is treated as API traffic (logged, faults,
@@ -189,4 +208,4 @@ const FALLBACK_ROUTES = [true, false].map((auth) => ({
   },
 }));
 
-module.exports = { dispatch, FALLBACK_ROUTES, send, sendError, sendBytes, capLog };
+module.exports = { dispatch, apiRoute, FALLBACK_ROUTES, send, sendError, sendBytes, capLog };

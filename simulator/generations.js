@@ -3,7 +3,10 @@
 // any moment answers consistently without a ticking clock; only callbacks need timers.
 
 const { hashString } = require('./data');
+const { shownStatus } = require('./dialects');
 
+// The one internal success state is `succeeded`; the dialect's successState only changes how
+// records and callbacks show it (toRecord, callbackBody).
 const FINAL = new Set(['succeeded', 'failed']);
 
 /**
@@ -64,9 +67,12 @@ function mediaUrls(gen, baseUrl) {
   };
 }
 
-/** The public polling record (generated_video_by_id and the list endpoints). */
-/** @returns {import('./index').GeneratedVideo} */
-function toRecord(gen, now, baseUrl) {
+/**
+ * The public polling record (generated_video_by_id and the list endpoints).
+ * @param {'succeeded' | 'completed'} [successState] how a success is shown
+ * @returns {import('./index').GeneratedVideo}
+ */
+function toRecord(gen, now, baseUrl, successState = 'succeeded') {
   const status = statusAt(gen, now);
   const ok = status === 'succeeded';
   const m = ok ? mediaUrls(gen, baseUrl) : null;
@@ -79,7 +85,7 @@ function toRecord(gen, now, baseUrl) {
     video_instance_id: gen.videoInstanceId,
     campaign_id: gen.campaignId,
     campaign_result_id: gen.campaignResultId,
-    status,
+    status: shownStatus(status, successState),
     share_url: ok ? m.share_url : null,
     url: ok ? m.url : null,
     vimeo_url: ok ? m.vimeo_url : null,
@@ -104,13 +110,13 @@ function toRecord(gen, now, baseUrl) {
  * is only included when it is ready at once (whatsappDelayMs 0); otherwise it arrives in the
  * later `whatsapp.ready` callback, as the real service does.
  */
-function callbackBody(gen, now, baseUrl, { includeWhatsapp = false } = {}) {
+function callbackBody(gen, now, baseUrl, { includeWhatsapp = false, successState = 'succeeded' } = {}) {
   const status = statusAt(gen, now);
   const ok = status === 'succeeded';
   const m = mediaUrls(gen, baseUrl);
   const body = {
     id: gen.id,
-    status,
+    status: shownStatus(status, successState),
     video_url: ok ? m.share_url : '',
     url: ok ? m.url : '',
     thumbnail: ok ? m.thumbnail : '',

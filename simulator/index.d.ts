@@ -33,7 +33,39 @@ export interface CallbackOptions {
   whatsappDelayMs: number;
 }
 
-export interface SimulatorOptions {
+/** The presets of simulator/README.md ("Dialects"): which public source each stands for. */
+export type DialectName = 'guide' | 'reference-2026-07' | 'reference-2026-10' | 'swagger-2023';
+
+/** The forms in which BHuman's public sources disagree, one knob each; the first value is the guide's. */
+export interface DialectKnobs {
+  /**
+   * `none`: answers as the guide shows them; `records`: generated_video_by_id, campaign?id= and
+   * video_instance?id= answer `{code: 200, result: <record>}`; `all`: every JSON answer of the API
+   * is `{code: 200, result}` (lists: the page's records, without total). Errors never are.
+   */
+  envelope: 'none' | 'records' | 'all';
+  /** `bearer`: the list routes refuse the (right) Basic key with 401; every other route takes it. */
+  listAuth: 'basic' | 'bearer';
+  /** Callbacks go to callback_url as given, with `?id=<id>` appended naively, or with `?`/`&` as fits. */
+  callbackIdQuery: 'none' | 'naive' | 'proper';
+  /** What a successful render's status is called in records, lists and callbacks. */
+  successState: 'succeeded' | 'completed';
+}
+
+/** The resolved dialect; `name` is the preset it equals, or `custom`. */
+export interface Dialect extends DialectKnobs {
+  name: DialectName | 'custom';
+}
+
+/**
+ * A preset name, or knobs over a preset (`preset`, `dialect` or `name`) or, without one, over the
+ * current dialect (the guide's at start).
+ */
+export type DialectSpec =
+  | DialectName
+  | (Partial<DialectKnobs> & { preset?: DialectName; dialect?: DialectName; name?: DialectName | 'custom' });
+
+export interface SimulatorOptions extends Partial<DialectKnobs> {
   /** 0 = any free port (default). The host is always 127.0.0.1. */
   port?: number;
   keyId?: string;
@@ -45,6 +77,11 @@ export interface SimulatorOptions {
   callbacks?: Partial<CallbackOptions>;
   /** Default true; false logs one line per API request to stdout. */
   quiet?: boolean;
+  /**
+   * Default `guide` (today's answers). Knobs given at the top level of the options override it.
+   * A preset's callback repeat count yields to `callbacks.repeat`.
+   */
+  dialect?: DialectSpec;
 }
 
 export interface RequestLogEntry {
@@ -186,7 +223,8 @@ export interface SimData {
   savedWebhooks: SavedWebhook[];
 }
 
-export type GenerationStatus = 'queued' | 'processing' | 'succeeded' | 'failed';
+/** `completed` is `succeeded` under dialect successState `completed`. */
+export type GenerationStatus = 'queued' | 'processing' | 'succeeded' | 'completed' | 'failed';
 
 /** Public record of GET /api/ai_studio/generated_video_by_id (and the list endpoints). */
 export interface GeneratedVideo {
@@ -254,6 +292,7 @@ export interface SimState {
   latencyMs: number;
   render: RenderOptions;
   callbacks: CallbackOptions;
+  dialect: Dialect;
   sizes: SimSizes;
   counts: Record<string, number | Record<string, number>>;
 }
@@ -271,6 +310,8 @@ export declare class Simulator {
   /** Active faults with their counters (seen = matching requests, fired = answered by the fault). */
   readonly faults: Array<Record<string, unknown> & { seen: number; fired: number }>;
   readonly data: SimData;
+  /** The dialect now answered in. */
+  readonly dialect: Dialect;
   start(): Promise<this>;
   clearRequests(): void;
   inject(fault: Fault): void;
@@ -279,13 +320,22 @@ export declare class Simulator {
   setCallbacks(opts: Partial<CallbackOptions>): void;
   setRender(opts: Partial<RenderOptions>): void;
   /**
+   * Switch the dialect (TypeError for an unknown name or value). A preset that sets a callback
+   * repeat count (reference-2026-10: 1) sets callbacks.repeat too.
+   */
+  setDialect(spec: DialectSpec): Dialect;
+  /**
    * Clears requests, faults, live generations, pending/sent callbacks, and the folders, instances
    * and saved webhooks created through the API (product/use, speakeasy_projects/import, webhook).
+   * Restores the dialect given at start (and callbacks.repeat, if a preset switch changed it).
    */
   reset(): void;
   /** Force a generation to finish now; returns its public record. Throws if unknown. */
-  completeGeneration(id: string, status?: 'succeeded' | 'failed', message?: string): GeneratedVideo;
-  /** Re-send a finished generation's callback (or its whatsapp.ready with event set). */
+  completeGeneration(id: string, status?: 'succeeded' | 'completed' | 'failed', message?: string): GeneratedVideo;
+  /**
+   * Re-send a finished generation's callback (or its whatsapp.ready with event set); `url` in the
+   * answer is where it went (callbackIdQuery applies).
+   */
   replayCallback(id: string, opts?: { event?: 'whatsapp.ready'; url?: string }): { url: string; body: unknown };
   state(): SimState;
   /** Closes the server, sockets, pending timers and callback deliveries. */

@@ -13,6 +13,7 @@ const { CallbackDispatcher } = require('./callbacks');
 const { ApiError, UUID_RE } = require('./validate');
 const { normalizeFault } = require('./faults');
 const { dispatch, sendError, capLog, FALLBACK_ROUTES } = require('./dispatcher');
+const { resolveDialect, startDialect, callbackTarget, internalStatus } = require('./dialects');
 
 /** The route table, in lookup order; each file's entries are `{ method, path, auth, log, handler }`. */
 const ROUTES = [
@@ -62,7 +63,16 @@ class Simulator {
     this.seed = options.seed ?? 1;
     this.sizes = { ...DEFAULT_SIZES, ...(options.sizes || {}) };
     this.render = { queuedMs: 200, processingMs: 800, staggerMs: 0, ...(options.render || {}) };
-    this.callbackOptions = normalizeCallbacks({ repeat: 1, reorder: false, delayMs: 0, whatsappDelayMs: 300 }, options.callbacks);
+    const start = startDialect(options);
+    /** The dialect now (setDialect), and the one given at start (restored by reset). */
+    this.dialect = start.dialect;
+    this._startDialect = start.dialect;
+    // A preset's repeat count (reference-2026-10: 1) yields to an explicit options.callbacks.repeat.
+    const repeat = start.repeat ?? 1;
+    this.callbackOptions = normalizeCallbacks({ repeat, reorder: false, delayMs: 0, whatsappDelayMs: 300 }, options.callbacks);
+    this._startRepeat = this.callbackOptions.repeat;
+    /** Whether setDialect applied a preset's repeat count since start (reset then restores _startRepeat). */
+    this._presetRepeat = false;
     this.latencyMs = 0;
     this.setLatency(options.latencyMs ?? 0);
     this.quiet = options.quiet ?? true;
@@ -182,6 +192,21 @@ class Simulator {
     this.callbackOptions = normalizeCallbacks(this.callbackOptions, opts);
   }
 
+  /**
+   * Switch the dialect: a preset name, or knobs over a preset (`preset`/`dialect`) or over the
+   * current dialect. Throws TypeError for unknown names or values.
+   * @param {import('./index').DialectSpec} spec
+   */
+  setDialect(spec) {
+    const { dialect, repeat } = resolveDialect(spec, this.dialect);
+    this.dialect = dialect;
+    if (repeat !== undefined) {
+      this.callbackOptions = { ...this.callbackOptions, repeat };
+      this._presetRepeat = true;
+    }
+    return dialect;
+  }
+
   /** @param {Partial<import('./index').RenderOptions>} [opts] */
   setRender(opts = {}) {
     for (const k of ['queuedMs', 'processingMs', 'staggerMs']) {
@@ -194,6 +219,11 @@ class Simulator {
 
   /** Back to the seeded state: logs, faults, live generations, pending callbacks, created folders/instances. */
   reset() {
+    this.dialect = this._startDialect;
+    if (this._presetRepeat) {
+      this.callbackOptions = { ...this.callbackOptions, repeat: this._startRepeat };
+      this._presetRepeat = false;
+    }
     this.requests.length = 0;
     this.faults.length = 0;
     this.callbacksSent.length = 0;
@@ -228,22 +258,24 @@ class Simulator {
   }
 
   /**
-   * Force a generation to finish now (sends its callback if one is pending).
-   * @param {string} id @param {'succeeded' | 'failed'} [status] @param {string} [message]
+   * Force a generation to finish now (sends its callback if one is pending). `completed` is
+   * `succeeded` under its other name.
+   * @param {string} id @param {'succeeded' | 'completed' | 'failed'} [status] @param {string} [message]
    */
   completeGeneration(id, status = 'succeeded', message) {
     const g = this.generations.get(String(id).toLowerCase());
     if (!g) throw new ApiError(404, `Generation ${id} not found`);
-    if (!gens.FINAL.has(status)) throw new ApiError(400, "status must be 'succeeded' or 'failed'");
+    const final = /** @type {'succeeded' | 'failed'} */ (internalStatus(status));
+    if (!gens.FINAL.has(final)) throw new ApiError(400, "status must be 'succeeded', 'completed' or 'failed'");
     const now = Date.now();
     if (!gens.isFinal(g, now)) {
-      g.forced = { status, atMs: now, message: message || 'Render failed: forced by simulator control' };
+      g.forced = { status: final, atMs: now, message: message || 'Render failed: forced by simulator control' };
       if (g.callbackUrl && !g.callbackDone) {
         g.callbackDone = true;
         this._deliverCallbacks([g]);
       }
     }
-    return gens.toRecord(g, now, this.url);
+    return this._record(g, now);
   }
 
   /**
@@ -262,10 +294,9 @@ class Simulator {
       if (!g.whatsapp || gens.statusAt(g, now) !== 'succeeded') throw new ApiError(409, `Generation ${id} has no WhatsApp video`);
       body = gens.whatsappReadyBody(g, this.url);
     } else {
-      body = gens.callbackBody(g, now, this.url, { includeWhatsapp: this.callbackOptions.whatsappDelayMs <= 0 });
+      body = this._callbackBody(g, now);
     }
-    this._dispatcher.send(target, body);
-    return { url: target, body };
+    return { url: this._sendTo(target, g, body), body };
   }
 
   state() {
@@ -288,6 +319,7 @@ class Simulator {
       latencyMs: this.latencyMs,
       render: { ...this.render },
       callbacks: { ...this.callbackOptions },
+      dialect: { ...this.dialect },
       sizes: { ...this.sizes },
       counts: {
         videoInstances: (d.videoInstances || []).length,
@@ -337,7 +369,7 @@ class Simulator {
   /**
    * One live generation per row, rendered on the simulator's clock; returns their ids.
    * @param {{ instance: { id: string | null, actor_id: string | null }, campaign: import('./index').Campaign | null,
-   *   names: string[][], callbackUrl: string | null, extras?: (row: number) => Record<string, unknown> }} request
+   *   names: string[][], callbackUrl: string | null, extras?: (row: number) => import('./index').GenerationExtras }} request
    */
   _createGenerations({ instance, campaign, names, callbackUrl, extras }) {
     const now = Date.now();
@@ -408,14 +440,14 @@ class Simulator {
     const { repeat, delayMs, whatsappDelayMs } = this.callbackOptions;
     // Timers can fire a hair before the wall clock agrees; evaluate at the scheduled finish.
     const now = g.forced ? Date.now() : Math.max(Date.now(), g.createdMs + g.totalMs);
-    const body = gens.callbackBody(g, now, this.url, { includeWhatsapp: whatsappDelayMs <= 0 });
+    const body = this._callbackBody(g, now);
     const go = () => {
-      for (let i = 0; i < repeat; i++) this._dispatcher.send(g.callbackUrl, body);
-      if (g.whatsapp && body.status === 'succeeded') {
+      for (let i = 0; i < repeat; i++) this._sendTo(g.callbackUrl, g, body);
+      if (g.whatsapp && gens.statusAt(g, now) === 'succeeded') {
         const ready = gens.whatsappReadyBody(g, this.url);
         this._timer(
           () => {
-            for (let i = 0; i < repeat; i++) this._dispatcher.send(g.callbackUrl, ready);
+            for (let i = 0; i < repeat; i++) this._sendTo(g.callbackUrl, g, ready);
           },
           whatsappDelayMs,
           'callback',
@@ -424,6 +456,24 @@ class Simulator {
     };
     if (delayMs > 0) this._timer(go, delayMs, 'callback');
     else go();
+  }
+
+  /** POSTs a callback of generation `g` to `url` as the dialect addresses it; returns that URL. */
+  _sendTo(/** @type {string} */ url, /** @type {GenerationRecord} */ g, /** @type {unknown} */ body) {
+    const target = callbackTarget(this.dialect, url, g.id);
+    this._dispatcher.send(target, body);
+    return target;
+  }
+
+  /** The public polling record of `g`, as the dialect shows it. */
+  _record(/** @type {GenerationRecord} */ g, now = Date.now()) {
+    return gens.toRecord(g, now, this.url, this.dialect.successState);
+  }
+
+  /** The completion callback body of `g`, as the dialect shows it. */
+  _callbackBody(/** @type {GenerationRecord} */ g, /** @type {number} */ now) {
+    const { whatsappDelayMs } = this.callbackOptions;
+    return gens.callbackBody(g, now, this.url, { includeWhatsapp: whatsappDelayMs <= 0, successState: this.dialect.successState });
   }
 
   // ----- HTTP -----

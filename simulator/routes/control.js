@@ -58,6 +58,8 @@ const routes = [
     sim.setCallbacks(body);
     return { ok: true, callbacks: sim.callbackOptions };
   }),
+  control('GET', '/__sim/dialect', ({ sim }) => sim.dialect),
+  control('POST', '/__sim/dialect', ({ sim }, body) => ({ ok: true, dialect: sim.setDialect(body) })),
   control('POST', '/__sim/callbacks/replay', ({ sim }, body) => {
     if (!body.id) throw new ApiError(400, "Missing 'id' of the generation to replay");
     return { ok: true, ...sim.replayCallback(body.id, body) };

@@ -4,6 +4,7 @@
 
 const { randomUUID } = require('node:crypto');
 const { ApiError, jsonBody, uuidField } = require('../validate');
+const { apiRoute } = require('../dispatcher');
 
 /** @typedef {import('../dispatcher').RouteContext} RouteContext */
 
@@ -35,15 +36,9 @@ function useProduct(/** @type {RouteContext} */ { sim, raw }) {
 
 /** @type {import('../dispatcher').Route[]} */
 const routes = [
-  { method: 'GET', path: '/api/store/product', auth: true, log: true, handler: ({ sim }) => sim.data.products },
-  { method: 'POST', path: '/api/store/product/use', auth: true, log: true, handler: useProduct },
-  {
-    method: 'GET',
-    path: '/api/store/settings',
-    auth: true,
-    log: true,
-    handler: ({ sim }) => ({ category: sim.data.categories, tags: sim.data.tags }),
-  },
+  apiRoute('GET', '/api/store/product', 'list', ({ sim }) => sim.data.products),
+  apiRoute('POST', '/api/store/product/use', 'create', useProduct),
+  apiRoute('GET', '/api/store/settings', 'other', ({ sim }) => ({ category: sim.data.categories, tags: sim.data.tags })),
 ];
 
 module.exports = routes;

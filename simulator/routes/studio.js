@@ -4,8 +4,8 @@
 // campaigns, Speakeasy projects and saved webhooks.
 
 const { randomUUID } = require('node:crypto');
-const gens = require('../generations');
 const v = require('../validate');
+const { apiRoute: api } = require('../dispatcher');
 
 const { ApiError } = v;
 const S = '/api/ai_studio';
@@ -20,7 +20,7 @@ function generatedFor(/** @type {RouteContext} */ { sim, query }, /** @type {'ca
   else sim._instanceOr404(id);
   const index = param === 'campaign_id' ? sim._byCampaign : sim._byInstance;
   const now = Date.now();
-  return p.slice(index.get(id) || []).map((g) => gens.toRecord(g, now, sim.url));
+  return p.slice(index.get(id) || []).map((g) => sim._record(g, now));
 }
 
 function trySample(/** @type {RouteContext} */ { sim, raw }) {
@@ -30,7 +30,7 @@ function trySample(/** @type {RouteContext} */ { sim, raw }) {
   const callbackUrl = v.callbackField(body);
   const instance = sim._instanceOr404(instanceId);
   v.checkRows(variables, names);
-  return { code: 200, result: sim._createGenerations({ instance, campaign: null, names, callbackUrl }) };
+  return sim._createGenerations({ instance, campaign: null, names, callbackUrl });
 }
 
 function campaignRender(/** @type {RouteContext} */ { sim, raw }) {
@@ -61,7 +61,7 @@ function campaignRender(/** @type {RouteContext} */ { sim, raw }) {
   }
   const linked = campaign.video_instance_id ? sim._instances.get(campaign.video_instance_id) : undefined;
   const instance = linked || { id: campaign.video_instance_id, actor_id: null };
-  const ids = sim._createGenerations({
+  return sim._createGenerations({
     instance,
     campaign,
     names,
@@ -74,7 +74,6 @@ function campaignRender(/** @type {RouteContext} */ { sim, raw }) {
       generationMode,
     }),
   });
-  return { code: 200, result: ids };
 }
 
 /** Imports a Speakeasy project as a new video instance, in a new folder of the workspace. */
@@ -101,75 +100,42 @@ function createWebhook(/** @type {RouteContext} */ { sim, raw }) {
   return saved;
 }
 
+/**
+ * A paged list of seeded data: the page's records, unwrapped as `{total, <key>: page}`.
+ * @param {string} path @param {'instances' | 'campaigns'} key @param {'videoInstances' | 'campaigns'} all
+ * @param {boolean} pageRequired
+ */
+const pagedList = (path, key, all, pageRequired) =>
+  api(
+    'GET',
+    path,
+    'list',
+    ({ sim, query }) => v.pageParams(query, pageRequired).slice(/** @type {unknown[]} */ (sim.data[all])),
+    (page, { sim }) => ({ total: sim.data[all].length, [key]: page }),
+  );
+
 /** @type {Route[]} */
 const routes = [
-  {
-    method: 'GET',
-    path: `${S}/video_instances`,
-    auth: true,
-    log: true,
-    handler: ({ sim, query }) => {
-      const p = v.pageParams(query, true);
-      return { total: sim.data.videoInstances.length, instances: p.slice(sim.data.videoInstances) };
-    },
-  },
-  {
-    method: 'GET',
-    path: `${S}/video_instance`,
-    auth: true,
-    log: true,
-    handler: ({ sim, query }) => [sim._instanceOr404(v.uuidParam(query, 'id', true))],
-  },
-  {
-    method: 'GET',
-    path: `${S}/generated_video_by_video_instance_id`,
-    auth: true,
-    log: true,
-    handler: (c) => generatedFor(c, 'video_instance_id'),
-  },
-  { method: 'POST', path: `${S}/try_sample`, auth: true, log: true, handler: trySample },
-  { method: 'POST', path: `${S}/pipeline/campaign`, auth: true, log: true, handler: campaignRender },
-  {
-    method: 'GET',
-    path: `${S}/generated_video_by_id`,
-    auth: true,
-    log: true,
-    handler: ({ sim, query }) => {
-      const id = v.uuidParam(query, 'id', true);
-      const g = sim.generations.get(id);
-      if (!g) throw new ApiError(404, `Generated video ${id} not found`);
-      return gens.toRecord(g, Date.now(), sim.url);
-    },
-  },
-  {
-    method: 'GET',
-    path: `${S}/campaigns`,
-    auth: true,
-    log: true,
-    handler: ({ sim, query }) => {
-      const p = v.pageParams(query, false);
-      return { total: sim.data.campaigns.length, campaigns: p.slice(sim.data.campaigns) };
-    },
-  },
-  {
-    method: 'GET',
-    path: `${S}/campaign`,
-    auth: true,
-    log: true,
-    handler: ({ sim, query }) => sim._campaignOr404(v.uuidParam(query, 'id', true)),
-  },
-  {
-    method: 'GET',
-    path: `${S}/generated_video_by_campaign_id`,
-    auth: true,
-    log: true,
-    handler: (c) => generatedFor(c, 'campaign_id'),
-  },
+  pagedList(`${S}/video_instances`, 'instances', 'videoInstances', true),
+  // Unwrapped, the one instance comes as a one-element list.
+  api('GET', `${S}/video_instance`, 'record', ({ sim, query }) => sim._instanceOr404(v.uuidParam(query, 'id', true)), (rec) => [rec]),
+  api('GET', `${S}/generated_video_by_video_instance_id`, 'list', (c) => generatedFor(c, 'video_instance_id')),
+  api('POST', `${S}/try_sample`, 'generate', trySample),
+  api('POST', `${S}/pipeline/campaign`, 'generate', campaignRender),
+  api('GET', `${S}/generated_video_by_id`, 'record', ({ sim, query }) => {
+    const id = v.uuidParam(query, 'id', true);
+    const g = sim.generations.get(id);
+    if (!g) throw new ApiError(404, `Generated video ${id} not found`);
+    return sim._record(g);
+  }),
+  pagedList(`${S}/campaigns`, 'campaigns', 'campaigns', false),
+  api('GET', `${S}/campaign`, 'record', ({ sim, query }) => sim._campaignOr404(v.uuidParam(query, 'id', true))),
+  api('GET', `${S}/generated_video_by_campaign_id`, 'list', (c) => generatedFor(c, 'campaign_id')),
   // Bare arrays, not paged, like the workspace and product lists.
-  { method: 'GET', path: `${S}/speakeasy_projects`, auth: true, log: true, handler: ({ sim }) => sim.data.speakeasyProjects },
-  { method: 'POST', path: `${S}/speakeasy_projects/import`, auth: true, log: true, handler: importSpeakeasy },
-  { method: 'GET', path: `${S}/webhook`, auth: true, log: true, handler: ({ sim }) => sim.data.savedWebhooks },
-  { method: 'POST', path: `${S}/webhook`, auth: true, log: true, handler: createWebhook },
+  api('GET', `${S}/speakeasy_projects`, 'list', ({ sim }) => sim.data.speakeasyProjects),
+  api('POST', `${S}/speakeasy_projects/import`, 'create', importSpeakeasy),
+  api('GET', `${S}/webhook`, 'list', ({ sim }) => sim.data.savedWebhooks),
+  api('POST', `${S}/webhook`, 'create', createWebhook),
 ];
 
 module.exports = routes;
