@@ -6,6 +6,10 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { startSimulator } = require('./index');
+const { resolveDialect, DEFAULT_DIALECT } = require('./dialects');
+
+/** The dialect knobs' flags. */
+const DIALECT_FLAGS = { envelope: 'envelope', 'list-auth': 'listAuth', 'callback-id-query': 'callbackIdQuery', 'success-state': 'successState' };
 
 const HELP = `Usage: node simulator/cli.js [options]
   --port <n>             port on 127.0.0.1 (default 4010, 0 = any free port)
@@ -19,6 +23,12 @@ const HELP = `Usage: node simulator/cli.js [options]
   --callback-delay <ms>  wait before sending callbacks (default 0)
   --whatsapp-delay <ms>  delay of the whatsapp.ready callback (default 300)
   --reorder              shuffle callbacks of rows that finish together
+  --dialect <name>       answer as a public source does: guide (default), reference-2026-07,
+                         reference-2026-10, swagger-2023 (sets the four knobs below)
+  --envelope <v>         none | records | all: {code, result} around single records, or every answer
+  --list-auth <v>        basic | bearer: list routes refuse the API key (401)
+  --callback-id-query <v>  none | naive | proper: append ?id=<generation id> to callback URLs
+  --success-state <v>    succeeded | completed: what a finished render's status is called
   --quiet                do not log each request
 Env SIM_READY_FILE=<file>: write {url, port, keyId, keySecret} there once listening.`;
 
@@ -56,7 +66,7 @@ async function main() {
     process.stdout.write(HELP + '\n');
     return;
   }
-  const known = ['port', 'key-id', 'key-secret', 'latency', 'instances', 'render-ms', 'seed', 'callback-repeat', 'callback-delay', 'whatsapp-delay', 'reorder', 'quiet'];
+  const known = ['port', 'key-id', 'key-secret', 'latency', 'instances', 'render-ms', 'seed', 'callback-repeat', 'callback-delay', 'whatsapp-delay', 'reorder', 'quiet', 'dialect', ...Object.keys(DIALECT_FLAGS)];
   const unknown = Object.keys(args).filter((k) => !known.includes(k));
   if (unknown.length) {
     process.stderr.write(`Unknown option --${unknown[0]}\n${HELP}\n`);
@@ -78,6 +88,10 @@ async function main() {
     if (args['callback-delay'] !== undefined) options.callbacks.delayMs = num(args['callback-delay'], 'callback-delay');
     if (args['whatsapp-delay'] !== undefined) options.callbacks.whatsappDelayMs = num(args['whatsapp-delay'], 'whatsapp-delay');
     if (args.reorder) options.callbacks.reorder = true;
+    const dialect = { preset: args.dialect };
+    for (const [flag, knob] of Object.entries(DIALECT_FLAGS)) if (args[flag] !== undefined) dialect[knob] = args[flag];
+    resolveDialect(dialect, DEFAULT_DIALECT); // bad names and values: a usage error, before starting
+    options.dialect = dialect;
   } catch (err) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
@@ -97,7 +111,9 @@ async function main() {
       `  API key id:     ${sim.keyId}\n` +
       `  API key secret: ${sim.keySecret}\n` +
       `  Base URL:       ${sim.url}\n` +
-      `  Control:        ${sim.url}/__sim/state\n`,
+      `  Control:        ${sim.url}/__sim/state\n` +
+      `  Dialect:        ${sim.dialect.name} (envelope ${sim.dialect.envelope}, list auth ${sim.dialect.listAuth}, ` +
+      `callback id query ${sim.dialect.callbackIdQuery}, success state ${sim.dialect.successState})\n`,
   );
 
   const readyFile = process.env.SIM_READY_FILE;

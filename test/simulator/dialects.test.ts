@@ -2,8 +2,12 @@
  * The simulator's dialects (the forms BHuman's public sources disagree on) and the campaign
  * generate fields those sources add, over real HTTP with Node's fetch.
  */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { startSimulator, type Simulator } from '../../simulator';
 
 let sim: Simulator;
@@ -667,5 +671,94 @@ describe('control route, start options and reset', () => {
 			await Promise.all(started.map((s) => s.close()));
 		}
 		await expect(startSimulator({ dialect: 'nope' as any })).rejects.toThrow(TypeError);
+	});
+});
+
+describe('command line', () => {
+	const CLI = path.join(__dirname, '../../simulator/cli.js');
+
+	/** Starts the CLI with `args`; its URL once SIM_READY_FILE appears, and a stop function. */
+	async function startCli(args: string[]) {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sim-cli-'));
+		const ready = path.join(dir, 'ready.json');
+		const child = spawn(process.execPath, [CLI, '--port', '0', '--quiet', ...args], {
+			env: { ...process.env, SIM_READY_FILE: ready },
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		let output = '';
+		child.stdout.on('data', (c) => (output += c));
+		child.stderr.on('data', (c) => (output += c));
+		const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+		const stop = async () => {
+			child.kill('SIGTERM');
+			await exited;
+			fs.rmSync(dir, { recursive: true, force: true });
+		};
+		for (const end = Date.now() + 10000; !fs.existsSync(ready) && Date.now() < end; ) {
+			if (child.exitCode !== null) break;
+			await sleep(20);
+		}
+		if (!fs.existsSync(ready)) {
+			await stop();
+			throw new Error(`simulator CLI did not start: ${output}`);
+		}
+		const { url } = JSON.parse(fs.readFileSync(ready, 'utf8'));
+		return { url: url as string, output: () => output, stop };
+	}
+
+	it('--dialect reference-2026-10 starts in that dialect', async () => {
+		const cli = await startCli(['--dialect', 'reference-2026-10']);
+		try {
+			const res = await fetch(`${cli.url}/__sim/dialect`);
+			expect(await res.json()).toEqual({ name: 'reference-2026-10', ...REFERENCE_2026_10 });
+			expect(cli.output()).toContain('Dialect:        reference-2026-10 (envelope records');
+		} finally {
+			await cli.stop();
+		}
+	});
+
+	it('knob flags override the preset', async () => {
+		const cli = await startCli([
+			'--dialect=swagger-2023',
+			'--envelope',
+			'records',
+			'--list-auth',
+			'bearer',
+			'--callback-id-query',
+			'proper',
+			'--success-state',
+			'completed',
+		]);
+		try {
+			const state = (await (await fetch(`${cli.url}/__sim/state`)).json()) as any;
+			expect(state.dialect).toEqual({
+				name: 'custom',
+				envelope: 'records',
+				listAuth: 'bearer',
+				callbackIdQuery: 'proper',
+				successState: 'completed',
+			});
+		} finally {
+			await cli.stop();
+		}
+	});
+
+	it('lists the flags in --help and refuses bad values with exit code 2', () => {
+		const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
+		for (const flag of [
+			'--dialect',
+			'--envelope',
+			'--list-auth',
+			'--callback-id-query',
+			'--success-state',
+		]) {
+			expect(help.stdout).toContain(flag);
+		}
+		expect(help.stdout).toContain('reference-2026-10');
+		const bad = spawnSync(process.execPath, [CLI, '--port', '0', '--envelope', 'some'], {
+			encoding: 'utf8',
+		});
+		expect(bad.status).toBe(2);
+		expect(bad.stderr).toContain('dialect envelope must be one of none, records, all; got "some"');
 	});
 });
