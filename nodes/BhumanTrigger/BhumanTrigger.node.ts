@@ -9,8 +9,12 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { respond } from '../Bhuman/helpers/callbacks';
 import { fetchGeneration } from '../Bhuman/helpers/video';
-import { firstRecord, readCredentials } from '../Bhuman/transport';
-import { parseCallback, type CallbackRequest } from '../Bhuman/helpers/callbackBody';
+import {
+	callbackQuery,
+	parseCallback,
+	videoEvent,
+	type CallbackRequest,
+} from '../Bhuman/helpers/callbackBody';
 import { checkToken, tokenProblem } from '../Bhuman/helpers/token';
 import { callbackOutput, filterOf, WHATSAPP_READY } from './callback';
 import { cacheScope, deliveryKey, remember, seenBefore } from './deliveries';
@@ -38,11 +42,9 @@ type Verification =
 
 /** BHuman's own record of a generation, fetched with the node's credential. */
 async function verifyWithBHuman(this: IWebhookFunctions, id: string): Promise<Verification> {
-	let answer: unknown;
+	let data: IDataObject;
 	try {
-		// Read once and passed on: outside an execution n8n's credential helper would read it again.
-		const credentials = await readCredentials.call(this);
-		answer = await fetchGeneration.call(this, id, undefined, undefined, credentials);
+		data = await fetchGeneration.call(this, id);
 	} catch (error) {
 		const httpCode = (error as { httpCode?: unknown }).httpCode;
 		const code = typeof httpCode === 'string' ? httpCode : undefined;
@@ -50,9 +52,6 @@ async function verifyWithBHuman(this: IWebhookFunctions, id: string): Promise<Ve
 		if (code === '404' || code === '400' || code === '422') return { outcome: 'unknown' };
 		return { outcome: 'failed', httpCode: code };
 	}
-	const record = firstRecord(answer);
-	if (typeof record !== 'object' || record === null) return { outcome: 'failed' };
-	const data = record as IDataObject;
 	if (data.id !== undefined && String(data.id).toLowerCase() !== id.toLowerCase())
 		return { outcome: 'unknown' };
 	if (typeof data.status !== 'string' || data.status === '') return { outcome: 'failed' };
@@ -197,20 +196,18 @@ export class BhumanTrigger implements INodeType {
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		// 1. The token, before anything in the body is looked at.
+		// 1. The token, before anything in the body is looked at (read also where BHuman appended
+		// `?id=` to the URL's query).
+		const query = callbackQuery(this.getQueryData() as IDataObject);
 		const token = this.getNodeParameter('token', '') as string;
 		if (token !== '') {
-			const check = checkToken(
-				token,
-				this.getQueryData() as IDataObject,
-				this.getHeaderData() as IDataObject,
-			);
+			const check = checkToken(token, query, this.getHeaderData() as IDataObject);
 			if (check === 'missing') return refuse.call(this, 401, 'This callback needs a token');
 			if (check === 'wrong') return refuse.call(this, 403, 'The token is wrong');
 		}
 
-		// 2. The body: a JSON object with an id and a status or event.
-		const parsed = parseCallback(this.getRequestObject() as unknown as CallbackRequest);
+		// 2. The body: a JSON object with a status or event, and an id (its own, or the URL's).
+		const parsed = parseCallback(this.getRequestObject() as unknown as CallbackRequest, query.id);
 		if (!parsed.ok) return refuse.call(this, 400, parsed.reason);
 		const { body } = parsed;
 		let { id, event } = parsed;
@@ -252,7 +249,7 @@ export class BhumanTrigger implements INodeType {
 					return refuse.call(this, 403, 'BHuman has no WhatsApp video for this generation');
 				}
 			} else if (event.startsWith('video.')) {
-				event = `video.${record.status as string}`;
+				event = videoEvent(record.status as string);
 				if (!events.includes(filterOf(event)))
 					return ignore.call(this, 'event not selected', id, event);
 			}

@@ -3,10 +3,10 @@
  * choice they fall under, and the same output shape as the BHuman node's video records.
  */
 import type { IDataObject } from 'n8n-workflow';
+import { WHATSAPP_READY } from '../Bhuman/helpers/callbackBody';
 import { normalizeVideo } from '../Bhuman/helpers/video';
 
-/** The event of a `whatsapp.ready` callback (sent after `succeeded` for WhatsApp campaigns). */
-export const WHATSAPP_READY = 'whatsapp.ready';
+export { WHATSAPP_READY };
 
 /** Values of the Events parameter. Every event not named here counts as `other`. */
 export const EVENT_FILTERS = ['video.succeeded', 'video.failed', WHATSAPP_READY, 'other'] as const;

@@ -7,7 +7,7 @@
  */
 import type { IHookFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { bhumanApiRequest, CREDENTIAL_TYPE, recordsOf } from '../Bhuman/transport';
+import { bhumanApiList, bhumanApiRequest, CREDENTIAL_TYPE } from '../Bhuman/transport';
 
 const SAVED_WEBHOOKS = '/api/ai_studio/webhook';
 
@@ -56,7 +56,7 @@ export function callbackUrl(this: IHookFunctions): string {
 export async function isSaved(this: IHookFunctions): Promise<boolean> {
 	if (!saving.call(this)) return true;
 	const url = callbackUrl.call(this);
-	const saved = recordsOf(await bhumanApiRequest.call(this, 'GET', SAVED_WEBHOOKS)).records;
+	const { records: saved } = await bhumanApiList.call(this, SAVED_WEBHOOKS);
 	return saved.some((webhook) => webhook.webhook === url);
 }
 

@@ -14,13 +14,17 @@ export interface ResumeCase extends CatalogueEntry {
 	token: 'run' | 'none' | 'wrong';
 	/** The body, given the run's two generation ids (the first rendered, the second rendering). */
 	body: (ids: [string, string]) => unknown;
+	/** Parameters added to the callback URL (with `naive`, after a second "?", as BHuman may). */
+	query?: (ids: [string, string]) => Record<string, string>;
+	naive?: boolean;
 	/** BHuman answers every GET of a generation with 500. */
 	bhumanDown?: boolean;
 	status: number;
 	/** `result` and `reason` (when there is one) of the answer. */
 	answer: { result: string; reason?: string };
-	/** GETs BHuman saw while the callback was handled. */
+	/** GETs BHuman saw while the callback was handled (at least, with `more`: checks go on). */
 	bhumanRequests: number;
+	more?: boolean;
 }
 
 const done = (id: string) => ({ id, status: 'succeeded', url: `https://cdn.example/${id}.mp4` });
@@ -107,17 +111,49 @@ export const cases: ResumeCase[] = [
 		concern: 'resume',
 		input: 'A final callback while BHuman answers 500 about the other video',
 		outcome:
-			"answered 503 (BHuman could not be asked, after the node's retries); the run keeps waiting for the next callback",
+			"answered 202 \"checking\" once BHuman could not be asked (after the node's retries); the callback keeps asking BHuman every few seconds until it answers or Max Wait is near, and resumes the run then if every video is final",
 		token: 'run',
 		body: ([first]) => done(first),
 		bhumanDown: true,
-		status: 503,
-		answer: {
-			result: 'error',
-			reason:
-				'Could not ask BHuman about the other videos of this run: the execution keeps waiting',
-		},
+		status: 202,
+		answer: { result: 'checking' },
 		bhumanRequests: 4,
+		more: true,
+	},
+	{
+		concern: 'resume',
+		input: 'A callback with the id in the URL only (BHuman\'s 2023 Swagger adds it as ?id=…)',
+		outcome: 'read as the id of the callback: answered as one with the id in its body',
+		token: 'run',
+		query: ([first]) => ({ id: first }),
+		body: ([first]) => ({ ...done(first), id: undefined }),
+		status: 200,
+		answer: { result: 'waiting' },
+		bhumanRequests: 1,
+	},
+	{
+		concern: 'resume',
+		input: 'The URL with ?id=… appended to it naively (…?token=<token>?id=<id>)',
+		outcome: 'the token read up to the "?" and the id after it: answered as usual',
+		token: 'run',
+		naive: true,
+		query: ([first]) => ({ id: first }),
+		body: ([first]) => ({ ...done(first), id: undefined }),
+		status: 200,
+		answer: { result: 'waiting' },
+		bhumanRequests: 1,
+	},
+	{
+		concern: 'resume',
+		input: 'An id in the body and another in the URL',
+		outcome:
+			'answered 400 "The callback names two generations…": which video it is about is unknown; nothing resumes',
+		token: 'run',
+		query: ([, second]) => ({ id: second }),
+		body: ([first]) => done(first),
+		status: 400,
+		answer: { result: 'rejected' },
+		bhumanRequests: 0,
 	},
 ];
 

@@ -32,7 +32,8 @@ test.each(cases.map((c) => [c.input, c] as const))('%s', async (_input, c: Resum
 			variables: { variable: [{ name: 'name', value: '={{ $json.name }}' }] },
 			waitForCompletion: true,
 			waitMethod: 'callback',
-			maxWait: 10,
+			// Short: a check that goes on after its answer ends before the next test.
+			maxWait: 0.25,
 		},
 		items: [{ name: 'Ann' }, { name: 'sim:never' }],
 	});
@@ -46,8 +47,13 @@ test.each(cases.map((c) => [c.input, c] as const))('%s', async (_input, c: Resum
 	const ids = pending.map((item) => item.json.id as string) as [string, string];
 	if (c.bhumanDown) h.sim.inject({ method: 'GET', path: POLL, status: 500, times: -1 });
 	const before = h.sim.requests.filter((r) => r.path === POLL).length;
+	let target = url.toString();
+	const extra = Object.entries(c.query?.(ids) ?? {});
+	if (extra.length && c.naive) target += `?${new URLSearchParams(extra)}`;
+	else for (const [key, value] of extra) url.searchParams.append(key, value);
+	if (!c.naive) target = url.toString();
 
-	const response = await fetch(url, {
+	const response = await fetch(target, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json' },
 		body: JSON.stringify(c.body(ids)),
@@ -55,7 +61,9 @@ test.each(cases.map((c) => [c.input, c] as const))('%s', async (_input, c: Resum
 	const answer = (await response.json()) as IDataObject;
 	expect(response.status).toBe(c.status);
 	expect(answer).toMatchObject(c.answer);
-	expect(h.sim.requests.filter((r) => r.path === POLL).length - before).toBe(c.bhumanRequests);
+	const asked = h.sim.requests.filter((r) => r.path === POLL).length - before;
+	if (c.more) expect(asked).toBeGreaterThanOrEqual(c.bhumanRequests);
+	else expect(asked).toBe(c.bhumanRequests);
 	expect(server.executions.get(started.id)!.status).toBe('waiting');
 	expect(server.calls.every((call) => call.result?.workflowData === undefined)).toBe(true);
 	expectNoSecrets(answer, [runToken, h.sim.keySecret]);

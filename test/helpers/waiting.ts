@@ -9,7 +9,10 @@
  *   stored data is loaded, the waiting node disabled, its last run popped, the node's restart
  *   webhook matched by method and path, and its `webhook()` run in a real n8n-core
  *   WebhookContext around the real request and response. A returned `workflowData` becomes the
- *   waiting node's data and the execution is resumed through WorkflowExecute. With `line: 2`, the
+ *   waiting node's data and the execution is resumed through WorkflowExecute. It also serves
+ *   `/form-waiting/…` as n8n's WaitingForms does (waiting-forms.ts): only form-type webhooks
+ *   there, a running execution left unanswered, and the node disabled for POST only, so a GET
+ *   that resumes runs the node again. With `line: 2`, the
  *   run gets n8n 2.x's resume token (`$execution.resumeUrl` carries it) and a call without it is
  *   answered 401, and a second resume of one execution is refused (2.x's compare-and-set);
  *   `line: 1` (the default) has neither, as n8n 1.x.
@@ -23,6 +26,7 @@ import type { AddressInfo } from 'node:net';
 import { parse as parseQueryString } from 'node:querystring';
 import { WebhookContext } from 'n8n-core';
 import type {
+	IDataObject,
 	INode,
 	INodeExecutionData,
 	IRun,
@@ -69,11 +73,24 @@ export interface WaitingCall {
 export interface WaitingServer {
 	/** n8n's webhookWaitingBaseUrl: <origin>/webhook-waiting */
 	baseUrl: string;
+	/** n8n's formWaitingBaseUrl: <origin>/form-waiting */
+	formBaseUrl: string;
+	/** Stops answering: each call gets a 409 from then on, as while n8n has not saved the wait. */
+	busy(on: boolean): void;
 	executions: Map<string, StoredExecution>;
 	calls: WaitingCall[];
-	/** Starts Items → BHuman → Collect; resolves when it ends or starts waiting. */
+	/**
+	 * Starts Items → BHuman → Collect; resolves when it ends or starts waiting. `executionId` runs
+	 * it under the id of an execution that has finished: as the next pass of a loop in the same
+	 * execution (same execution id, same node), which n8n resumes through the same URL.
+	 * `workflowSettings` are the workflow's settings (e.g. n8n 2.x's `binaryMode`).
+	 */
 	start(
-		options: Omit<RunOptions, 'credentials'> & { mode?: WorkflowExecuteMode },
+		options: Omit<RunOptions, 'credentials'> & {
+			mode?: WorkflowExecuteMode;
+			executionId?: string;
+			workflowSettings?: IDataObject;
+		},
 	): Promise<StoredExecution>;
 	/** Resumes a waiting execution as n8n's wait tracker does at Max Wait (no node code runs). */
 	expire(id: string): Promise<StoredExecution>;
@@ -105,13 +122,15 @@ export async function startWaitingServer(options: {
 	const executions = new Map<string, StoredExecution>();
 	const workflows = new Map<
 		string,
-		{ nodes: INode[]; connections: Workflow['connectionsBySourceNode'] }
+		{ nodes: INode[]; connections: Workflow['connectionsBySourceNode']; settings: IDataObject }
 	>();
 	const calls: WaitingCall[] = [];
 	let baseUrl = '';
+	let formBaseUrl = '';
+	let busy = false;
 
 	const workflowOf = (id: string) => {
-		const { nodes, connections } = workflows.get(id)!;
+		const { nodes, connections, settings } = workflows.get(id)!;
 		return new Workflow({
 			id: `waiting-${id}`,
 			name: 'waiting test',
@@ -119,7 +138,7 @@ export async function startWaitingServer(options: {
 			connections,
 			nodeTypes,
 			active: false,
-			settings: {},
+			settings,
 		});
 	};
 
@@ -128,7 +147,7 @@ export async function startWaitingServer(options: {
 		stored.status = 'running';
 		const result = await runExecution(workflowOf(stored.id), data, credentials, stored.mode, {
 			executionId: stored.id,
-			additionalData: { webhookWaitingBaseUrl: baseUrl },
+			additionalData: { webhookWaitingBaseUrl: baseUrl, formWaitingBaseUrl: formBaseUrl },
 		});
 		stored.runs.push(result);
 		stored.data = JSON.stringify(result.data);
@@ -148,7 +167,8 @@ export async function startWaitingServer(options: {
 		for await (const chunk of req) chunks.push(chunk as Buffer);
 		const rawBody = Buffer.concat(chunks);
 		const stored = executions.get(executionId);
-		if (prefix !== 'webhook-waiting' || !stored) {
+		const form = prefix === 'form-waiting';
+		if ((prefix !== 'webhook-waiting' && !form) || !stored) {
 			send(res, 404, { message: `The execution "${executionId}" does not exist.` });
 			return call;
 		}
@@ -156,7 +176,11 @@ export async function startWaitingServer(options: {
 			send(res, 401, { error: 'Invalid token' });
 			return call;
 		}
-		if (stored.status !== 'waiting') {
+		if (form && (stored.status === 'running' || busy)) {
+			// WaitingForms returns noWebhookResponse for a running execution: no answer at all.
+			return call;
+		}
+		if (busy || stored.status !== 'waiting') {
 			send(res, 409, {
 				message: `The execution "${executionId}" ${stored.status === 'running' ? 'is running already' : 'has finished already'}.`,
 			});
@@ -164,7 +188,7 @@ export async function startWaitingServer(options: {
 		}
 		const data = JSON.parse(stored.data) as IRunExecutionData;
 		const lastNode = data.resultData.lastNodeExecuted!;
-		data.executionData!.nodeExecutionStack[0].node.disabled = true;
+		if (!form || req.method === 'POST') data.executionData!.nodeExecutionStack[0].node.disabled = true;
 		data.waitTill = undefined;
 		data.resultData.runData[lastNode].pop();
 
@@ -175,6 +199,7 @@ export async function startWaitingServer(options: {
 			(entry) =>
 				entry.restartWebhook === true &&
 				entry.httpMethod === req.method &&
+				(entry.nodeType === 'form') === form &&
 				workflow.expression.getSimpleParameterValue(node, entry.path, 'internal', {}) === suffix,
 		);
 		if (!webhook) {
@@ -196,11 +221,12 @@ export async function startWaitingServer(options: {
 		const additionalData = additionalDataFor(credentials, undefined, {
 			executionId,
 			webhookWaitingBaseUrl: baseUrl,
+			formWaitingBaseUrl: formBaseUrl,
 			httpRequest: req,
 			httpResponse: res,
 		} as unknown as Partial<IWorkflowExecuteAdditionalData>);
 		const webhookData: IWebhookData = {
-			httpMethod: 'POST',
+			httpMethod: req.method as IWebhookData['httpMethod'],
 			node: node.name,
 			path: String(suffix),
 			webhookDescription: webhook,
@@ -228,7 +254,9 @@ export async function startWaitingServer(options: {
 				// 2.x: the resume is a compare-and-set on status "waiting".
 				return call;
 			}
-			data.executionData!.nodeExecutionStack[0].data.main = call.result.workflowData;
+			const entry = data.executionData!.nodeExecutionStack[0];
+			entry.data.main = call.result.workflowData;
+			entry.metadata = { ...entry.metadata, forwardAllOutputs: true };
 			await run(stored, data);
 		}
 		return call;
@@ -246,14 +274,30 @@ export async function startWaitingServer(options: {
 		});
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook-waiting`;
+	const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	baseUrl = `${origin}/webhook-waiting`;
+	formBaseUrl = `${origin}/form-waiting`;
 
 	return {
 		baseUrl,
+		formBaseUrl,
+		busy(on) {
+			busy = on;
+		},
 		executions,
 		calls,
-		async start({ parameters, items = [{}], continueOnFail, settings, mode = 'manual' }) {
-			const id = `w${++executionCounter}`;
+		async start({
+			parameters,
+			items = [{}],
+			continueOnFail,
+			settings,
+			mode = 'manual',
+			executionId,
+			workflowSettings = {},
+		}) {
+			if (executionId && executions.get(executionId)?.status !== 'success')
+				throw new Error(`execution ${executionId} has not finished`);
+			const id = executionId ?? `w${++executionCounter}`;
 			const [source, bhuman] = itemsIntoBHuman({ parameters, items, continueOnFail, settings });
 			bhuman.id = '0f6a3c1e-5d2b-4c8a-9e7f-1b2c3d4e5f60';
 			const collect: INode = {
@@ -270,6 +314,7 @@ export async function startWaitingServer(options: {
 					Items: { main: [[{ node: 'BHuman', type: 'main', index: 0 }]] },
 					BHuman: { main: [[{ node: 'Collect', type: 'main', index: 0 }]] },
 				},
+				settings: workflowSettings,
 			});
 			const resumeToken = line === 2 ? `resume-token-${id}` : undefined;
 			const stored: StoredExecution = {
@@ -278,7 +323,7 @@ export async function startWaitingServer(options: {
 				mode,
 				data: '{}',
 				resumeToken,
-				runs: [],
+				runs: executions.get(id)?.runs ?? [],
 			};
 			executions.set(id, stored);
 			const data = newRunExecutionData(

@@ -10,7 +10,6 @@ import {
 	messageFromBody,
 	networkErrorCode,
 	PAGE_SIZE,
-	recordsOf,
 	retryAfterMs,
 } from '../../nodes/Bhuman/transport';
 
@@ -80,37 +79,7 @@ describe('backoffMs', () => {
 	});
 });
 
-describe('recordsOf', () => {
-	const a = { id: 'a' };
-	const b = { id: 'b' };
-
-	test('a bare array is the list', () => {
-		expect(recordsOf([a, b])).toEqual({ records: [a, b] });
-		expect(recordsOf([])).toEqual({ records: [] });
-	});
-
-	test('{ total, instances } gives the instances and the total', () => {
-		expect(recordsOf({ total: 250, instances: [a, b] })).toEqual({ records: [a, b], total: 250 });
-	});
-
-	test('the array may be under any key (campaigns, result …)', () => {
-		expect(recordsOf({ total: 12, campaigns: [b] })).toEqual({ records: [b], total: 12 });
-		expect(recordsOf({ result: [a] })).toEqual({ records: [a], total: undefined });
-	});
-
-	test('a total that is not a number is ignored', () => {
-		expect(recordsOf({ total: '5', instances: [a] })).toEqual({ records: [a], total: undefined });
-	});
-
-	test('an object without an array gives no records (with its total)', () => {
-		expect(recordsOf({ total: 0 })).toEqual({ records: [], total: 0 });
-		expect(recordsOf({ id: 'x' })).toEqual({ records: [], total: undefined });
-	});
-
-	test.each([null, undefined, 'text', 42, true])('%p gives no records', (body) => {
-		expect(recordsOf(body)).toEqual({ records: [] });
-	});
-
+describe('paging', () => {
 	test('PAGE_SIZE is the API maximum of 100', () => {
 		expect(PAGE_SIZE).toBe(100);
 	});

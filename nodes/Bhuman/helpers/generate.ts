@@ -8,14 +8,22 @@ import { bhumanApiRequest } from '../transport';
 import {
 	callbackTarget,
 	checkCallbackWait,
+	finalNow,
+	finishResumedRun,
 	MAX_CALLBACK_ROWS,
+	resumedRun,
 	waitForCallbacks,
 } from './callbacks';
 import { itemLabel } from './ids';
 import { readRows, toBatches, type Row, type RowOptions } from './rows';
-import { errorJson, refuseRetryOnFail, toNodeError } from './utils';
-import { normalizeVideo } from './video';
-import { attachVideo, readMaxDownloadBytes, waitForGenerations, type WaitResult } from './wait';
+import { errorJson, explain, listIds, refuseRetryOnFail, toNodeError } from './utils';
+import { isSucceeded, normalizeVideo } from './video';
+import {
+	downloadGenerated,
+	readMaxDownloadBytes,
+	waitForGenerations,
+	type WaitResult,
+} from './wait';
 
 /** BHuman takes at most this many rows in one generate request. */
 export const MAX_BATCH_SIZE = 2000;
@@ -41,9 +49,6 @@ interface Accepted {
 	rowIndex: number;
 }
 
-/** Errors list at most this many generation IDs; the rest are counted (an error must stay small enough to save). */
-const LISTED_IDS = 20;
-
 /** Retry On Fail would send batches BHuman already accepted, paid for, again: refused. */
 export function refuseGenerateRetry(this: IExecuteFunctions) {
 	refuseRetryOnFail.call(
@@ -54,11 +59,6 @@ export function refuseGenerateRetry(this: IExecuteFunctions) {
 	);
 }
 
-function listIds(ids: string[]): string {
-	const more = ids.length - LISTED_IDS;
-	return `${ids.slice(0, LISTED_IDS).join('\n')}${more > 0 ? `\n… and ${more} more` : ''}`;
-}
-
 /** What BHuman accepted in this run, for an error that stops the node: 20 IDs at most, and where to find all. */
 function acceptedSummary(accepted: Accepted[], when: string, target: GenerateTarget): string {
 	if (accepted.length === 0) return 'BHuman accepted no generation in this run.';
@@ -66,12 +66,6 @@ function acceptedSummary(accepted: Accepted[], when: string, target: GenerateTar
 	return `BHuman accepted ${accepted.length} generations ${when}; do not send them again:\n${listIds(
 		accepted.map((entry) => `${itemLabel(entry.row.itemIndex)}: ${entry.id}`),
 	)}\nAll of them: ${target.listAll} ${targets.join(', ')}.`;
-}
-
-function explain(error: NodeApiError | NodeOperationError, message: string, parts: string[]) {
-	error.message = `${message}: ${error.message}`;
-	error.description = [error.description ?? '', ...parts].filter(Boolean).join('\n\n');
-	return error;
 }
 
 function resultIds(body: unknown): string[] | undefined {
@@ -232,6 +226,8 @@ export async function executeGenerate(
 	items: INodeExecutionData[],
 	target: GenerateTarget,
 ): Promise<INodeExecutionData[]> {
+	const resumed = await finishResumedGenerate.call(this, items);
+	if (resumed) return resumed;
 	refuseGenerateRetry.call(this);
 	const continueOnFail = this.continueOnFail();
 	// Until BHuman Calls Back: every row's callback URL is this execution's resume URL.
@@ -345,9 +341,18 @@ export async function executeGenerate(
 		pending: Boolean(waitForCallback) && accepted.length > 0,
 	};
 	if (waitForCallback && state.pending) {
+		// Renders that end at once (a quota error) may call back before n8n has saved the wait:
+		// when BHuman says every video is final already, the output comes now.
+		state.early = await finalNow.call(
+			this,
+			accepted.map((entry) => entry.id),
+		);
+		state.pending = state.early === undefined;
+	}
+	if (waitForCallback && state.pending) {
 		// Each item as it comes out at Max Wait; BHuman's callbacks resume the run (callbacks.ts).
 		return await waitForCallbacks.call(this, await outputItems.call(this, items, state), {
-			token: waitForCallback.token,
+			target: waitForCallback,
 			maxWaitMs: settings.maxWaitMs,
 			download: settings.download
 				? { property: settings.binaryPropertyName, maxBytes: settings.maxDownloadBytes }
@@ -366,6 +371,18 @@ export async function executeGenerate(
 	}
 }
 
+/**
+ * The node run that n8n starts again after an Until BHuman Calls Back resume with Download Video
+ * (callbacks.ts): it downloads, and never sends anything. Undefined for any other run.
+ */
+export async function finishResumedGenerate(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+): Promise<INodeExecutionData[] | undefined> {
+	const run = resumedRun.call(this, items);
+	return run ? await finishResumedRun.call(this, run) : undefined;
+}
+
 /** Errors already described with what BHuman accepted (a failed download): passed through as they are. */
 const finalErrors = new WeakSet<Error>();
 
@@ -381,6 +398,8 @@ interface RunState {
 	continueOnFail: boolean;
 	/** Waiting until BHuman calls back: the items as they come out at Max Wait (timed out). */
 	pending: boolean;
+	/** Until BHuman Calls Back, every video final before the wait: BHuman's records. */
+	early?: Map<string, WaitResult>;
 }
 
 /** Waits (if asked), downloads (if asked) and builds one output item per row, in input order. */
@@ -390,7 +409,7 @@ async function outputItems(
 	state: RunState,
 ): Promise<INodeExecutionData[]> {
 	const { target, settings, variables, accepted, acceptedByRow, continueOnFail } = state;
-	let waited: Map<string, WaitResult> | undefined;
+	let waited = state.early;
 	if (settings.wait && settings.waitMethod === 'poll' && accepted.length > 0) {
 		waited = await waitForGenerations.call(
 			this,
@@ -448,9 +467,9 @@ async function outputItems(
 				json.polls = 0;
 			}
 			const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
-			if (settings.download && json.status === 'succeeded' && typeof json.mp4Url === 'string') {
+			if (settings.download && isSucceeded(json.status) && typeof json.mp4Url === 'string') {
 				try {
-					await attachVideo.call(
+					await downloadGenerated.call(
 						this,
 						item,
 						entry.id,
@@ -460,13 +479,7 @@ async function outputItems(
 						settings.maxDownloadBytes,
 					);
 				} catch (caught) {
-					const error = explain(
-						toNodeError.call(this, caught, itemIndex),
-						`Downloading the video of ${itemLabel(itemIndex)} failed`,
-						[
-							`The video was generated (generation ${entry.id}) and stays on BHuman: only the download failed. Get it later with Video → Get and Download Video on, or from its mp4Url.`,
-						],
-					);
+					const error = caught as NodeApiError | NodeOperationError;
 					if (!continueOnFail) {
 						error.description += `\n\n${acceptedSummary(accepted, 'in this run', target)}`;
 						finalErrors.add(error);

@@ -1,7 +1,27 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import { bhumanApiRequest, recordsOf } from '../transport';
+import { bhumanApiList } from '../transport';
 import { itemLabel } from './ids';
+
+/** Errors list at most this many generation IDs; the rest are counted (an error must stay small enough to save). */
+const LISTED_IDS = 20;
+
+/** Generation ids for an error message, one a line: LISTED_IDS at most, the rest counted. */
+export function listIds(ids: string[]): string {
+	const more = ids.length - LISTED_IDS;
+	return `${ids.slice(0, LISTED_IDS).join('\n')}${more > 0 ? `\n… and ${more} more` : ''}`;
+}
+
+/** Puts `message` before the error's own and adds `parts` to its description. */
+export function explain<T extends NodeApiError | NodeOperationError>(
+	error: T,
+	message: string,
+	parts: string[],
+): T {
+	error.message = `${message}: ${error.message}`;
+	error.description = [error.description ?? '', ...parts].filter(Boolean).join('\n\n');
+	return error;
+}
 
 /** The error as an output item's json for Continue On Fail. */
 export function errorJson(error: Error & { description?: string | null }): IDataObject {
@@ -71,13 +91,6 @@ export function prepareEach(
 	return prepared;
 }
 
-/** BHuman's answer as output records, unchanged: one per element of a list, else the object itself. */
-export function recordsFromAnswer(body: unknown): IDataObject[] {
-	if (Array.isArray(body)) return body as IDataObject[];
-	if (body && typeof body === 'object') return [body as IDataObject];
-	return [{ result: (body ?? null) as IDataObject['result'] }];
-}
-
 /** A list BHuman does not page (store products, Speakeasy projects, saved webhooks): Limit applied here. */
 export async function getUnpagedList(
 	this: IExecuteFunctions,
@@ -85,7 +98,7 @@ export async function getUnpagedList(
 	itemIndex: number,
 ): Promise<IDataObject[]> {
 	const limit = getLimit.call(this, itemIndex); // before the request: an expression may give anything
-	const records = recordsOf(await bhumanApiRequest.call(this, 'GET', path, { itemIndex })).records;
+	const { records } = await bhumanApiList.call(this, path, { itemIndex });
 	return limit === undefined ? records : records.slice(0, limit);
 }
 

@@ -1,8 +1,28 @@
-import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
-import { bhumanApiRequest, type BHumanContext } from '../transport';
+import type { IDataObject } from 'n8n-workflow';
+import { bhumanApiRecord, type BHumanContext } from '../transport';
 
-/** Render states after which BHuman does not change a generation any more. */
-export const FINAL_STATUSES = ['succeeded', 'failed'];
+/**
+ * Render states after which BHuman does not change a generation any more. BHuman's sources name
+ * `succeeded` (README, polling table) and `completed` (docs site) for a finished video, `failed`
+ * for a failed one; `preparing`, `queued`, `processing` and any other state are not final. The
+ * output's `status` is always the state as BHuman sent it.
+ */
+export const SUCCEEDED_STATES = ['succeeded', 'completed'];
+export const FAILED_STATES = ['failed'];
+
+function state(status: unknown): string {
+	return typeof status === 'string' ? status.trim().toLowerCase() : '';
+}
+
+/** Whether BHuman's render state says the video is ready. */
+export function isSucceeded(status: unknown): boolean {
+	return SUCCEEDED_STATES.includes(state(status));
+}
+
+/** Whether BHuman's render state is final (ready or failed). */
+export function isFinal(status: unknown): boolean {
+	return isSucceeded(status) || FAILED_STATES.includes(state(status));
+}
 
 function text(value: unknown): string | undefined {
 	return typeof value === 'string' && value !== '' ? value : undefined;
@@ -36,13 +56,11 @@ export async function fetchGeneration(
 	id: string,
 	itemIndex?: number,
 	deadline?: number,
-	credentials?: ICredentialDataDecryptedObject,
 ): Promise<IDataObject> {
-	return (await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/generated_video_by_id', {
+	return await bhumanApiRecord.call(this, 'GET', '/api/ai_studio/generated_video_by_id', {
 		qs: { id },
 		itemIndex,
 		deadline,
-		credentials,
 		notFound: `Generation ${id}`,
-	})) as IDataObject;
+	});
 }

@@ -1,14 +1,10 @@
 /** Waiting for renders to finish, and fetching the finished MP4. */
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	IWebhookFunctions,
-} from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 import { downloadMedia } from '../transport';
 import { itemLabel } from './ids';
-import { fetchGeneration, FINAL_STATUSES } from './video';
+import { explain, toNodeError } from './utils';
+import { fetchGeneration, isFinal } from './video';
 
 /** Max Download Size's default, in MB (1 MB = 1,000,000 bytes). */
 export const DEFAULT_MAX_DOWNLOAD_MB = 500;
@@ -30,7 +26,11 @@ export interface WaitResult {
 }
 
 /** Runs `task` over `list` with at most `limit` running at once. */
-async function forEachConcurrently<T>(list: T[], limit: number, task: (entry: T) => Promise<void>) {
+export async function forEachConcurrently<T>(
+	list: T[],
+	limit: number,
+	task: (entry: T) => Promise<void>,
+) {
 	let next = 0;
 	const worker = async () => {
 		while (next < list.length) await task(list[next++]);
@@ -75,9 +75,7 @@ export async function waitForGenerations(
 				result.pollError = (error as Error).message;
 			}
 		});
-		pending = pending.filter(
-			(id) => !FINAL_STATUSES.includes(results.get(id)!.record?.status as string),
-		);
+		pending = pending.filter((id) => !isFinal(results.get(id)!.record?.status));
 	}
 	for (const id of pending) results.get(id)!.timedOut = true;
 	return results;
@@ -101,7 +99,7 @@ export function readMaxDownloadBytes(this: IExecuteFunctions, itemIndex: number)
 
 /** Streams the generation's MP4 into the item's binary property, refusing one over `maxBytes`. */
 export async function attachVideo(
-	this: IExecuteFunctions | IWebhookFunctions,
+	this: IExecuteFunctions,
 	item: INodeExecutionData,
 	generationId: string,
 	mp4Url: string,
@@ -125,4 +123,38 @@ export async function attachVideo(
 			mimeType,
 		),
 	};
+}
+
+/**
+ * Download Video of a generated row (Generate, in either way of waiting): the MP4 into the item,
+ * or an error that says the video exists on BHuman and only its download failed.
+ */
+export async function downloadGenerated(
+	this: IExecuteFunctions,
+	item: INodeExecutionData,
+	generationId: string,
+	mp4Url: string,
+	binaryPropertyName: string,
+	itemIndex: number,
+	maxBytes: number,
+) {
+	try {
+		await attachVideo.call(
+			this,
+			item,
+			generationId,
+			mp4Url,
+			binaryPropertyName,
+			itemIndex,
+			maxBytes,
+		);
+	} catch (caught) {
+		throw explain(
+			toNodeError.call(this, caught, itemIndex),
+			`Downloading the video of ${itemLabel(itemIndex)} failed`,
+			[
+				`The video was generated (generation ${generationId}) and stays on BHuman: only the download failed. Get it later with Video → Get and Download Video on, or from its mp4Url.`,
+			],
+		);
+	}
 }

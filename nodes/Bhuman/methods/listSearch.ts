@@ -5,7 +5,7 @@ import type {
 	INodeListSearchItems,
 	INodeListSearchResult,
 } from 'n8n-workflow';
-import { bhumanApiRequest, bhumanApiRequestAllItems, PAGE_SIZE, recordsOf } from '../transport';
+import { bhumanApiList, bhumanApiRequestAllItems, PAGE_SIZE } from '../transport';
 
 function matches(filter: string | undefined, ...fields: unknown[]) {
 	if (!filter) return true;
@@ -25,8 +25,9 @@ async function searchPaged(
 	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
 	const page = paginationToken ? Number(paginationToken) : 0;
-	const body = await bhumanApiRequest.call(this, 'GET', path, { qs: { page, size: PAGE_SIZE } });
-	const { records, total } = recordsOf(body);
+	const { records, total } = await bhumanApiList.call(this, path, {
+		qs: { page, size: PAGE_SIZE },
+	});
 	const more =
 		records.length === PAGE_SIZE && (total === undefined || (page + 1) * PAGE_SIZE < total);
 	return {
@@ -41,7 +42,7 @@ async function searchUnpaged(
 	toItem: (record: IDataObject) => INodeListSearchItems,
 	filter?: string,
 ): Promise<INodeListSearchResult> {
-	const { records } = recordsOf(await bhumanApiRequest.call(this, 'GET', path));
+	const { records } = await bhumanApiList.call(this, path);
 	return { results: records.map(toItem).filter((item) => matches(filter, item.name, item.value)) };
 }
 

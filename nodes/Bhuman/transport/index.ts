@@ -4,6 +4,7 @@
  */
 import type {
 	ICredentialDataDecryptedObject,
+	ICredentialsDecrypted,
 	IDataObject,
 	IExecuteFunctions,
 	IHookFunctions,
@@ -15,8 +16,10 @@ import type {
 	JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
-import { basicAuth, checkBaseUrl } from './baseUrl';
+import { failureCode, quoteAnswer, readList, readRecord, readRecords } from './answers';
+import { checkBaseUrl } from './baseUrl';
 
+export { readIds, quoteAnswer } from './answers';
 export { checkBaseUrl, isLoopbackHost } from './baseUrl';
 
 /** A streamed response body (node:stream may not be imported by community nodes). */
@@ -64,22 +67,34 @@ export interface RequestOptions {
 	 */
 	deadline?: number;
 	/**
-	 * The BHuman credential, already read (see `readCredentials`): the request is sent with its
-	 * Basic auth instead of through n8n's credential helper, which reads it again.
+	 * The request reads a list: BHuman may serve lists to its own app only (its 2026-10 reference),
+	 * so a 401/403 says that, and what to use instead.
 	 */
-	credentials?: ICredentialDataDecryptedObject;
+	list?: boolean;
 }
 
 /**
- * The BHuman credential, read once for several requests. Outside an execution (a webhook call)
- * n8n resolves a credential in an expression isolate it starts for the purpose: about 0.1 s of
- * CPU on n8n 2.x each time, twice per request through its credential helper. A webhook that
- * asks BHuman several times reads it once and passes it as `credentials`.
+ * The BHuman credential, read once per request path: a node run, a list search, a webhook call
+ * each read it once, however many requests they send (n8n decrypts it and, outside an execution,
+ * resolves it in an expression isolate: about 0.1 s of CPU on n8n 2.x each time). Every request
+ * then goes through n8n's credential helper with the credential as read (the credential's own
+ * `authenticate` applies the Basic auth and the Base URL rule), the one way BHuman is called.
  */
-export async function readCredentials(
-	this: BHumanContext,
-): Promise<ICredentialDataDecryptedObject> {
-	return await this.getCredentials(CREDENTIAL_TYPE);
+const credentialReads = new WeakMap<object, Promise<ICredentialsDecrypted>>();
+
+function credentialOf(this: BHumanContext): Promise<ICredentialsDecrypted> {
+	let read = credentialReads.get(this);
+	if (!read) {
+		read = (async () => {
+			const data = await this.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
+			const { id = null, name = '' } = this.getNode().credentials?.[CREDENTIAL_TYPE] ?? {};
+			return { id: id ?? '', name, type: CREDENTIAL_TYPE, data };
+		})();
+		// A failed read is not kept: the next request reads again.
+		read.catch(() => credentialReads.delete(this));
+		credentialReads.set(this, read);
+	}
+	return read;
 }
 
 export function hostFor(path: string): string {
@@ -88,11 +103,11 @@ export function hostFor(path: string): string {
 	return HOSTS.user;
 }
 
-async function baseUrlFor(
+function baseUrlFor(
 	this: BHumanContext,
 	path: string,
 	credentials: ICredentialDataDecryptedObject,
-): Promise<string> {
+): string {
 	const override = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
 	if (!override) return hostFor(path);
 	const checked = checkBaseUrl(override);
@@ -133,11 +148,40 @@ export function messageFromBody(body: unknown): string | undefined {
 	return undefined;
 }
 
-function statusMessage(status: number, options: RequestOptions, bhumanMessage?: string): string {
-	if (status === 401) {
-		return 'BHuman rejected the API key: check the API Key ID and API Key Secret of your BHuman credential';
+/** The routes BHuman promises take the API key (its 2026-10 reference): a 401 there is a wrong key. */
+const KEY_ROUTES = ['/api/ai_studio/try_sample', '/api/ai_studio/pipeline/campaign'];
+
+/** The message and advice of a 401/403 (also a `code` of 401/403 in a 200 answer). */
+function keyRefusal(status: number, options: RequestOptions, path?: string) {
+	const checkKey = 'check the API Key ID and API Key Secret of your BHuman credential';
+	if (path === undefined || KEY_ROUTES.includes(path)) {
+		return {
+			message:
+				status === 401
+					? `BHuman rejected the API key: ${checkKey}`
+					: 'BHuman refused access with this API key',
+		};
 	}
-	if (status === 403) return 'BHuman refused access with this API key';
+	const route = `GET ${path}`;
+	if (options.list) {
+		return {
+			message: `BHuman did not allow this list with an API key: enter the ID or the app URL instead (if Generate fails with ${status} too, ${checkKey})`,
+			advice: `BHuman answered ${status} to ${route}. Its API reference of 2026-10-02 serves template, campaign and result lists to its own app only, not to API keys; generating videos and reading a generation by its ID work with the key. In an ID field, switch From List to By ID or By URL and paste the ID or the BHuman app URL.`,
+		};
+	}
+	return {
+		message: `BHuman did not accept the API key for ${route} (${status}): ${checkKey}`,
+		advice: `If the key is right (Generate works with it), BHuman does not allow ${route} with an API key: its API reference of 2026-10-02 promises the key only for generating videos.`,
+	};
+}
+
+function statusMessage(
+	status: number,
+	options: RequestOptions,
+	bhumanMessage?: string,
+	path?: string,
+): string {
+	if (status === 401 || status === 403) return keyRefusal(status, options, path).message;
 	if (status === 404)
 		return options.notFound
 			? `${options.notFound} was not found`
@@ -156,10 +200,16 @@ function apiError(
 	status: number,
 	body: unknown,
 	options: RequestOptions,
+	path?: string,
 ): NodeApiError {
 	const bhumanMessage = messageFromBody(body);
-	const message = statusMessage(status, options, bhumanMessage);
-	const description = bhumanMessage ? `BHuman says: ${bhumanMessage}` : undefined;
+	const message = statusMessage(status, options, bhumanMessage, path);
+	const advice =
+		status === 401 || status === 403 ? keyRefusal(status, options, path).advice : undefined;
+	const description =
+		[bhumanMessage ? `BHuman says: ${bhumanMessage}` : '', advice ?? '']
+			.filter(Boolean)
+			.join('\n\n') || undefined;
 	return new NodeApiError(
 		this.getNode(),
 		{ message: bhumanMessage ?? message, httpCode: String(status) } as JsonObject,
@@ -239,32 +289,43 @@ function isRetryableStatus(status: number) {
 	return status === 429 || status >= 500;
 }
 
+/** How a request to BHuman is signed: the credential as read, and the API path (for its errors). */
+interface Signing {
+	credential: ICredentialsDecrypted;
+	path: string;
+}
+
 /**
  * Sends one request, retrying it `retries` times on 429, 5xx and network
  * errors with a bounded backoff that honours Retry-After. With a deadline, no
- * wait and no request runs past it: what would is reported as it stands.
+ * wait and no request runs past it: what would is reported as it stands. A
+ * 2xx answer whose `code` says failure counts as that status (BHuman's
+ * envelope `{code, message}` may come with HTTP 200).
  */
 async function send(
 	this: BHumanContext,
 	request: IHttpRequestOptions,
 	retries: number,
 	options: RequestOptions,
-	authenticated: boolean,
+	signing?: Signing,
 ): Promise<IN8nHttpFullResponse> {
 	const { deadline } = options;
 	const timeLeft = () => (deadline === undefined ? Infinity : deadline - Date.now());
 	for (let attempt = 0; ; attempt++) {
 		if (timeLeft() <= 0) throw deadlineError.call(this, request.url, options);
 		const timeout = Number.isFinite(timeLeft()) ? Math.max(1, Math.ceil(timeLeft())) : undefined;
+		const attemptRequest = { ...request, ...(timeout ? { timeout } : {}) };
 		let response: IN8nHttpFullResponse;
 		try {
 			response = (
-				authenticated
-					? await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
-							...request,
-							...(timeout ? { timeout } : {}),
-						})
-					: await this.helpers.httpRequest({ ...request, ...(timeout ? { timeout } : {}) })
+				signing
+					? await this.helpers.httpRequestWithAuthentication.call(
+							this,
+							CREDENTIAL_TYPE,
+							attemptRequest,
+							{ credentialsDecrypted: signing.credential },
+						)
+					: await this.helpers.httpRequest(attemptRequest)
 			) as IN8nHttpFullResponse;
 		} catch (error) {
 			if (timeLeft() <= 0) throw deadlineError.call(this, request.url, options);
@@ -278,8 +339,12 @@ async function send(
 			throw networkError.call(this, error, request.url, options);
 		}
 
-		const status = response.statusCode;
-		if (status >= 200 && status < 300) return response;
+		let status = response.statusCode;
+		if (status >= 200 && status < 300) {
+			const coded = isStream(response.body) ? undefined : failureCode(response.body);
+			if (coded === undefined) return response;
+			status = coded;
+		}
 		if (status >= 300 && status < 400) {
 			discard(response.body);
 			throw redirectError.call(this, status, response.headers?.location, request.url, options);
@@ -295,7 +360,13 @@ async function send(
 			}
 		}
 		discard(response.body);
-		throw apiError.call(this, status, isStream(response.body) ? undefined : response.body, options);
+		throw apiError.call(
+			this,
+			status,
+			isStream(response.body) ? undefined : response.body,
+			options,
+			signing?.path,
+		);
 	}
 }
 
@@ -351,8 +422,9 @@ function discard(body: unknown) {
 }
 
 /**
- * One BHuman API call. GETs are retried (see `send`). Nothing else is: a POST
- * may have been acted on (generation is paid), so its failure is reported as is.
+ * One BHuman API call, BHuman's answer as it came (see the readers below for what it holds). GETs
+ * are retried (see `send`). Nothing else is: a POST may have been acted on (generation is paid),
+ * so its failure is reported as is.
  */
 export async function bhumanApiRequest<T = unknown>(
 	this: BHumanContext,
@@ -360,10 +432,10 @@ export async function bhumanApiRequest<T = unknown>(
 	path: string,
 	options: RequestOptions = {},
 ): Promise<T> {
-	const credentials = options.credentials ?? (await readCredentials.call(this));
+	const credential = await credentialOf.call(this);
 	const request: IHttpRequestOptions = {
 		method,
-		url: `${await baseUrlFor.call(this, path, credentials)}${path}`,
+		url: `${baseUrlFor.call(this, path, credential.data ?? {})}${path}`,
 		qs: options.qs,
 		body: options.body,
 		json: true,
@@ -374,17 +446,74 @@ export async function bhumanApiRequest<T = unknown>(
 		sendCredentialsOnCrossOriginRedirect: false,
 		headers: { Accept: 'application/json' },
 	};
-	// With the credential given, its Basic auth goes into the request (as the credential's own
-	// `authenticate` sets it); otherwise n8n's credential helper applies it.
-	if (options.credentials) request.auth = basicAuth(options.credentials);
-	const response = await send.call(
-		this,
-		request,
-		method === 'GET' ? MAX_RETRIES : 0,
-		options,
-		!options.credentials,
-	);
+	const response = await send.call(this, request, method === 'GET' ? MAX_RETRIES : 0, options, {
+		credential,
+		path,
+	});
 	return response.body as T;
+}
+
+/** An answer in none of the forms BHuman's sources show: the endpoint named, the answer quoted. */
+function formError(
+	this: BHumanContext,
+	method: IHttpRequestMethods,
+	path: string,
+	body: unknown,
+	expected: string,
+	options: RequestOptions,
+) {
+	return new NodeOperationError(
+		this.getNode(),
+		`BHuman's answer to ${method} ${path} is not ${expected}: ${quoteAnswer(body)}`,
+		{
+			itemIndex: options.itemIndex,
+			description:
+				"The node reads every form of this answer that BHuman documents (docs/bhuman-api.md). If a proxy sits in between (the Base URL of the credential), check that it passes BHuman's answers on unchanged.",
+		},
+	);
+}
+
+/**
+ * One record (a generation, a campaign, a video instance, settings): the record, a one-element
+ * list, or `{code, result: <record>}`. None in the answer is a 404 with `options.notFound`.
+ */
+export async function bhumanApiRecord(
+	this: BHumanContext,
+	method: IHttpRequestMethods,
+	path: string,
+	options: RequestOptions = {},
+): Promise<IDataObject> {
+	const body = await bhumanApiRequest.call(this, method, path, options);
+	const record = readRecord(body);
+	if (record) return record;
+	if (record === null && options.notFound)
+		throw notFoundError.call(this, options.notFound, options.itemIndex);
+	throw formError.call(this, method, path, body, 'a record', options);
+}
+
+/** What a request that creates something answers: one record or several, bare or in an envelope. */
+export async function bhumanApiRecords(
+	this: BHumanContext,
+	method: IHttpRequestMethods,
+	path: string,
+	options: RequestOptions = {},
+): Promise<IDataObject[]> {
+	const body = await bhumanApiRequest.call(this, method, path, options);
+	const records = readRecords(body);
+	if (records) return records;
+	throw formError.call(this, method, path, body, 'a record or a list of records', options);
+}
+
+/** One page (or the whole) of a list: a bare array, `{result: [...]}` or `{total, <key>: [...]}`. */
+export async function bhumanApiList(
+	this: BHumanContext,
+	path: string,
+	options: RequestOptions = {},
+): Promise<{ records: IDataObject[]; total?: number }> {
+	const body = await bhumanApiRequest.call(this, 'GET', path, { ...options, list: true });
+	const list = readList(body);
+	if (list) return list;
+	throw formError.call(this, 'GET', path, body, 'a list', options);
 }
 
 /**
@@ -406,7 +535,7 @@ export async function downloadMedia(
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 	};
-	const response = await send.call(this, request, MAX_RETRIES, options, false);
+	const response = await send.call(this, request, MAX_RETRIES, options);
 	const stream = response.body as Readable;
 	const declared = Number(response.headers?.['content-length']);
 	if (Number.isFinite(declared) && declared > options.maxBytes) {
@@ -464,25 +593,6 @@ function limitStream(stream: Readable, maxBytes: number, error: () => Error) {
 	}) as Readable['emit'];
 }
 
-/** The one record of an answer BHuman gives as a one-element list or as the object itself. */
-export function firstRecord(body: unknown): unknown {
-	return Array.isArray(body) ? (body as unknown[])[0] : body;
-}
-
-/** The records of a list response: a bare array, or the array inside `{ total, <key>: [...] }`. */
-export function recordsOf(body: unknown): { records: IDataObject[]; total?: number } {
-	if (Array.isArray(body)) return { records: body as IDataObject[] };
-	if (body && typeof body === 'object') {
-		const data = body as IDataObject;
-		const total = typeof data.total === 'number' ? data.total : undefined;
-		for (const value of Object.values(data)) {
-			if (Array.isArray(value)) return { records: value as IDataObject[], total };
-		}
-		return { records: [], total };
-	}
-	return { records: [] };
-}
-
 /** Ids of a page's records (their JSON where there is no id), to notice a page served twice. */
 function pageKey(records: IDataObject[]): string {
 	return JSON.stringify(records.map((record) => record.id ?? record));
@@ -519,11 +629,10 @@ export async function bhumanApiRequestAllItems(
 				options.itemIndex,
 			);
 		}
-		const body = await bhumanApiRequest.call(this, 'GET', path, {
+		const { records, total } = await bhumanApiList.call(this, path, {
 			...requestOptions,
 			qs: { ...requestOptions.qs, page, size },
 		});
-		const { records, total } = recordsOf(body);
 		const key = pageKey(records);
 		if (records.length > 0 && key === previous) {
 			throw pagingError.call(

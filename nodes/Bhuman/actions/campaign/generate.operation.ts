@@ -5,7 +5,11 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
-import { executeGenerate, refuseGenerateRetry } from '../../helpers/generate';
+import {
+	executeGenerate,
+	finishResumedGenerate,
+	refuseGenerateRetry,
+} from '../../helpers/generate';
 import { campaignLocator, deliveryProperties, rowProperties } from '../common.descriptions';
 
 const backgroundProperties: INodeProperties[] = [
@@ -233,6 +237,9 @@ function readBackgrounds(this: IExecuteFunctions): IDataObject[] {
 
 /** POST /api/ai_studio/pipeline/campaign: the campaign's video, one per row. */
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
+	// The run n8n starts again after a resume with Download Video reads no parameter of its own.
+	const resumed = await finishResumedGenerate.call(this, items);
+	if (resumed) return resumed;
 	refuseGenerateRetry.call(this); // before anything is read, as executeGenerate does
 	const backgrounds = readBackgrounds.call(this);
 	const enableLipsync = this.getNodeParameter('enableLipsync', 0, false) as boolean;

@@ -1,14 +1,9 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 import { campaignLocator } from '../common.descriptions';
 import { getIdParameter } from '../../helpers/ids';
 import { forEachItem } from '../../helpers/utils';
-import { bhumanApiRequest, firstRecord, notFoundError } from '../../transport';
+import { bhumanApiRecord } from '../../transport';
 
 export const description: INodeProperties[] = updateDisplayOptions(
 	{ show: { resource: ['campaign'], operation: ['get'] } },
@@ -18,14 +13,10 @@ export const description: INodeProperties[] = updateDisplayOptions(
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem.call(this, items, async (itemIndex) => {
 		const id = getIdParameter.call(this, campaignLocator, itemIndex);
-		const notFound = `Campaign ${id}`;
-		const body = await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/campaign', {
+		return await bhumanApiRecord.call(this, 'GET', '/api/ai_studio/campaign', {
 			qs: { id },
 			itemIndex,
-			notFound,
+			notFound: `Campaign ${id}`,
 		});
-		const campaign = firstRecord(body) as IDataObject | undefined;
-		if (!campaign) throw notFoundError.call(this, notFound, itemIndex);
-		return campaign;
 	});
 }

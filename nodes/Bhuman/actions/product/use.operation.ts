@@ -13,7 +13,7 @@ import {
 } from '../common.descriptions';
 import { getIdParameter, getOptionalIdParameter, itemLabel } from '../../helpers/ids';
 import { forEachItem } from '../../helpers/utils';
-import { bhumanApiRequest } from '../../transport';
+import { bhumanApiRecords } from '../../transport';
 
 export const description: INodeProperties[] = updateDisplayOptions(
 	{ show: { resource: ['product'], operation: ['use'] } },
@@ -66,7 +66,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 				},
 			);
 		}
-		return (await bhumanApiRequest.call(this, 'POST', '/api/store/product/use', {
+		return await bhumanApiRecords.call(this, 'POST', '/api/store/product/use', {
 			body,
 			itemIndex,
 			// BHuman's message (in the description) says which of them it did not know.
@@ -77,6 +77,6 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 						`${field === 'id' ? 'product' : field.replace(/_id$/, '').replace('_', ' ')} ${value as string}`,
 				)
 				.join(', ')}`,
-		})) as IDataObject;
+		});
 	});
 }

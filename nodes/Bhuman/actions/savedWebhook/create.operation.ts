@@ -6,13 +6,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 import { itemLabel } from '../../helpers/ids';
-import {
-	forEachItem,
-	prepareEach,
-	recordsFromAnswer,
-	refuseRetryOnFail,
-} from '../../helpers/utils';
-import { bhumanApiRequest } from '../../transport';
+import { forEachItem, prepareEach, refuseRetryOnFail } from '../../helpers/utils';
+import { bhumanApiRecords } from '../../transport';
 
 export const description: INodeProperties[] = updateDisplayOptions(
 	{ show: { resource: ['savedWebhook'], operation: ['create'] } },
@@ -68,12 +63,13 @@ function webhookBody(this: IExecuteFunctions, itemIndex: number): IDataObject {
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	refuseRetryOnFail.call(this, 'Saved Webhook → Create', 'save webhooks');
 	const bodies = prepareEach.call(this, items, (itemIndex) => webhookBody.call(this, itemIndex));
-	return await forEachItem.call(this, items, async (itemIndex) =>
-		recordsFromAnswer(
-			await bhumanApiRequest.call(this, 'POST', '/api/ai_studio/webhook', {
+	return await forEachItem.call(
+		this,
+		items,
+		async (itemIndex) =>
+			await bhumanApiRecords.call(this, 'POST', '/api/ai_studio/webhook', {
 				body: bodies[itemIndex](),
 				itemIndex,
 			}),
-		),
 	);
 }

@@ -7,13 +7,8 @@ import type {
 import { updateDisplayOptions } from 'n8n-workflow';
 import { speakeasyProjectLocator, workspaceLocator } from '../common.descriptions';
 import { getIdParameter, getOptionalIdParameter } from '../../helpers/ids';
-import {
-	forEachItem,
-	prepareEach,
-	recordsFromAnswer,
-	refuseRetryOnFail,
-} from '../../helpers/utils';
-import { bhumanApiRequest } from '../../transport';
+import { forEachItem, prepareEach, refuseRetryOnFail } from '../../helpers/utils';
+import { bhumanApiRecords } from '../../transport';
 
 export const description: INodeProperties[] = updateDisplayOptions(
 	{ show: { resource: ['speakeasyProject'], operation: ['import'] } },
@@ -49,16 +44,10 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	});
 	return await forEachItem.call(this, items, async (itemIndex) => {
 		const body = bodies[itemIndex]();
-		const answer = await bhumanApiRequest.call(
-			this,
-			'POST',
-			'/api/ai_studio/speakeasy_projects/import',
-			{
-				body,
-				itemIndex,
-				notFound: `Speakeasy project ${body.project_id as string}${body.workspace_id ? ` or workspace ${body.workspace_id as string}` : ''}`,
-			},
-		);
-		return recordsFromAnswer(answer);
+		return await bhumanApiRecords.call(this, 'POST', '/api/ai_studio/speakeasy_projects/import', {
+			body,
+			itemIndex,
+			notFound: `Speakeasy project ${body.project_id as string}${body.workspace_id ? ` or workspace ${body.workspace_id as string}` : ''}`,
+		});
 	});
 }

@@ -1,11 +1,6 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { forEachItem } from '../../helpers/utils';
-import { bhumanApiRequest } from '../../transport';
+import { bhumanApiRecord } from '../../transport';
 
 export const description: INodeProperties[] = [];
 
@@ -14,8 +9,6 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		this,
 		items,
 		async (itemIndex) =>
-			(await bhumanApiRequest.call(this, 'GET', '/api/store/settings', {
-				itemIndex,
-			})) as IDataObject,
+			await bhumanApiRecord.call(this, 'GET', '/api/store/settings', { itemIndex }),
 	);
 }

@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { downloadVideoProperties } from '../common.descriptions';
 import { getIdParameter } from '../../helpers/ids';
 import { errorJson, toNodeError } from '../../helpers/utils';
-import { fetchGeneration, normalizeVideo } from '../../helpers/video';
+import { fetchGeneration, isSucceeded, normalizeVideo } from '../../helpers/video';
 import { attachVideo, readMaxDownloadBytes } from '../../helpers/wait';
 
 const generationIdProperty: INodeProperties = {
@@ -46,7 +46,7 @@ async function getGeneration(
 	const record = await fetchGeneration.call(this, id, itemIndex);
 	const json = normalizeVideo(record);
 	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
-	if (download && json.status === 'succeeded' && typeof json.mp4Url === 'string') {
+	if (download && isSucceeded(json.status) && typeof json.mp4Url === 'string') {
 		const property = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
 		await attachVideo.call(this, item, id, json.mp4Url, property, itemIndex, maxBytes);
 	}

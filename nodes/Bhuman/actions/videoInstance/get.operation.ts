@@ -1,14 +1,9 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 import { videoInstanceLocator } from '../common.descriptions';
 import { getIdParameter } from '../../helpers/ids';
 import { forEachItem } from '../../helpers/utils';
-import { bhumanApiRequest, firstRecord, notFoundError } from '../../transport';
+import { bhumanApiRecord } from '../../transport';
 
 export const description: INodeProperties[] = updateDisplayOptions(
 	{ show: { resource: ['videoInstance'], operation: ['get'] } },
@@ -18,15 +13,11 @@ export const description: INodeProperties[] = updateDisplayOptions(
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
 	return await forEachItem.call(this, items, async (itemIndex) => {
 		const id = getIdParameter.call(this, videoInstanceLocator, itemIndex);
-		const notFound = `Video instance ${id}`;
-		// The guide documents a one-element list; a bare object is accepted too.
-		const body = await bhumanApiRequest.call(this, 'GET', '/api/ai_studio/video_instance', {
+		// The guide documents a one-element list; the transport reads every form of a record.
+		return await bhumanApiRecord.call(this, 'GET', '/api/ai_studio/video_instance', {
 			qs: { id },
 			itemIndex,
-			notFound,
+			notFound: `Video instance ${id}`,
 		});
-		const instance = firstRecord(body) as IDataObject | undefined;
-		if (!instance) throw notFoundError.call(this, notFound, itemIndex);
-		return instance;
 	});
 }

@@ -1,14 +1,9 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 import { returnAllOrLimit, workspaceLocator } from '../common.descriptions';
 import { getOptionalIdParameter } from '../../helpers/ids';
 import { forEachItem, getLimit } from '../../helpers/utils';
-import { bhumanApiRequest, recordsOf } from '../../transport';
+import { bhumanApiList } from '../../transport';
 
 export const description: INodeProperties[] = updateDisplayOptions(
 	{ show: { resource: ['workspace'], operation: ['getAll'] } },
@@ -35,13 +30,12 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	return await forEachItem.call(this, items, async (itemIndex) => {
 		const id = getOptionalIdParameter.call(this, workspaceLocator, itemIndex, 'filters');
 		const limit = getLimit.call(this, itemIndex);
-		const body = await bhumanApiRequest.call(this, 'GET', '/api/workspace', {
+		const { records: workspaces } = await bhumanApiList.call(this, '/api/workspace', {
 			qs: id ? { id } : undefined,
 			itemIndex,
 			notFound: id ? `Workspace ${id}` : undefined,
 		});
 		// The workspace list is not paged by BHuman: Limit is applied here.
-		const workspaces: IDataObject[] = recordsOf(body).records;
 		return limit === undefined ? workspaces : workspaces.slice(0, limit);
 	});
 }
