@@ -51,20 +51,27 @@ const backgroundProperties: INodeProperties[] = [
 								displayName: 'Brightness',
 								name: 'brightness',
 								type: 'number',
-								default: 0,
+								default: 1,
+								description:
+									"Brightness of the background around the speaker (BHuman's default when not set: 1)",
 							},
 							{
 								displayName: 'Color',
 								name: 'color',
 								type: 'color',
-								default: '#00ff00',
-								description: 'Chroma key color',
+								default: '#00FF00',
+								description:
+									'Chroma key color (Chroma mode). Sent as BHuman documents it: six hex digits without #, e.g. 00FF00.',
 							},
 							{
 								displayName: 'Mode',
 								name: 'mode',
 								type: 'options',
 								options: [
+									{
+										name: 'Basic',
+										value: 'basic',
+									},
 									{
 										name: 'Chroma',
 										value: 'chroma',
@@ -75,12 +82,22 @@ const backgroundProperties: INodeProperties[] = [
 									},
 								],
 								default: 'circle',
+								description:
+									'How the speaker is shown over the background. BHuman requires a mode: Circle when not set.',
 							},
 							{
 								displayName: 'Position',
 								name: 'position',
 								type: 'options',
 								options: [
+									{
+										name: 'Bottom',
+										value: 'bottom',
+									},
+									{
+										name: 'Bottom Left',
+										value: 'bottom-left',
+									},
 									{
 										name: 'Bottom Right',
 										value: 'bottom-right',
@@ -100,13 +117,17 @@ const backgroundProperties: INodeProperties[] = [
 								displayName: 'Scale',
 								name: 'scale',
 								type: 'number',
-								default: 0.3,
+								default: 0.4,
+								description:
+									"Size of the speaker's overlay (BHuman's default when not set: 0.4)",
 							},
 							{
 								displayName: 'Similarity',
 								name: 'similarity',
 								type: 'number',
-								default: 0.4,
+								default: 0.1,
+								description:
+									"Chroma key similarity (BHuman's default when not set: 0.1)",
 							},
 						],
 					},
@@ -204,6 +225,27 @@ const backgroundProperties: INodeProperties[] = [
 		default: false,
 		description:
 			"Whether BHuman adds subtitles to the videos. Off, the request leaves it out and the campaign's own setting applies.",
+		hint: "BHuman's current API reference no longer lists this option: a campaign may ignore it",
+	},
+	{
+		displayName: 'Generation Mode',
+		name: 'generationMode',
+		type: 'options',
+		options: [
+			{
+				name: 'Keep Original',
+				value: 'keep_original',
+				description: "Keep the campaign's recording and replace only the variables",
+			},
+			{
+				name: 'Full Script',
+				value: 'full_script',
+				description: 'Generate the whole script with the personalized values',
+			},
+		],
+		default: 'keep_original',
+		description:
+			'How BHuman renders each video. Always sent (BHuman asks clients to send it); Keep Original is also what BHuman uses when it is missing.',
 	},
 ];
 
@@ -217,21 +259,41 @@ export const description: INodeProperties[] = updateDisplayOptions(
 	],
 );
 
-/** BHuman's Background: config only with the settings the user set; numbers must be finite (JSON would send NaN as null). */
+const GENERATION_MODES = ['keep_original', 'full_script'];
+
+/**
+ * BHuman's Background. Its config carries the settings the user set (BHuman's own defaults apply
+ * to the others: brightness 1, similarity 0.1, scale 0.4), and always a mode, which every
+ * version of BHuman's reference marks required (Circle when not set). The colour goes as BHuman
+ * documents it: six hex digits without '#' (00FF00). Numbers must be finite (JSON would send NaN
+ * as null).
+ */
 function readBackgrounds(this: IExecuteFunctions): IDataObject[] {
 	const list = this.getNodeParameter('backgrounds.background', 0, []) as IDataObject[];
+	const invalid = (message: string) =>
+		new NodeOperationError(this.getNode(), `Invalid item 0: ${message}`, {
+			itemIndex: 0,
+			description: 'Nothing was sent to BHuman.',
+		});
 	return list.map(({ name, kind, start, end, config }, index) => {
-		const numbers = { Start: start, End: end, ...(config as IDataObject | undefined) };
+		const settings: IDataObject = { mode: 'circle', ...(config as IDataObject | undefined) };
+		const numbers = { Start: start, End: end, ...settings };
 		for (const [field, value] of Object.entries(numbers)) {
 			if (typeof value === 'number' && !Number.isFinite(value)) {
-				throw new NodeOperationError(
-					this.getNode(),
-					`Invalid item 0: Background ${index + 1}'s ${field} is ${value}: it must be a number`,
-					{ itemIndex: 0, description: 'Nothing was sent to BHuman.' },
-				);
+				throw invalid(`Background ${index + 1}'s ${field} is ${value}: it must be a number`);
 			}
 		}
-		return { ...(name ? { name } : {}), kind, start, end, config: config ?? {} };
+		if (settings.color !== undefined) {
+			const hex = /^#?([0-9a-f]{6}|[0-9a-f]{3})$/i.exec(String(settings.color).trim());
+			if (!hex) {
+				throw invalid(
+					`Background ${index + 1}'s Color is "${String(settings.color).slice(0, 20)}": it must be a hex colour such as #00FF00`,
+				);
+			}
+			const digits = hex[1].length === 3 ? hex[1].replace(/./g, '$&$&') : hex[1];
+			settings.color = digits.toUpperCase();
+		}
+		return { ...(name ? { name } : {}), kind, start, end, config: settings };
 	});
 }
 
@@ -244,6 +306,14 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	const backgrounds = readBackgrounds.call(this);
 	const enableLipsync = this.getNodeParameter('enableLipsync', 0, false) as boolean;
 	const enableSubtitles = this.getNodeParameter('enableSubtitles', 0, false) as boolean;
+	const generationMode = this.getNodeParameter('generationMode', 0, 'keep_original');
+	if (!GENERATION_MODES.includes(generationMode as string)) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`Invalid item 0: Generation Mode is "${String(generationMode).slice(0, 40)}": it must be keep_original or full_script`,
+			{ itemIndex: 0, description: 'Nothing was sent to BHuman.' },
+		);
+	}
 	return await executeGenerate.call(this, items, {
 		path: '/api/ai_studio/pipeline/campaign',
 		bodyField: 'campaign_id',
@@ -256,6 +326,8 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 				? { backgrounds, assets: batch.map((row) => row.assets ?? []) }
 				: {}),
 			enable_lipsync: enableLipsync,
+			// Sent always: BHuman's 2026-10-02 reference asks clients to send it explicitly.
+			generation_mode: generationMode,
 			// Sent only when on (BHuman's reference lists it as optional).
 			...(enableSubtitles === true ? { enable_subtitles: true } : {}),
 		}),
