@@ -68,7 +68,10 @@ export class BhumanApi implements ICredentialType {
 		return { ...requestOptions, auth: basicAuth(credentials) };
 	};
 
-	// The workspace list is cheap and read-only: a 200 proves the key id and secret.
+	// The workspace list (the API guide's, taking the key) is cheap and read-only: a 200 proves the
+	// key id and secret, and nothing is paid for. BHuman's 2026-10-02 reference promises the key only
+	// for the generate routes, which this one-request test cannot call without paying: a 401/403
+	// says both what it may mean and what still works.
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL:
@@ -76,5 +79,12 @@ export class BhumanApi implements ICredentialType {
 			url: '/api/workspace',
 			method: 'GET',
 		},
+		rules: [401, 403].map((value) => ({
+			type: 'responseCode' as const,
+			properties: {
+				value,
+				message: `BHuman answered ${value} to its workspace list (GET /api/workspace). Check the API Key ID and API Key Secret. If they are right, BHuman serves lists to its own app only (its API reference of 2026-10-02): Generate and the ID and URL fields still work with this key; the From List pickers and Get Many do not.`,
+			},
+		})),
 	};
 }
