@@ -29,6 +29,14 @@ describe('readRecord: one record', () => {
 		expect(readRecord(body)).toEqual(a);
 	});
 
+	test('with an id, a list gives the record of that id, or none', () => {
+		expect(readRecord([a, b], 'B')).toEqual(b);
+		expect(readRecord({ code: 200, result: [a, b] }, 'a')).toEqual(a);
+		expect(readRecord([a, b], 'c')).toBeNull();
+		expect(readRecord([a], 'c')).toEqual(a);
+		expect(readRecord(a, 'c')).toEqual(a);
+	});
+
 	test('a record that has a result field among its own fields is the record', () => {
 		const record = { id: 'x', result: 'win', status: 'succeeded' };
 		expect(readRecord(record)).toEqual(record);

@@ -62,5 +62,6 @@ export async function fetchGeneration(
 		itemIndex,
 		deadline,
 		notFound: `Generation ${id}`,
+		recordId: id,
 	});
 }

@@ -52,14 +52,18 @@ export function failureCode(body: unknown): number | undefined {
 
 /**
  * One record: the record, a one-element list, or an envelope of either. `null` when the answer
- * holds none (an empty list, `result: null`), undefined when it is in no known form.
+ * holds none (an empty list, `result: null`), undefined when it is in no known form. With `id`,
+ * a list gives the record of that id (the guide's video_instance route can answer a user's
+ * whole list), or none.
  */
-export function readRecord(body: unknown): IDataObject | null | undefined {
+export function readRecord(body: unknown, id?: string): IDataObject | null | undefined {
 	const value = unwrap(body);
 	if (value === null) return null;
 	if (Array.isArray(value)) {
-		if (value.length === 0) return null;
-		return isPlainObject(value[0]) ? value[0] : undefined;
+		if (!value.every(isPlainObject)) return undefined;
+		if (id === undefined || value.length <= 1) return value[0] ?? null;
+		const wanted = id.toLowerCase();
+		return value.find((record) => String(record.id ?? '').toLowerCase() === wanted) ?? null;
 	}
 	return isPlainObject(value) ? value : undefined;
 }

@@ -17,7 +17,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 import { failureCode, quoteAnswer, readList, readRecord, readRecords } from './answers';
-import { checkBaseUrl } from './baseUrl';
+import { checkBaseUrl, isLoopbackHost } from './baseUrl';
 
 export { readIds, quoteAnswer } from './answers';
 export { checkBaseUrl, isLoopbackHost } from './baseUrl';
@@ -481,10 +481,11 @@ export async function bhumanApiRecord(
 	this: BHumanContext,
 	method: IHttpRequestMethods,
 	path: string,
-	options: RequestOptions = {},
+	options: RequestOptions & { recordId?: string } = {},
 ): Promise<IDataObject> {
-	const body = await bhumanApiRequest.call(this, method, path, options);
-	const record = readRecord(body);
+	const { recordId, ...requestOptions } = options;
+	const body = await bhumanApiRequest.call(this, method, path, requestOptions);
+	const record = readRecord(body, recordId);
 	if (record) return record;
 	if (record === null && options.notFound)
 		throw notFoundError.call(this, options.notFound, options.itemIndex);
@@ -524,10 +525,11 @@ export async function bhumanApiList(
  * that passes it (no or a wrong Content-Length) is aborted.
  */
 export async function downloadMedia(
-	this: IExecuteFunctions | IWebhookFunctions,
+	this: IExecuteFunctions,
 	url: string,
 	options: RequestOptions & { maxBytes: number; what: string },
 ): Promise<{ stream: Readable; contentType?: string }> {
+	await checkMediaUrl.call(this, url, options);
 	const request: IHttpRequestOptions = {
 		method: 'GET',
 		url,
@@ -550,12 +552,40 @@ export async function downloadMedia(
 	};
 }
 
+/**
+ * BHuman serves its files over https. Plain http only from this machine, and only with a Base URL
+ * in the credential (the simulator, a local proxy): a URL given in an answer must not make n8n
+ * fetch any address it can reach.
+ */
+async function checkMediaUrl(
+	this: IExecuteFunctions,
+	url: string,
+	options: RequestOptions & { what: string },
+) {
+	const parsed = URL.canParse(url) ? new URL(url) : undefined;
+	if (parsed?.protocol === 'https:') return;
+	if (parsed?.protocol === 'http:' && isLoopbackHost(parsed.hostname)) {
+		const { data } = await credentialOf.call(this);
+		if (typeof data?.baseUrl === 'string' && data.baseUrl.trim() !== '') return;
+	}
+	const shown = parsed ? `${parsed.protocol}//${parsed.host}` : `"${url.slice(0, 40)}"`;
+	throw new NodeOperationError(
+		this.getNode(),
+		`${options.what} was not downloaded: its URL must use https (got ${shown})`,
+		{
+			itemIndex: options.itemIndex,
+			description:
+				'BHuman serves its files over https. Plain http is allowed only from this machine (localhost, 127.0.0.0/8, [::1]) when the credential has a Base URL (the simulator, a local proxy).',
+		},
+	);
+}
+
 function megabytes(bytes: number) {
 	return `${Math.round((bytes / 1_000_000) * 100) / 100} MB`;
 }
 
 function tooLargeError(
-	this: IExecuteFunctions | IWebhookFunctions,
+	this: IExecuteFunctions,
 	options: RequestOptions & { maxBytes: number; what: string },
 	declared?: number,
 ) {

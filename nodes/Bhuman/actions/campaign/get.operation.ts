@@ -17,6 +17,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			qs: { id },
 			itemIndex,
 			notFound: `Campaign ${id}`,
+			recordId: id,
 		});
 	});
 }

@@ -18,6 +18,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			qs: { id },
 			itemIndex,
 			notFound: `Video instance ${id}`,
+			recordId: id,
 		});
 	});
 }
