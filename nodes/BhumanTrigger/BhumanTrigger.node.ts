@@ -128,7 +128,7 @@ export class BhumanTrigger implements INodeType {
 						name: 'Video Succeeded',
 						value: 'video.succeeded',
 						description:
-							'A generation ended with status succeeded: its page, MP4, thumbnail and GIF are ready',
+							"A generation ended with status succeeded (or completed, as some of BHuman's sources name it): its page, MP4, thumbnail and GIF are ready",
 					},
 					{
 						name: 'WhatsApp Video Ready',

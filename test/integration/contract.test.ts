@@ -814,18 +814,15 @@ describe('Video → Generate: the forms of the ids answer', () => {
 
 	// Bug: helpers/generate.ts reads ids only from `body.result` (its own resultIds) instead of the
 	// transport's readIds, which docs/bhuman-api.md §3.1 says Generate accepts: a bare array of ids.
-	test.failing(
-		'a bare array of ids: one output per row with those ids (BUG: generate.ts ignores readIds)',
-		async () => {
-			const { ids, items, error } = await generateWith((ids) => ids);
-			expect(error?.message).toBeUndefined();
-			expect(items.map((item) => [item.json.id, item.json.status, item.json.rowIndex])).toEqual([
-				[ids[0], 'accepted', 0],
-				[ids[1], 'accepted', 1],
-			]);
-			expect(posts()).toHaveLength(1);
-		},
-	);
+	test('a bare array of ids: one output per row with those ids', async () => {
+		const { ids, items, error } = await generateWith((ids) => ids);
+		expect(error?.message).toBeUndefined();
+		expect(items.map((item) => [item.json.id, item.json.status, item.json.rowIndex])).toEqual([
+			[ids[0], 'accepted', 0],
+			[ids[1], 'accepted', 1],
+		]);
+		expect(posts()).toHaveLength(1);
+	});
 
 	test('{code: 400, message} with HTTP 200: fails with BHuman message, the POST not sent again', async () => {
 		h.sim.inject({

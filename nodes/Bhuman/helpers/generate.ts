@@ -4,7 +4,7 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import { bhumanApiRequest } from '../transport';
+import { bhumanApiRequest, readIds } from '../transport';
 import {
 	callbackTarget,
 	checkCallbackWait,
@@ -66,13 +66,6 @@ function acceptedSummary(accepted: Accepted[], when: string, target: GenerateTar
 	return `BHuman accepted ${accepted.length} generations ${when}; do not send them again:\n${listIds(
 		accepted.map((entry) => `${itemLabel(entry.row.itemIndex)}: ${entry.id}`),
 	)}\nAll of them: ${target.listAll} ${targets.join(', ')}.`;
-}
-
-function resultIds(body: unknown): string[] | undefined {
-	const result = (body as IDataObject | undefined)?.result;
-	return Array.isArray(result) && result.every((id) => typeof id === 'string')
-		? (result as string[])
-		: undefined;
 }
 
 /** Settings of the whole run (read at item 0), checked before anything is sent. */
@@ -278,7 +271,7 @@ export async function executeGenerate(
 				itemIndex: batch[0].itemIndex,
 				notFound: `${target.locator.displayName} ${batch[0].targetId}`,
 			});
-			const ids = resultIds(response);
+			const ids = readIds(response);
 			if (ids && ids.length === batch.length) {
 				batch.forEach((row, rowIndex) => {
 					const entry = { row, id: ids[rowIndex], batch: index + 1, rowIndex };
