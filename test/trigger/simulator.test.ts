@@ -123,6 +123,30 @@ describe('Verify with BHuman', () => {
 		);
 	});
 
+	it("BHuman's 2026-10-02 form: the record in {code, result}, the state completed, the id appended to the URL: verified and started once", async () => {
+		sim.setDialect('reference-2026-10');
+		listener = await startTriggerListener({
+			parameters: { verify: true, token: TOKEN },
+			credentials,
+		});
+		const url = `${listener.url}?token=${TOKEN}`;
+		const [id] = await trySample([['Ada', 'Acme']], url);
+		for (const end = Date.now() + 10_000; Date.now() < end; await sleep(10)) {
+			if (listener.deliveries.length >= 1) break;
+		}
+		// BHuman called `<url>?id=<id>` (appended naively after the token).
+		expect(sim.callbacksSent.map((entry) => entry.url)).toEqual([`${url}?id=${id}`]);
+		const json = expectAccepted(listener.deliveries[0]);
+		expect(json).toMatchObject({
+			id,
+			event: 'video.succeeded',
+			status: 'completed',
+			verified: true,
+		});
+		expect(json.mp4Url).toMatch(/\.mp4$/);
+		expect(verifyRequests().every((request) => request.status === 200)).toBe(true);
+	});
+
 	it('refuses an id BHuman does not know with 403 and starts nothing', async () => {
 		listener = await startTriggerListener({ parameters: { verify: true }, credentials });
 		for (const id of [randomUUID(), randomUUID().toUpperCase()]) {

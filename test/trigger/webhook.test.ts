@@ -391,10 +391,13 @@ describe('repeated deliveries after a burst', () => {
 		expect(listener.accepted).toHaveLength(20);
 	});
 
-	it("saves that finish in the opposite order (n8n 2.x saves after creating each execution): the last one still holds all 50 keys", async () => {
+	it('saves that finish in the opposite order (n8n 2.x saves after creating each execution): the last one still holds all 50 keys', async () => {
 		// Request i saves 25 ms sooner than request i - 1: the first accepted saves last.
 		let order = 0;
-		listener = await startTriggerListener({ parameters: {}, saveDelayMs: () => 1300 - 25 * order++ });
+		listener = await startTriggerListener({
+			parameters: {},
+			saveDelayMs: () => 1300 - 25 * order++,
+		});
 		const ids = Array.from({ length: 50 }, () => randomUUID());
 		for (const id of ids) void listener.post(succeeded(id));
 		await listener.waitFor(50);
@@ -413,5 +416,47 @@ describe('repeated deliveries after a burst', () => {
 		await listener.waitFor(2);
 		expect(listener.deliveries.map((d) => d.status)).toEqual([200, 200]);
 		expect(listener.accepted).toHaveLength(1);
+	});
+});
+
+describe('callbacks as BHuman may send them (docs/bhuman-api.md)', () => {
+	beforeEach(async () => {
+		listener = await startTriggerListener({ parameters: { token: TOKEN, events: ALL_EVENTS } });
+	});
+
+	it('the id only in the URL (the 2023 Swagger: "an id parameter as a querystring")', async () => {
+		const { id: _id, ...withoutId } = succeeded();
+		const json = expectAccepted(
+			await listener.post(withoutId, { query: `token=${TOKEN}&id=${ID.toUpperCase()}` }),
+		);
+		expect(json).toMatchObject({ id: ID, event: 'video.succeeded' });
+	});
+
+	it('?id= appended naively to a URL that has a query already: the token and the id are read', async () => {
+		const { id: _id, ...withoutId } = succeeded();
+		const json = expectAccepted(
+			await listener.post(withoutId, { query: `token=${TOKEN}?id=${ID}` }),
+		);
+		expect(json.id).toBe(ID);
+		// With the id in the body too (the same one): accepted as well.
+		expectAccepted(await listener.post(failed(), { query: `token=${TOKEN}?id=${ID}` }));
+	});
+
+	it('an id in the body and another in the URL: refused 400, nothing starts', async () => {
+		const delivery = await listener.post(succeeded(ID), { query: `token=${TOKEN}?id=${ID2}` });
+		expectNoExecution(delivery, 400);
+		expect(delivery.response).toMatchObject({
+			result: 'rejected',
+			reason: `The callback names two generations: ${ID} in its body, ${ID2} in its URL`,
+		});
+	});
+
+	it("status completed (BHuman's docs site) is the Video Succeeded event; its status as sent", async () => {
+		const json = expectAccepted(
+			await listener.post({ ...succeeded(), status: 'completed' }, { query: `token=${TOKEN}` }),
+		);
+		expect(json).toMatchObject({ event: 'video.succeeded', status: 'completed' });
+		// A repeat as "succeeded" is the same delivery.
+		expectNoExecution(await listener.post(succeeded(), { query: `token=${TOKEN}` }), 200);
 	});
 });
