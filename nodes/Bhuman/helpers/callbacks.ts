@@ -434,7 +434,8 @@ const checking = new Map<string, { again: boolean }>();
 type Settled =
 	| { result: 'resume' }
 	| { result: 'waiting'; waitingFor: string }
-	| { result: 'gave up'; reason: string };
+	| { result: 'gave up'; reason: string }
+	| { result: 'late' };
 
 /**
  * Whether every video of the run is final, by BHuman's word (the video whose callback this is,
@@ -460,7 +461,11 @@ async function settle(
 				others,
 				Math.min(Date.now() + CHECK_ROUND_MS, lastMoment),
 			);
-			return waitingFor === undefined ? { result: 'resume' } : { result: 'waiting', waitingFor };
+			if (waitingFor !== undefined) return { result: 'waiting', waitingFor };
+			// So close to Max Wait, n8n's wait tracker resumes the run itself: a second resume would
+			// run it twice on n8n 1.x (2.x would refuse it).
+			if (Date.now() >= lastMoment) return { result: 'late' };
+			return { result: 'resume' };
 		} catch (error) {
 			const pause = RETRY_PAUSES_MS[Math.min(attempt, RETRY_PAUSES_MS.length - 1)];
 			const reason = `BHuman could not be asked about the run's videos: ${(error as Error).message}`;
@@ -565,6 +570,12 @@ async function handleCallback(this: IWebhookFunctions): Promise<IWebhookResponse
 	}
 	if (outcome.result === 'waiting')
 		return answer(200, { result: 'waiting', ...about, waitingFor: outcome.waitingFor });
+	if (outcome.result === 'late')
+		return answer(200, {
+			result: 'ignored',
+			...about,
+			reason: 'Max Wait is over: n8n ends the run with every generation id',
+		});
 	if (outcome.result === 'gave up') {
 		this.logger.warn(`BHuman callback: ${outcome.reason}; the execution waits until Max Wait`);
 		return answer(503, { result: 'error', ...about, reason: outcome.reason });
