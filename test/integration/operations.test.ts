@@ -15,7 +15,7 @@ import type {
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 import { BhumanApi } from '../../credentials/BhumanApi.credentials';
-import { nodeTypes, runBHuman, type RunResult } from '../helpers/engine';
+import { nodeTypes, runBHuman, TestCredentialsHelper, type RunResult } from '../helpers/engine';
 import { rl, simGetAll, simPost, withSimulator } from '../helpers/sim';
 
 // 130 videos per campaign: the campaign lists need two pages.
@@ -561,5 +561,23 @@ describe('Credential', () => {
 			['GET', '/api/workspace', 200],
 			['GET', '/api/workspace', 401],
 		]);
+	});
+});
+
+describe('One way to sign', () => {
+	test('a node run reads the credential once however many requests it sends, and signs every one with Basic auth', async () => {
+		const before = TestCredentialsHelper.reads;
+		h.sim.clearRequests();
+		// 250 video instances in pages of 100, for two items: six requests.
+		const result = await run({ resource: 'videoInstance', operation: 'getAll', returnAll: true }, [
+			{},
+			{},
+		]);
+		expect(result.error).toBeUndefined();
+		expect(result.items).toHaveLength(2 * h.sim.data.videoInstances.length);
+		const requests = h.sim.requests.filter((r) => r.path === '/api/ai_studio/video_instances');
+		expect(requests).toHaveLength(6);
+		for (const request of requests) expect(request.headers.authorization).toBe(h.basicAuth);
+		expect(TestCredentialsHelper.reads - before).toBe(1);
 	});
 });
