@@ -10,7 +10,9 @@
 // SIGKILLs the worker in the middle of a Wait for Completion run.
 //
 // Knobs: E2E_QUEUE_BURST (rows of the burst, default 300; 2000 for the figure in the README),
-// E2E_QUEUE_SINGLE=0 (skip the single-process comparison).
+// E2E_QUEUE_SINGLE=0 (skip the single-process comparison), E2E_CHECKS=<group>,… (only these
+// groups: operations, download, loop, bhuman forms, queue wait, queue burst, queue crash;
+// registration always runs).
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -26,6 +28,7 @@ const CHECKS = [
 	['operations', require('./checks/operations')],
 	['download', require('./checks/download')],
 	['loop', require('./checks/loop')],
+	['bhuman forms', require('./checks/forms')],
 ];
 
 const OWNER = { email: 'e2e-owner@example.com', password: 'E2e-Bhuman-Passw0rd', firstName: 'E2E', lastName: 'Owner' };
@@ -55,6 +58,12 @@ async function prepare(ctx, check, { registration = true } = {}) {
 	if (!owner.ok) return false;
 	if (registration) await require('./checks/registration')(ctx, check);
 	return Boolean(ctx.credential);
+}
+
+/** E2E_CHECKS: the groups to run (all when unset). */
+function wanted(group) {
+	const only = (process.env.E2E_CHECKS || '').split(',').map((g) => g.trim()).filter(Boolean);
+	return !only.length || only.includes(group);
 }
 
 async function runQueueLine(suite, { tarball, workRoot }) {
@@ -120,6 +129,7 @@ async function runQueueLine(suite, { tarball, workRoot }) {
 		if (!(await prepare(ctx, check))) return;
 		ctx.n8n = { ...ctx.cluster.main, url: ctx.cluster.webhookUrls[0] };
 		for (const [group, fn] of CHECKS.slice(1)) {
+			if (!wanted(group)) continue;
 			try {
 				await fn(ctx, check);
 			} catch (err) {
@@ -140,14 +150,14 @@ async function runQueueLine(suite, { tarball, workRoot }) {
 	});
 
 	if (ctx.credential) {
-		await phase('waiting executions (queue mode)', () => wait(ctx, check));
-		await phase('burst (queue mode)', () => burst.queueBurst(ctx, check));
-		await phase('worker crash', () => crash(ctx, check));
+		if (wanted('queue wait')) await phase('waiting executions (queue mode)', () => wait(ctx, check));
+		if (wanted('queue burst')) await phase('burst (queue mode)', () => burst.queueBurst(ctx, check));
+		if (wanted('queue crash')) await phase('worker crash', () => crash(ctx, check));
 	}
 	await phase('stop queue mode', async () => {
 		for (const fn of ctx.cleanups.splice(0).reverse()) await fn().catch(() => {});
 	});
-	if (ctx.credential && process.env.E2E_QUEUE_SINGLE !== '0') {
+	if (ctx.credential && process.env.E2E_QUEUE_SINGLE !== '0' && wanted('queue burst')) {
 		await phase('burst (single process)', () => burst.singleBurst(ctx, check, { tarball, prepare, OWNER }));
 		for (const fn of ctx.cleanups.splice(0).reverse()) await fn().catch(() => {});
 	}

@@ -30,6 +30,7 @@ const CHECKS = [
 	['generate', require('./checks/generate')],
 	['loop', require('./checks/loop')],
 	['callback wait', require('./checks/callback-wait')],
+	['bhuman forms', require('./checks/forms')],
 	['trigger', require('./checks/trigger')],
 	['examples', require('./checks/examples')],
 ];

@@ -10,74 +10,13 @@
 // connection gets the wait, then the resumed run's nodes and its end.
 
 const { randomUUID } = require('node:crypto');
-const { rl, webhookNode, manualTriggerNode, bhumanNode, codeNode, chain } = require('../lib/workflows');
+const { manualTriggerNode } = require('../lib/workflows');
 const { CheckError, expect } = require('../lib/harness');
 const { executionError, nodeOutput, sleep } = require('../../../scripts/lib/n8n');
-
-const LEADS = [
-	{ first_name: 'Dana', company: 'Vandelay', email: 'dana@example.com' },
-	{ first_name: 'Elaine', company: 'Pendant', email: 'elaine@example.com' },
-	{ first_name: 'Frank', company: 'Kruger', email: 'frank@example.com' },
-];
-
-async function waitUntil(what, fn, timeoutMs = 60000) {
-	const deadline = Date.now() + timeoutMs;
-	let last;
-	for (;;) {
-		last = await fn();
-		if (last.done) return last.value;
-		if (Date.now() > deadline) throw new CheckError(`timed out waiting for ${what}: ${last.why || ''}`);
-		await sleep(300);
-	}
-}
-
-/**
- * Lead webhook (answers at once; or the given trigger) → Leads (Code) → BHuman (Until BHuman Calls
- * Back) → Email step (a Code node that reads the lead through paired items, as an email node's
- * expressions would).
- */
-function waitingWorkflow(name, data, credential, { leads = LEADS, extra = {}, trigger } = {}) {
-	const hook = trigger || webhookNode();
-	if (!trigger) hook.parameters.responseMode = 'onReceived';
-	const rows = codeNode(leads, { name: 'Leads' });
-	const bhuman = bhumanNode(
-		{
-			resource: 'video',
-			operation: 'generate',
-			videoInstanceId: rl(data.videoInstances[0].id),
-			inputMode: 'mapping',
-			variables: { variable: [{ name: 'name', value: '={{ $json.first_name }}' }, { name: 'company', value: '={{ $json.company }}' }] },
-			waitForCompletion: true,
-			waitMethod: 'callback',
-			maxWait: 10,
-			...extra,
-		},
-		credential,
-	);
-	const email = codeNode(
-		"return $input.all().map((item, i) => ({ json: { to: $('Leads').itemMatching(i).json.email, id: item.json.id, status: item.json.status, pageUrl: item.json.pageUrl, timedOut: item.json.timedOut } }));",
-		{ name: 'Email' },
-	);
-	return { workflow: chain(name, [hook, rows, bhuman, email]), path: hook.parameters?.path, nodeId: bhuman.id };
-}
+const { LEADS, waitUntil, waitingWorkflow, startWaiting, finished, expectLeadEmails, simRecord, startMaxWait, checkMaxWait, waitingPaths } = require('../lib/waiting');
 
 async function executionsOf(client, workflowId) {
 	return client.listExecutions(workflowId);
-}
-
-/** Starts the workflow (its webhook answers on receipt) and returns its execution once it waits. */
-async function startWaiting(client, wf) {
-	const saved = await client.createWorkflow(wf.workflow);
-	await client.activateWorkflow(saved.id, saved.versionId);
-	const res = await client.callWebhook(wf.path, { body: {} });
-	expect(res.status === 200, `the lead webhook answered ${res.status}`);
-	const waiting = await waitUntil('the execution to wait', async () => {
-		const list = await executionsOf(client, saved.id);
-		const failed = list.find((e) => ['error', 'crashed'].includes(e.status));
-		if (failed) throw new CheckError('the execution failed instead of waiting', { execution: executionError(await client.getExecution(failed.id)) });
-		return { done: list[0]?.status === 'waiting', value: list[0], why: list.map((e) => e.status).join(', ') };
-	});
-	return { saved, waiting };
 }
 
 /** Execution `id` once it waits (with its run data); fails if it ends instead. */
@@ -98,16 +37,6 @@ async function expectResumeUrl(ctx, executionId, nodeId) {
 	expect(/^[\w-]{32}$/.test(url.searchParams.get('token') || ''), 'callback_url has no token of the run');
 	if (ctx.line === 2) expect(url.searchParams.get('signature'), "callback_url lacks n8n 2.x's signature");
 	return post;
-}
-
-/** Each item of the Email step went to its lead, with the video BHuman made for that lead. */
-async function expectLeadEmails(sim, out, leads) {
-	expect(out.length === leads.length, `${out.length} items reached the last step, not ${leads.length}`);
-	for (const [i, item] of out.entries()) {
-		const rec = await sim.api(`/api/ai_studio/generated_video_by_id?id=${item.json.id}`);
-		expect(item.json.to === leads[i].email && rec.text[0] === leads[i].first_name, `item ${i}: email to ${item.json.to}, video for ${rec.text[0]}`);
-		expect(item.json.status === 'succeeded' && item.json.pageUrl === rec.share_url && item.json.timedOut === false, `item ${i}: ${JSON.stringify(item.json)}`);
-	}
 }
 
 /** The push messages (type and node) about execution `id`, as the editor receives them. */
@@ -131,13 +60,6 @@ function expectPushedWaitAndResume(push, id, { node, after }) {
 	return shown;
 }
 
-async function finished(client, workflowId, id) {
-	return waitUntil(`execution ${id} to finish`, async () => {
-		const ex = await client.getExecution(id);
-		return { done: !['new', 'running', 'waiting'].includes(ex.status), value: ex, why: ex.status };
-	}, 120000);
-}
-
 module.exports = async function callbackWait(ctx, check) {
 	const { client, sim } = ctx;
 	const data = await sim.data();
@@ -147,15 +69,7 @@ module.exports = async function callbackWait(ctx, check) {
 	const { render } = await sim.control('GET', '/__sim/state');
 	await sim.control('POST', '/__sim/render', { queuedMs: 500, processingMs: 2000, staggerMs: 400 });
 	// Max Wait: started first (n8n's wait tracker looks for due executions once a minute), checked last.
-	let timeout;
-	await check('Until BHuman Calls Back with Max Wait 6 s and a video that never finishes: the execution waits', async () => {
-		const wf = waitingWorkflow('e2e callback wait max', data, ctx.credential, {
-			leads: [LEADS[0], { first_name: 'sim:never', company: 'Pending', email: 'never@example.com' }],
-			extra: { maxWait: 0.1 },
-		});
-		timeout = await startWaiting(client, wf);
-		return `execution ${timeout.waiting.id} waiting`;
-	});
+	const timeout = await startMaxWait(ctx, check, data);
 	const editor = {}; // the editor's workflow, push connection and run data, from one check to the next
 	try {
 		await check('Until BHuman Calls Back: the execution waits (BHuman asked once before, and by the node\'s two checks after), the callbacks resume it once, each lead gets its video and its MP4', async () => {
@@ -271,7 +185,7 @@ module.exports = async function callbackWait(ctx, check) {
 			const out = nodeOutput(ex, 'BHuman') || [];
 			expect(out.length === editorLeads.length, `BHuman output ${out.length} items`);
 			for (const [i, item] of out.entries()) {
-				const rec = await sim.api(`/api/ai_studio/generated_video_by_id?id=${item.json.id}`);
+				const rec = await simRecord(sim, item.json.id);
 				expect(!before.includes(item.json.id) && item.json.status === 'succeeded' && item.json.timedOut === false, `item ${i}: ${JSON.stringify(item.json)}`);
 				expect(rec.text[0] === editorLeads[i].first_name && item.pairedItem?.item === i, `item ${i}: video for ${rec.text[0]}, paired with lead ${JSON.stringify(item.pairedItem)}`);
 			}
@@ -280,19 +194,9 @@ module.exports = async function callbackWait(ctx, check) {
 			const pushed = expectPushedWaitAndResume(editor.push, waiting.id, { node: 'BHuman', after: 'BHuman' });
 			return `execution ${waiting.id} (manual, to BHuman) waited and resumed; BHuman output new videos for ${editorLeads.map((l) => l.first_name).join(', ')}, paired with their leads; Email did not run; pushed: ${pushed}`;
 		});
-		if (timeout) {
-			await check('Until BHuman Calls Back, Max Wait reached: n8n resumes the run, every item with its generation id and timedOut: true', async () => {
-				const ex = await finished(client, timeout.saved.id, timeout.waiting.id);
-				if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
-				const out = nodeOutput(ex, 'Email') || [];
-				const ids = out.map((o) => o.json.id);
-				expect(out.length === 2 && out.every((o) => o.json.timedOut === true && o.json.status === 'accepted'), `the last step got ${JSON.stringify(out.map((o) => o.json))}`);
-				expect(out.map((o) => o.json.to).join() === [LEADS[0].email, 'never@example.com'].join(), 'the leads are not in scope after Max Wait');
-				for (const id of ids) await sim.api(`/api/ai_studio/generated_video_by_id?id=${id}`);
-				const waited = Math.round((Date.parse(ex.stoppedAt) - Date.parse(ex.startedAt)) / 1000);
-				return `resumed after ${waited} s (Max Wait 6 s; n8n's wait tracker looks once a minute) with ids ${ids.map((id) => id.slice(0, 8)).join(', ')}`;
-			}, { timeoutMs: 150000 });
-		}
+		// Loop Over Items, a render failing at once, BHuman failing or slow during the last callback, n8n 2.x's combined binary mode.
+		await waitingPaths(ctx, check);
+		await checkMaxWait(ctx, check, timeout);
 	} finally {
 		editor.push?.close();
 		await sim.control('POST', '/__sim/render', render);

@@ -4,13 +4,16 @@
 // waits in the database (status "waiting") at the same time: no worker slot is held. All n8n
 // processes are restarted while they wait; then the renders end, the callbacks reach the webhook
 // processor (n8n's resume URLs point at WEBHOOK_URL), and every resumed run goes to the worker
-// and emails its own lead.
+// and emails its own lead. Then the waiting paths of the other lines (lib/waiting.js): Loop Over
+// Items around the node, a render failing at once, BHuman failing or slow during the last
+// callback, the combined binary mode, and Max Wait (started before them, checked after).
 
 const { randomUUID } = require('node:crypto');
 const { restartN8n, workerExecutions } = require('../../../scripts/lib/queue');
 const { rl, webhookNode, bhumanNode, codeNode, chain } = require('../lib/workflows');
 const { CheckError, expect } = require('../lib/harness');
 const { executionError, nodeOutput, sleep } = require('../../../scripts/lib/n8n');
+const { startMaxWait, checkMaxWait, waitingPaths } = require('../lib/waiting');
 
 const LEADS = 12;
 
@@ -70,9 +73,8 @@ module.exports = async function queueWait(ctx, check) {
 		expect(state.executions.every((id) => onWorker.has(String(id))), 'an execution did not start on the worker');
 		return `${LEADS} executions waiting at once with ${LEADS} renders going (a held slot would have kept ${LEADS - 10} of them queued)`;
 	}, { timeoutMs: 240000 });
-	if (!state.executions) return;
-
-	await check('Until BHuman Calls Back, queue mode: main, worker and webhook processors restarted while the executions wait; the callbacks then reach the webhook processor and every run resumes on the worker, each lead emailed its own video', async () => {
+	// (not run when the executions did not all wait: the failure above says why)
+	if (state.executions) await check('Until BHuman Calls Back, queue mode: main, worker and webhook processors restarted while the executions wait; the callbacks then reach the webhook processor and every run resumes on the worker, each lead emailed its own video', async () => {
 		const seconds = await restartN8n(cluster);
 		const stillWaiting = (await client.listExecutions(state.workflowId)).filter((e) => e.status === 'waiting').length;
 		expect(stillWaiting === LEADS, `${stillWaiting} of ${LEADS} executions still waiting after the restart`);
@@ -119,4 +121,16 @@ module.exports = async function queueWait(ctx, check) {
 		}
 		return `restart ${seconds} s; ${callbacks.length} callbacks to ${cluster.webhookUrls[0]}, answered ${JSON.stringify(answered)}; ${LEADS} runs resumed on the worker, each lead its own video`;
 	}, { timeoutMs: 420000 });
+
+	// The waiting paths of the other lines, on the worker and the webhook processors. Renders of a
+	// few seconds (the line's default 0.3 s can call back before n8n has saved the wait).
+	const { render } = await sim.control('GET', '/__sim/state');
+	await sim.control('POST', '/__sim/render', { queuedMs: 500, processingMs: 2000, staggerMs: 400 });
+	try {
+		const timeout = await startMaxWait(ctx, check, data);
+		await waitingPaths(ctx, check);
+		await checkMaxWait(ctx, check, timeout);
+	} finally {
+		await sim.control('POST', '/__sim/render', render);
+	}
 };
