@@ -173,7 +173,11 @@ async function resumedOrWhy(ctx, run, tag, timeoutMs = 90000) {
 	} catch (err) {
 		const { callbacks } = await runTraffic(ctx.sim, tag);
 		const answers = callbacks.map((c) => `${c.status || c.error}${c.ms !== undefined ? ` in ${c.ms} ms` : ''}`).join(', ');
-		throw new CheckError(`${err.message}; BHuman's callbacks to it were answered ${answers || '(none sent)'}`, { details: callbacks.map((c) => c.url).join('\n') });
+		// The last callback once more, to show n8n's answer (the simulator keeps only the status).
+		const last = callbacks.at(-1);
+		const again = last && (await ctx.client.callWebhook(last.url, { body: last.body }).catch((e) => ({ status: e.message, body: '' })));
+		const answer = again ? `; that callback again: ${again.status} ${JSON.stringify(Buffer.isBuffer(again.body) ? again.body.toString('utf8') : again.body).slice(0, 300)}` : '';
+		throw new CheckError(`${err.message}; BHuman's callbacks to it were answered ${answers || '(none sent)'}${answer}`, { details: callbacks.map((c) => c.url).join('\n') });
 	}
 }
 
