@@ -176,8 +176,10 @@ async function resumedOrWhy(ctx, run, tag, timeoutMs = 90000) {
 		// The last callback once more, to show n8n's answer (the simulator keeps only the status).
 		const last = callbacks.at(-1);
 		const again = last && (await ctx.client.callWebhook(last.url, { body: last.body }).catch((e) => ({ status: e.message, body: '' })));
-		const answer = again ? `; that callback again: ${again.status} ${JSON.stringify(Buffer.isBuffer(again.body) ? again.body.toString('utf8') : again.body).slice(0, 300)}` : '';
-		throw new CheckError(`${err.message}; BHuman's callbacks to it were answered ${answers || '(none sent)'}${answer}`, { details: callbacks.map((c) => c.url).join('\n') });
+		const text = again ? JSON.stringify(Buffer.isBuffer(again.body) ? again.body.toString('utf8') : again.body) : '';
+		const answer = again ? `; that callback again: ${again.status} ${text.slice(0, 200)}` : '';
+		const stack = again?.body?.stacktrace ? `\nn8n's stack trace:\n${String(again.body.stacktrace).split('\n').slice(0, 14).join('\n')}` : '';
+		throw new CheckError(`${err.message}; BHuman's callbacks to it were answered ${answers || '(none sent)'}${answer}`, { details: `${callbacks.map((c) => c.url).join('\n')}${stack}` });
 	}
 }
 
