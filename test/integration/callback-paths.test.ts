@@ -211,6 +211,22 @@ describe('a one-row run', () => {
 	});
 });
 
+describe('a failed render', () => {
+	test("whose callback resumes the run without a message: BHuman's record gives the reason", async () => {
+		const started = await server.start({ parameters: params(), items: leads('sim:never') });
+		const [id] = pendingOf(started as never);
+		s.sim.completeGeneration(id, 'failed', 'Not enough credits');
+		const done = await server.settle(started.id, 10_000);
+		const body = s.sim.callbacksSent.find((entry) => entry.body.id === id)!.body;
+		expect(body.message).toBeUndefined();
+		expect(server.output(done.id, 'Collect')[0].json).toMatchObject({
+			status: 'failed',
+			message: 'Not enough credits',
+			timedOut: false,
+		});
+	});
+});
+
 describe("downloads run in the execution, from BHuman's record only", () => {
 	let other: HostileServer;
 	beforeEach(async () => {

@@ -83,7 +83,7 @@ describe('the run waits, then resumes once every video is final', () => {
 		expect(started.status).toBe('waiting');
 		const url = callbackUrl();
 		expect(url.pathname).toBe(
-			`/webhook-waiting/${started.id}/0f6a3c1e-5d2b-4c8a-9e7f-1b2c3d4e5f60`,
+			`/webhook-waiting/${started.id}/bhuman`,
 		);
 		expect(url.searchParams.get('token')).toMatch(/^[\w-]{32}$/);
 		expect(generatePosts()).toHaveLength(1);

@@ -11,7 +11,8 @@ const { properties } = new Bhuman().description;
 
 /** resource → its operation values, read from the description. */
 function describedPairs(): Record<string, string[]> {
-	const resources = properties.find((p) => p.name === 'resource')!.options as INodePropertyOptions[];
+	const resources = properties.find((p) => p.name === 'resource')!
+		.options as INodePropertyOptions[];
 	const pairs: Record<string, string[]> = {};
 	for (const { value } of resources) {
 		const operation = properties.find(
@@ -43,4 +44,16 @@ test('every (resource, operation) of the description has an execute in the route
 	}
 	expect(missing).toEqual([]);
 	expect(Object.keys(table).sort()).toEqual(Object.keys(describedPairs()).sort());
+});
+
+test("the node's waiting webhooks have static fields: n8n 2.x evaluates them on every resume, and its expression engine fails any expression there in the combined binary mode", () => {
+	const { webhooks = [] } = new Bhuman().description;
+	expect(webhooks.length).toBeGreaterThan(0);
+	for (const webhook of webhooks) {
+		for (const [field, value] of Object.entries(webhook)) {
+			expect([field, typeof value === 'string' && value.startsWith('=')]).toEqual([field, false]);
+		}
+		// Not the empty path of a Wait node's resume URL: a later Wait node must not take BHuman's calls.
+		expect(webhook.path).toBe('bhuman');
+	}
 });

@@ -39,22 +39,27 @@ import { downloadGenerated, forEachConcurrently } from './wait';
 /** Rows one run may wait for this way: see the README's measurement (cost of a callback as the run grows). */
 export const MAX_CALLBACK_ROWS = 500;
 
+/**
+ * A static path (no expression): n8n 2.x evaluates every field of a node's webhook descriptions
+ * when a resume URL is called, and in a workflow with the combined binary mode (Execution Logic
+ * v2) its expression engine fails any expression there ("Node … hasn't been executed"). Not empty:
+ * a later Wait node of the same execution (path '') must not take BHuman's late callbacks.
+ */
 const WEBHOOK = {
 	responseMode: 'onReceived',
 	responseData: '',
-	path: '={{ $nodeId }}',
+	path: 'bhuman',
 	restartWebhook: true,
-	isFullPath: true,
 } as const;
 
 /**
  * The node's waiting webhooks, as n8n's own "send and wait" nodes declare them (a constant, as
  * they do: n8n's lint rule webhook-lifecycle-complete is for triggers). `restartWebhook`: served
  * only for an execution waiting at this node.
- * - POST <n8n>/webhook-waiting/<execution id>/<node id>: BHuman's callbacks (and the node's own
+ * - POST <n8n>/webhook-waiting/<execution id>/bhuman: BHuman's callbacks (and the node's own
  *   check after it has started to wait);
- * - GET <n8n>/form-waiting/<execution id>/<node id>: the resume of a run with Download Video,
- *   after which n8n runs the node again (see the top of this file).
+ * - GET <n8n>/form-waiting/<execution id>/bhuman: the resume of a run with Download Video, after
+ *   which n8n runs the node again (see the top of this file).
  */
 export const callbackWebhooks: IWebhookDescription[] = [
 	{ name: 'default', httpMethod: 'POST', ...WEBHOOK },
@@ -112,10 +117,10 @@ export interface CallbackTarget {
 	guard: boolean;
 }
 
-/** `base` + /<node id> + the token (last: BHuman may append `?id=` to the URL). */
-function withNode(base: string, nodeId: string, token: string): string {
+/** `base` + the webhooks' path + the token (last: BHuman may append `?id=` to the URL). */
+function withToken(base: string, token: string): string {
 	const url = new URL(base);
-	url.pathname = `${url.pathname.replace(/\/+$/, '')}/${encodeURIComponent(nodeId)}`;
+	url.pathname = `${url.pathname.replace(/\/+$/, '')}/${WEBHOOK.path}`;
 	url.searchParams.delete('token');
 	url.searchParams.append('token', token);
 	return url.toString();
@@ -131,12 +136,11 @@ export function callbackTarget(this: IExecuteFunctions): CallbackTarget {
 		});
 	}
 	const token = randomBytes(24).toString('base64url');
-	const nodeId = this.getNode().id;
 	const form = typeof formUrl === 'string' && URL.canParse(formUrl) ? formUrl : resumeUrl;
 	return {
-		url: withNode(resumeUrl, nodeId, token),
+		url: withToken(resumeUrl, token),
 		token,
-		resumeUrl: withNode(form, nodeId, token),
+		resumeUrl: withToken(form, token),
 		guard: !new URL(resumeUrl).searchParams.has('signature'),
 	};
 }
@@ -258,11 +262,15 @@ function rememberFinal(id: string, record: IDataObject) {
 
 type AskContext = IExecuteFunctions | IWebhookFunctions;
 
-/** BHuman's record of generation `id`, one request shared by the callbacks that ask at once. */
-function askBHuman(this: AskContext, id: string, deadline: number): Promise<IDataObject> {
+/**
+ * BHuman's record of generation `id`, one request shared by the callbacks that ask at once; it
+ * may take CHECK_ROUND_MS (a slow BHuman), but not past `lastMoment`.
+ */
+function askBHuman(this: AskContext, id: string, lastMoment = Infinity): Promise<IDataObject> {
 	let pending = asking.get(id);
 	if (!pending) {
 		pending = (async () => {
+			const deadline = Math.min(Date.now() + CHECK_ROUND_MS, lastMoment);
 			const record = await fetchGeneration.call(this, id, undefined, deadline);
 			rememberFinal(id, record);
 			return record;
@@ -285,7 +293,7 @@ function askBHuman(this: AskContext, id: string, deadline: number): Promise<IDat
 async function firstUnfinished(
 	this: AskContext,
 	ids: string[],
-	deadline: number,
+	lastMoment?: number,
 ): Promise<string | undefined> {
 	const unknown = ids.filter((id) => !finals.has(id));
 	for (
@@ -295,7 +303,7 @@ async function firstUnfinished(
 	) {
 		const round = unknown.slice(start, start + size);
 		const records = await Promise.all(
-			round.map(async (id) => await askBHuman.call(this, id, deadline)),
+			round.map(async (id) => await askBHuman.call(this, id, lastMoment)),
 		);
 		const index = records.findIndex((record) => !isFinal(record.status));
 		if (index >= 0) return round[index];
@@ -319,8 +327,7 @@ async function checkAfterWait(this: IExecuteFunctions, target: CallbackTarget, i
 		await sleep(at - waited);
 		waited = at;
 		try {
-			if ((await firstUnfinished.call(this, ids, Date.now() + CHECK_ROUND_MS)) !== undefined)
-				continue;
+			if ((await firstUnfinished.call(this, ids)) !== undefined) continue;
 		} catch {
 			continue; // BHuman could not answer: its callbacks still can
 		}
@@ -456,11 +463,7 @@ async function settle(
 	const lastMoment = state.deadline - DEADLINE_MARGIN_MS;
 	for (let attempt = 0; ; attempt++) {
 		try {
-			const waitingFor = await firstUnfinished.call(
-				this,
-				others,
-				Math.min(Date.now() + CHECK_ROUND_MS, lastMoment),
-			);
+			const waitingFor = await firstUnfinished.call(this, others, lastMoment);
 			if (waitingFor !== undefined) return { result: 'waiting', waitingFor };
 			// So close to Max Wait, n8n's wait tracker resumes the run itself: a second resume would
 			// run it twice on n8n 1.x (2.x would refuse it).
@@ -596,12 +599,32 @@ async function handleCallback(this: IWebhookFunctions): Promise<IWebhookResponse
 		const record = finals.get(id)?.record;
 		if (record) records.set(id, record);
 	}
-	// The video whose callback this is: its body, as data (nothing is fetched from its URLs here).
-	if (own) records.set(own.id, own.body);
+	// The video whose callback this is: its body, as data (nothing is fetched from its URLs here),
+	// unless it failed without saying why: BHuman's record then gives the reason.
+	if (own) records.set(own.id, await ownRecord.call(this, own, state));
 	const output = resumedItems(readItems.call(this, state), records);
 	return answered
 		? { noWebhookResponse: true, workflowData: [output] }
 		: { webhookResponse: resumedAnswer, workflowData: [output] };
+}
+
+/**
+ * The resuming video's record: its callback's body, which said it is final (a one-row run asks
+ * BHuman nothing); for a failed render whose body has no message (BHuman's callbacks may leave it
+ * out), BHuman's record, which has it, when BHuman gives it before Max Wait's margin.
+ */
+async function ownRecord(
+	this: IWebhookFunctions,
+	own: { id: string; body: IDataObject },
+	state: WaitState,
+): Promise<IDataObject> {
+	const { body } = own;
+	if (isSucceeded(body.status) || (typeof body.message === 'string' && body.message !== ''))
+		return body;
+	const record = await askBHuman
+		.call(this, own.id, state.deadline - DEADLINE_MARGIN_MS)
+		.catch(() => undefined);
+	return record && isFinal(record.status) ? record : body;
 }
 
 /**
@@ -766,8 +789,7 @@ export async function finalNow(
 ): Promise<Map<string, { record: IDataObject; polls: number; timedOut: boolean }> | undefined> {
 	const keys = ids.map((id) => id.toLowerCase());
 	try {
-		if ((await firstUnfinished.call(this, keys, Date.now() + CHECK_ROUND_MS)) !== undefined)
-			return undefined;
+		if ((await firstUnfinished.call(this, keys)) !== undefined) return undefined;
 	} catch {
 		return undefined;
 	}

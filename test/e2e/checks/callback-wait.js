@@ -1,7 +1,7 @@
 'use strict';
 // Generate → Wait for Completion → Until BHuman Calls Back in a real n8n: the execution waits
 // (status "waiting" in n8n's database, nothing polled), the simulator's callbacks reach its resume
-// URL (/webhook-waiting/<execution>/<node id>?token=…, with n8n 2.x's signature) and resume it
+// URL (/webhook-waiting/<execution>/bhuman?token=…, with n8n 2.x's signature) and resume it
 // once every video is final; the leads are still in scope after the resume. Forged calls are
 // refused and resume nothing; a repeat after the resume is answered by n8n (409); Max Wait
 // resumes it with every generation id and timedOut.
@@ -28,12 +28,13 @@ async function waitingExecution(client, id) {
 	});
 }
 
-/** The callback_url of the last generate request: execution `id`'s resume URL for the node, with a token (and 2.x's signature). */
-async function expectResumeUrl(ctx, executionId, nodeId) {
+/** The callback_url of the last generate request: execution `id`'s resume URL for the node (its static path `bhuman`), with a token (and 2.x's signature). */
+async function expectResumeUrl(ctx, executionId) {
 	const post = (await ctx.sim.control('GET', '/__sim/requests?path=/api/ai_studio/try_sample')).pop();
 	expect(post, 'BHuman got no generate request');
 	const url = new URL(post.body.callback_url);
-	expect(url.pathname.endsWith(`/webhook-waiting/${executionId}/${nodeId}`), `callback_url ${url.pathname} is not execution ${executionId}'s resume URL for the node`);
+	expect(url.pathname.endsWith(`/webhook-waiting/${executionId}/bhuman`), `callback_url ${url.pathname} is not execution ${executionId}'s resume URL for the node`);
+	expect(url.search.endsWith(`token=${url.searchParams.get('token')}`), 'the token is not the last parameter of callback_url');
 	expect(/^[\w-]{32}$/.test(url.searchParams.get('token') || ''), 'callback_url has no token of the run');
 	if (ctx.line === 2) expect(url.searchParams.get('signature'), "callback_url lacks n8n 2.x's signature");
 	return post;
@@ -76,7 +77,7 @@ module.exports = async function callbackWait(ctx, check) {
 			await sim.control('DELETE', '/__sim/requests');
 			const wf = waitingWorkflow('e2e callback wait', data, ctx.credential, { extra: { downloadVideo: true } });
 			const { saved, waiting } = await startWaiting(client, wf);
-			const post = await expectResumeUrl(ctx, waiting.id, wf.nodeId);
+			const post = await expectResumeUrl(ctx, waiting.id);
 			const ex = await finished(client, saved.id, waiting.id);
 			if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
 			const requests = await sim.control('GET', '/__sim/requests');
@@ -153,7 +154,7 @@ module.exports = async function callbackWait(ctx, check) {
 			expect(started?.executionId && !started.waitingForWebhook, `the run answered ${JSON.stringify(started)}`);
 			const waiting = await waitingExecution(client, started.executionId);
 			expect(waiting.mode === 'manual' && waiting.waitTill, `the waiting execution: mode ${waiting.mode}, waitTill ${waiting.waitTill}`);
-			const post = await expectResumeUrl(ctx, waiting.id, wf.nodeId);
+			const post = await expectResumeUrl(ctx, waiting.id);
 			const ex = await finished(client, editor.saved.id, waiting.id);
 			if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
 			expect(ex.mode === 'manual', `the resumed execution's mode is ${ex.mode}`);
@@ -178,7 +179,7 @@ module.exports = async function callbackWait(ctx, check) {
 			expect(started?.executionId && !started.waitingForWebhook, `the run answered ${JSON.stringify(started)}`);
 			const waiting = await waitingExecution(client, started.executionId);
 			expect(waiting.mode === 'manual', `the waiting execution's mode is ${waiting.mode}`);
-			await expectResumeUrl(ctx, waiting.id, editor.nodeId);
+			await expectResumeUrl(ctx, waiting.id);
 			const ex = await finished(client, editor.saved.id, waiting.id);
 			if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
 			const runData = ex.data.resultData.runData;

@@ -184,7 +184,12 @@ module.exports = async function forms(ctx, check) {
 			const dataOf = { apiKeyId: sim.keyId, apiKeySecret: sim.keySecret, baseUrl: sim.url };
 			const r = await client.testCredential({ ...cred, data: dataOf });
 			expect(r && r.status === 'Error', `n8n's credential test answered ${JSON.stringify(r)} under ${DIALECT}`);
-			for (const part of ['BHuman answered 401 to its workspace list (GET /api/workspace)', 'Check the API Key ID and API Key Secret', '2026-10-02', 'Generate and the ID and URL fields still work']) {
+			// n8n 1.x answers a 401 with its own text whatever the credential's rules say (its NodeApiError
+			// keeps no HTTP status for the credential tester to match): the limit the README states.
+			const parts = ctx.line === 1
+				? ['Authorization failed']
+				: ['BHuman answered 401 to its workspace list (GET /api/workspace)', 'Check the API Key ID and API Key Secret', '2026-10-02', 'Generate and the ID and URL fields still work'];
+			for (const part of parts) {
 				expect((r.message || '').includes(part), `the message lacks "${part}": ${r.message}`);
 			}
 			await sim.control('POST', '/__sim/dialect', { dialect: 'guide' });
