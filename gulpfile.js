@@ -15,4 +15,12 @@ function copySchemas() {
 	return src('nodes/**/__schema__/**/*.json').pipe(dest('dist/nodes'));
 }
 
-exports['build:assets'] = parallel(copyIcons, copyCodex, copySchemas);
+// The BHuman node's version 1.1 outputs what version 1 does: n8n looks for its schemas under
+// v1.1.0, so the one set of files goes there too.
+function copySchemasV11() {
+	return src('nodes/Bhuman/__schema__/v1.0.0/**/*.json').pipe(
+		dest('dist/nodes/Bhuman/__schema__/v1.1.0'),
+	);
+}
+
+exports['build:assets'] = parallel(copyIcons, copyCodex, copySchemas, copySchemasV11);

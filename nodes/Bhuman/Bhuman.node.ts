@@ -24,7 +24,11 @@ export class Bhuman implements INodeType {
 		name: 'bhuman',
 		icon: { light: 'file:../../icons/bhuman.svg', dark: 'file:../../icons/bhuman.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 1.1: n8n evaluates an expression of a version-1 node on every call of its webhook (its
+		// binary-data option), which n8n 2.x's expression engine fails in a workflow with the
+		// combined binary mode: Until BHuman Calls Back could not be resumed there. Same behaviour.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description:
 			'Generate personalized videos with BHuman and read your video instances, videos, workspaces and store',

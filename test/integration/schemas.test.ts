@@ -5,7 +5,7 @@
  * test/helpers/schema.ts): `required` fields are in every item, the others may be absent, and
  * every field a schema names shows up in some run of its operation.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { Bhuman } from '../../nodes/Bhuman/Bhuman.node';
@@ -26,8 +26,11 @@ import { startTriggerListener } from '../trigger/harness';
 const h = withSimulator();
 
 const NODE_DIR = path.resolve(__dirname, '../../nodes/Bhuman');
+/** Where n8n reads them: the build copies the one set of the node's schemas for each version. */
+const BUILT_NODE_DIR = path.resolve(__dirname, '../../dist/nodes/Bhuman');
 const TRIGGER_DIR = path.resolve(__dirname, '../../nodes/BhumanTrigger');
-const NODE_VERSION = new Bhuman().description.version as number;
+const NODE_VERSIONS = new Bhuman().description.version as number[];
+const NODE_VERSION = NODE_VERSIONS[NODE_VERSIONS.length - 1];
 const TRIGGER_VERSIONS = new BhumanTrigger().description.version as number[];
 const OPERATIONS = Object.entries(nodeMap).flatMap(([resource, operations]) =>
 	operations.map((operation) => `${resource}.${operation}`),
@@ -232,7 +235,9 @@ async function runWaiting(parameters: INodeParameters, resumedBy: 'callbacks' | 
 }
 
 const nodeSchema = (operation: string) =>
-	readSchema(schemaFile(NODE_DIR, NODE_VERSION, ...(operation.split('.') as [string, string])));
+	readSchema(
+		schemaFile(BUILT_NODE_DIR, NODE_VERSION, ...(operation.split('.') as [string, string])),
+	);
 
 /** Every file below a folder, relative to it. */
 const filesBelow = (dir: string) =>
@@ -242,11 +247,27 @@ const filesBelow = (dir: string) =>
 		.sort();
 
 describe('the schema files', () => {
-	test('one per operation of the node, where n8n looks (v1.0.0 for version 1), and no other', () => {
-		expect(versionFolder(NODE_VERSION)).toBe('v1.0.0');
+	test('one per operation of the node in the sources (v1.0.0), and no other', () => {
 		expect(filesBelow(path.join(NODE_DIR, '__schema__'))).toEqual(
 			OPERATIONS.map((op) => `v1.0.0/${op.replace('.', '/')}.json`).sort(),
 		);
+	});
+
+	test('built where n8n looks for each version of the node (v1.0.0, v1.1.0), the same files', () => {
+		expect(NODE_VERSIONS.map(versionFolder)).toEqual(['v1.0.0', 'v1.1.0']);
+		const built = filesBelow(path.join(BUILT_NODE_DIR, '__schema__'));
+		expect(built).toEqual(
+			NODE_VERSIONS.flatMap((version) =>
+				OPERATIONS.map((op) => `${versionFolder(version)}/${op.replace('.', '/')}.json`),
+			).sort(),
+		);
+		for (const op of OPERATIONS) {
+			const [resource, operation] = op.split('.');
+			const texts = NODE_VERSIONS.map((version) =>
+				readFileSync(schemaFile(BUILT_NODE_DIR, version, resource, operation), 'utf8'),
+			);
+			expect(texts[1]).toBe(texts[0]);
+		}
 	});
 
 	test('one per version of the trigger (no resource or operation: __schema__/v<version>.json)', () => {

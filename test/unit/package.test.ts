@@ -89,4 +89,12 @@ test("the nodes' output schemas are in dist beside the node files, and in npm pa
 		JSON.parse(out.slice(out.indexOf('['))) as Array<{ files: Array<{ path: string }> }>
 	)[0].files.map((file) => file.path);
 	expect(packed).toEqual(expect.arrayContaining(schemas.map((file) => `dist/${file}`)));
+	// Version 1.1 of the BHuman node reads the same schemas from its own folder.
+	expect(packed).toEqual(
+		expect.arrayContaining(
+			schemas
+				.filter((file) => file.startsWith('nodes/Bhuman/__schema__/v1.0.0/'))
+				.map((file) => `dist/${file.replace('/v1.0.0/', '/v1.1.0/')}`),
+		),
+	);
 });

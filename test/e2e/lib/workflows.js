@@ -43,12 +43,13 @@ function manualTriggerNode({ name = 'Manual Trigger' } = {}) {
 	return { id: randomUUID(), name, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
 }
 
+/** A BHuman node at the version the editor adds (1.1; the engine tests run version 1). */
 function bhumanNode(parameters, credential, { name = 'BHuman', position = [440, 0], type = TYPES.action } = {}) {
 	return {
 		id: randomUUID(),
 		name,
 		type,
-		typeVersion: 1,
+		typeVersion: 1.1,
 		position,
 		parameters,
 		credentials: credential ? { bhumanApi: { id: credential.id, name: credential.name } } : undefined,
