@@ -60,10 +60,14 @@ function callbackParams(data, extra = {}) {
 	};
 }
 
-/** The last step: an "email" to each lead, read through paired items as an email node's expressions would. */
+/**
+ * The last step: an "email" to each lead, read through paired items as an email node's expressions
+ * would. In n8n 2.x's combined binary mode a Code node gets each item's JSON without `json`
+ * around it: `j` reads either shape.
+ */
 function emailNode(source = 'Leads') {
 	return codeNode(
-		`return $input.all().map((item, i) => ({ json: { to: $(${JSON.stringify(source)}).itemMatching(i).json.email, first: $(${JSON.stringify(source)}).itemMatching(i).json.first_name, id: item.json.id, status: item.json.status, pageUrl: item.json.pageUrl, timedOut: item.json.timedOut, message: item.json.message } }));`,
+		`const j = (x) => (x && typeof x.json === 'object' && x.json !== null ? x.json : x); return $input.all().map((item, i) => { const lead = j($(${JSON.stringify(source)}).itemMatching(i)); const video = j(item); return { json: { to: lead.email, first: lead.first_name, id: video.id, status: video.status, pageUrl: video.pageUrl, timedOut: video.timedOut, message: video.message } }; });`,
 		{ name: 'Email' },
 	);
 }
