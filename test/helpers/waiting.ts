@@ -28,6 +28,7 @@ import { WebhookContext } from 'n8n-core';
 import type {
 	IDataObject,
 	INode,
+	INodeParameters,
 	INodeExecutionData,
 	IRun,
 	IRunExecutionData,
@@ -47,6 +48,7 @@ import {
 	type RunOptions,
 	type SimCredentials,
 } from './engine';
+import type { Simulator } from '../../simulator';
 import { captureAnswer } from './http';
 
 export type ExecutionStatus = 'waiting' | 'running' | 'success' | 'error';
@@ -188,7 +190,8 @@ export async function startWaitingServer(options: {
 		}
 		const data = JSON.parse(stored.data) as IRunExecutionData;
 		const lastNode = data.resultData.lastNodeExecuted!;
-		if (!form || req.method === 'POST') data.executionData!.nodeExecutionStack[0].node.disabled = true;
+		if (!form || req.method === 'POST')
+			data.executionData!.nodeExecutionStack[0].node.disabled = true;
 		data.waitTill = undefined;
 		data.resultData.runData[lastNode].pop();
 
@@ -363,3 +366,25 @@ export async function startWaitingServer(options: {
 	};
 }
 
+/**
+ * Video → Generate of the simulator's first video instance (variables name and company from the
+ * lead's first_name and company), waiting until BHuman calls back, Max Wait 10 minutes.
+ */
+export function callbackParams(sim: Simulator, extra: INodeParameters = {}): INodeParameters {
+	return {
+		resource: 'video',
+		operation: 'generate',
+		videoInstanceId: { __rl: true, mode: 'id', value: sim.data.videoInstances[0].id },
+		inputMode: 'mapping',
+		variables: {
+			variable: [
+				{ name: 'name', value: '={{ $json.first_name }}' },
+				{ name: 'company', value: '={{ $json.company }}' },
+			],
+		},
+		waitForCompletion: true,
+		waitMethod: 'callback',
+		maxWait: 10,
+		...extra,
+	};
+}

@@ -9,8 +9,8 @@ import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { startServer, type HostileServer } from '../helpers/hostile';
-import { rl, withSimulator } from '../helpers/sim';
-import { startWaitingServer, type WaitingServer } from '../helpers/waiting';
+import { withSimulator } from '../helpers/sim';
+import { callbackParams, startWaitingServer, type WaitingServer } from '../helpers/waiting';
 
 const s = withSimulator({ render: { queuedMs: 100, processingMs: 300 } });
 let server: WaitingServer;
@@ -31,24 +31,7 @@ afterEach(async () => {
 const leads = (...names: string[]) =>
 	names.map((name, i) => ({ first_name: name, company: `Company ${i}` }));
 
-function params(extra: INodeParameters = {}): INodeParameters {
-	return {
-		resource: 'video',
-		operation: 'generate',
-		videoInstanceId: rl(s.sim.data.videoInstances[0].id),
-		inputMode: 'mapping',
-		variables: {
-			variable: [
-				{ name: 'name', value: '={{ $json.first_name }}' },
-				{ name: 'company', value: '={{ $json.company }}' },
-			],
-		},
-		waitForCompletion: true,
-		waitMethod: 'callback',
-		maxWait: 10,
-		...extra,
-	};
-}
+const params = (extra: INodeParameters = {}) => callbackParams(s.sim, extra);
 
 const POLL = '/api/ai_studio/generated_video_by_id';
 const polls = () => s.sim.requests.filter((r) => r.path === POLL);

@@ -10,8 +10,8 @@ import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8
 import { Workflow } from 'n8n-workflow';
 import { MAX_CALLBACK_ROWS } from '../../nodes/Bhuman/helpers/callbacks';
 import { BHUMAN_TYPE, nodeTypes, runBHuman, TestCredentialsHelper } from '../helpers/engine';
-import { rl, withSimulator } from '../helpers/sim';
-import { startWaitingServer, type WaitingServer } from '../helpers/waiting';
+import { withSimulator } from '../helpers/sim';
+import { callbackParams, startWaitingServer, type WaitingServer } from '../helpers/waiting';
 
 const s = withSimulator({ render: { queuedMs: 100, processingMs: 400 } });
 let server: WaitingServer;
@@ -35,24 +35,7 @@ const leads = (...names: string[]) =>
 		email: `${i}@example.com`,
 	}));
 
-function params(extra: INodeParameters = {}): INodeParameters {
-	return {
-		resource: 'video',
-		operation: 'generate',
-		videoInstanceId: rl(s.sim.data.videoInstances[0].id),
-		inputMode: 'mapping',
-		variables: {
-			variable: [
-				{ name: 'name', value: '={{ $json.first_name }}' },
-				{ name: 'company', value: '={{ $json.company }}' },
-			],
-		},
-		waitForCompletion: true,
-		waitMethod: 'callback',
-		maxWait: 10,
-		...extra,
-	};
-}
+const params = (extra: INodeParameters = {}) => callbackParams(s.sim, extra);
 
 const generatePosts = () => s.sim.requests.filter((r) => r.path === '/api/ai_studio/try_sample');
 const polls = () => s.sim.requests.filter((r) => r.path === '/api/ai_studio/generated_video_by_id');
@@ -82,9 +65,7 @@ describe('the run waits, then resumes once every video is final', () => {
 		const started = await server.start({ parameters: params(), items: leads('Don', 'Ada', 'Bob') });
 		expect(started.status).toBe('waiting');
 		const url = callbackUrl();
-		expect(url.pathname).toBe(
-			`/webhook-waiting/${started.id}/bhuman`,
-		);
+		expect(url.pathname).toBe(`/webhook-waiting/${started.id}/bhuman`);
 		expect(url.searchParams.get('token')).toMatch(/^[\w-]{32}$/);
 		expect(generatePosts()).toHaveLength(1);
 		// One question before waiting (is every video final already? The first still renders).

@@ -234,14 +234,20 @@ async function together(ctx, n, { renderMs }) {
 		const k = c.status ?? (/timed out/.test(c.error || '') ? 'timed out' : 'connection error');
 		statuses[k] = (statuses[k] || 0) + 1;
 	}
-	// n8n's own race: a callback that loads the execution as another resumes it fails in n8n's
-	// waiting-webhooks.js (preserveInputOverride pops an emptied run-data array) and is answered
-	// 500 before the node runs. Counted from n8n's log for this execution, reported apart, and not
-	// a miss when the run ended with every video (the sender's retry then gets 409).
+	// n8n's own race, two forms, both answered 500 by n8n: a callback that loads the execution as
+	// another resumes it fails in n8n's waiting-webhooks.js before the node runs (preserveInputOverride
+	// pops an emptied run-data array), and a second resume of the run is refused by n8n 2.x's
+	// compare-and-set ("Execution is already being resumed by another process": on 2.x the node
+	// leaves a second resume to it). Counted from n8n's log for this execution, reported apart, and
+	// not a miss when the run ended with every video: nothing ran twice.
 	const raceLines = fs
 		.readFileSync(ctx.logFile, 'utf8')
 		.split('\n')
-		.filter((line) => line.includes(`/webhook-waiting/${waiting.id}/`) && line.includes("reading 'inputOverride'")).length;
+		.filter(
+			(line) =>
+				(line.includes(`/webhook-waiting/${waiting.id}/`) && line.includes("reading 'inputOverride'")) ||
+				line.includes(`Execution is already being resumed by another process (execution ${waiting.id})`),
+		).length;
 	const n8nResumeRace = Math.min(statuses['500'] || 0, raceLines);
 	const unanswered = sent.filter((c) => c.status !== 200 && c.status !== 409).length + (n - sent.length) - n8nResumeRace;
 	return {
