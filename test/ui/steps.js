@@ -403,7 +403,8 @@ module.exports = [
 			const generateName = (await page.getByTestId('ndv').getByTestId('node-title-container').innerText()).trim();
 			await page.getByTestId('ndv-close-button').click();
 			const generate = page.locator('[data-test-id=canvas-node][data-node-type="n8n-nodes-bhuman.bhuman"]').filter({ hasText: generateName });
-			const schemaAsked = page.waitForResponse((r) => r.url().includes('/schemas/n8n-nodes-bhuman.bhuman/1.0.0/video/generate.json'));
+			// The node's version 1.1 (what the editor adds): n8n asks for its schema under 1.1.0.
+			const schemaAsked = page.waitForResponse((r) => r.url().includes('/schemas/n8n-nodes-bhuman.bhuman/1.1.0/video/generate.json'));
 			await generate.getByTestId('canvas-handle-plus-wrapper').click();
 			await searchNodeCreator(page, 'No Operation');
 			await page.getByTestId('node-creator').getByTestId('node-creator-item-name').filter({ hasText: /^No Operation, do nothing$/ }).click();

@@ -59,6 +59,7 @@ async function outputSchemas(ctx) {
 		return { status: res.status, type: res.headers.get('content-type') || '', json, text };
 	};
 	const served = [
+		[`${PKG}.bhuman/1.1.0/video/generate.json`, 'Bhuman/__schema__/v1.1.0/video/generate.json'],
 		[`${PKG}.bhuman/1.0.0/video/generate.json`, 'Bhuman/__schema__/v1.0.0/video/generate.json'],
 		[`${PKG}.bhumanTrigger/1.1.0.json`, 'BhumanTrigger/__schema__/v1.1.0.json'],
 	];
