@@ -218,7 +218,7 @@ function apiError(
 }
 
 /** A 404 for a resource BHuman answered with an empty list for. */
-export function notFoundError(this: BHumanContext, what: string, itemIndex?: number) {
+function notFoundError(this: BHumanContext, what: string, itemIndex?: number) {
 	return apiError.call(this, 404, undefined, { notFound: what, itemIndex });
 }
 
