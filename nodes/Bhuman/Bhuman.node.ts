@@ -27,8 +27,9 @@ export class Bhuman implements INodeType {
 		// 1.1: n8n evaluates an expression of a version-1 node on every call of its webhook (its
 		// binary-data option), which n8n 2.x's expression engine fails in a workflow with the
 		// combined binary mode: Until BHuman Calls Back could not be resumed there. Same behaviour.
+		// No defaultVersion: the editor adds the last version, and n8n adds "Custom API Call" only
+		// to a node whose defaultVersion is unset or equals its version.
 		version: [1, 1.1],
-		defaultVersion: 1.1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description:
 			'Generate personalized videos with BHuman and read your video instances, videos, workspaces and store',

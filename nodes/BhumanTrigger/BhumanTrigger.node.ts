@@ -66,8 +66,7 @@ export class BhumanTrigger implements INodeType {
 		group: ['trigger'],
 		// 1.1: n8n evaluates an extra expression on every request for a version-1 webhook start
 		// node (its binary-data option); from 1.1 it parses JSON bodies directly. Same behaviour.
-		version: [1, 1.1],
-		defaultVersion: 1.1,
+		version: [1, 1.1], // the editor adds the last one
 		subtitle: '={{"On " + ($parameter["events"] || []).join(", ")}}',
 		description: 'Starts the workflow when BHuman calls back about a generated video',
 		defaults: { name: 'BHuman Trigger' },

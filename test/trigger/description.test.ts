@@ -35,7 +35,6 @@ describe('description', () => {
 			displayName: 'BHuman Trigger',
 			group: ['trigger'],
 			version: [1, 1.1],
-			defaultVersion: 1.1,
 			inputs: [],
 		});
 		expect(description.outputs).toEqual(['main']);

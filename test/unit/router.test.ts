@@ -57,3 +57,11 @@ test("the node's waiting webhooks have static fields: n8n 2.x evaluates them on 
 		expect(webhook.path).toBe('bhuman');
 	}
 });
+
+test('n8n offers "Custom API Call" on this node: its defaultVersion is unset or equals its version', () => {
+	// n8n's injectCustomApiCallOptions (1.x and 2.x) skips a node whose defaultVersion is set and
+	// differs from `version`, which a version array always does.
+	const { version, defaultVersion } = new Bhuman().description;
+	expect(defaultVersion === undefined || defaultVersion === version).toBe(true);
+	expect(version).toEqual([1, 1.1]); // the editor adds the last one
+});

@@ -48,7 +48,8 @@ function loadErrors(logFile) {
  * 2.x (n8n-core's resolveOutputSchemaPath): on 1.x `/1/` looks for a `v1` folder, which is not there.
  */
 async function outputSchemas(ctx) {
-	const packaged = (file) => JSON.parse(fs.readFileSync(path.join(REPO, 'nodes', file), 'utf8'));
+	// The built files (gulp copies version 1's schemas to v1.1.0): what the tarball holds.
+	const packaged = (file) => JSON.parse(fs.readFileSync(path.join(REPO, 'dist', 'nodes', file), 'utf8'));
 	const get = async (route) => {
 		const res = await fetch(`${ctx.n8n.url}/schemas/${route}`); // no cookie, as the editor asks
 		const text = await res.text();
