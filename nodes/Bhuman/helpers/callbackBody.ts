@@ -3,7 +3,7 @@
  * id and event named. Shared by the BHuman Trigger and Generate's "Until BHuman Calls Back".
  */
 import type { IDataObject } from 'n8n-workflow';
-import { FAILED_STATES, isSucceeded } from './video';
+import { isFailed, isSucceeded } from './video';
 
 /** The event of a `whatsapp.ready` callback (sent after the video's own, for WhatsApp campaigns). */
 export const WHATSAPP_READY = 'whatsapp.ready';
@@ -64,7 +64,7 @@ function bodyOf(request: CallbackRequest): { body: IDataObject } | { reason: str
  */
 export function videoEvent(status: string): string {
 	if (isSucceeded(status)) return 'video.succeeded';
-	return FAILED_STATES.includes(status.toLowerCase()) ? 'video.failed' : `video.${status}`;
+	return isFailed(status) ? 'video.failed' : `video.${status}`;
 }
 
 /** The event a callback body announces: its `event`, or that of its `status`. */

@@ -31,7 +31,7 @@ import type {
 import { NodeOperationError, sleep } from 'n8n-workflow';
 import { callbackQuery, parseCallback, WHATSAPP_READY, type CallbackRequest } from './callbackBody';
 import { checkToken } from './token';
-import { CREDENTIAL_TYPE, isLoopbackHost, quoteAnswer } from '../transport';
+import { hasBaseUrl, isLoopbackHost, quoteAnswer } from '../transport';
 import { errorJson, explain, listIds } from './utils';
 import { fetchGeneration, isFinal, isSucceeded, normalizeVideo } from './video';
 import { downloadGenerated, forEachConcurrently } from './wait';
@@ -176,10 +176,8 @@ export async function checkCallbackWait(this: IExecuteFunctions, url: string, ro
 			},
 		);
 	}
-	const credentials = await this.getCredentials(CREDENTIAL_TYPE);
-	const baseUrl = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
 	const { hostname } = new URL(url);
-	if (baseUrl === '' && unreachableHost(hostname.replace(/^\[(.*)\]$/, '$1'))) {
+	if (unreachableHost(hostname.replace(/^\[(.*)\]$/, '$1')) && !(await hasBaseUrl.call(this))) {
 		throw new NodeOperationError(
 			node,
 			`BHuman cannot call back this n8n: its resume URL is on ${hostname}`,
@@ -639,17 +637,13 @@ function resumedItems(
 		const id = typeof item.json.id === 'string' ? item.json.id.toLowerCase() : undefined;
 		const record = id !== undefined && item.json.error === undefined ? records.get(id) : undefined;
 		if (!record) return item;
-		return {
-			json: {
-				...normalizeVideo(record),
-				...item.json,
-				status: record.status,
-				timedOut: false,
-				polls: 0,
-			},
-			pairedItem: item.pairedItem,
-		};
+		return { json: resumedJson(item.json, record), pairedItem: item.pairedItem };
 	});
+}
+
+/** A waiting item's JSON with its generation's final record, as the polling mode outputs it. */
+function resumedJson(json: IDataObject, record: IDataObject): IDataObject {
+	return { ...normalizeVideo(record), ...json, status: record.status, timedOut: false, polls: 0 };
 }
 
 /** Calls the form-waiting URL of the run (GET), which resumes it and runs the node again. */
@@ -746,13 +740,7 @@ export async function finishResumedRun(
 			Object.assign(json, { timedOut: false, polls: 0, pollError: record.message });
 			continue;
 		}
-		item.json = {
-			...normalizeVideo(record),
-			...json,
-			status: record.status,
-			timedOut: false,
-			polls: 0,
-		};
+		item.json = resumedJson(json, record);
 		const mp4Url = item.json.mp4Url;
 		if (!isSucceeded(record.status) || typeof mp4Url !== 'string') continue;
 		try {

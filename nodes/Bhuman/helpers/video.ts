@@ -7,8 +7,8 @@ import { bhumanApiRecord, type BHumanContext } from '../transport';
  * for a failed one; `preparing`, `queued`, `processing` and any other state are not final. The
  * output's `status` is always the state as BHuman sent it.
  */
-export const SUCCEEDED_STATES = ['succeeded', 'completed'];
-export const FAILED_STATES = ['failed'];
+const SUCCEEDED_STATES = ['succeeded', 'completed'];
+const FAILED_STATES = ['failed'];
 
 function state(status: unknown): string {
 	return typeof status === 'string' ? status.trim().toLowerCase() : '';
@@ -19,9 +19,14 @@ export function isSucceeded(status: unknown): boolean {
 	return SUCCEEDED_STATES.includes(state(status));
 }
 
+/** Whether BHuman's render state says the render failed. */
+export function isFailed(status: unknown): boolean {
+	return FAILED_STATES.includes(state(status));
+}
+
 /** Whether BHuman's render state is final (ready or failed). */
 export function isFinal(status: unknown): boolean {
-	return isSucceeded(status) || FAILED_STATES.includes(state(status));
+	return isSucceeded(status) || isFailed(status);
 }
 
 function text(value: unknown): string | undefined {

@@ -97,6 +97,12 @@ function credentialOf(this: BHumanContext): Promise<ICredentialsDecrypted> {
 	return read;
 }
 
+/** Whether the credential names a Base URL (the simulator, a proxy) instead of BHuman's hosts. */
+export async function hasBaseUrl(this: BHumanContext): Promise<boolean> {
+	const { data } = await credentialOf.call(this);
+	return typeof data?.baseUrl === 'string' && data.baseUrl.trim() !== '';
+}
+
 export function hostFor(path: string): string {
 	if (path.startsWith('/api/ai_studio/')) return HOSTS.studio;
 	if (path.startsWith('/api/store/')) return HOSTS.store;
@@ -151,10 +157,16 @@ export function messageFromBody(body: unknown): string | undefined {
 /** The routes BHuman promises take the API key (its 2026-10 reference): a 401 there is a wrong key. */
 const KEY_ROUTES = ['/api/ai_studio/try_sample', '/api/ai_studio/pipeline/campaign'];
 
+/** The API route a request went to, for its errors. */
+interface Route {
+	method: IHttpRequestMethods;
+	path: string;
+}
+
 /** The message and advice of a 401/403 (also a `code` of 401/403 in a 200 answer). */
-function keyRefusal(status: number, options: RequestOptions, path?: string) {
+function keyRefusal(status: number, options: RequestOptions, to?: Route) {
 	const checkKey = 'check the API Key ID and API Key Secret of your BHuman credential';
-	if (path === undefined || KEY_ROUTES.includes(path)) {
+	if (to === undefined || KEY_ROUTES.includes(to.path)) {
 		return {
 			message:
 				status === 401
@@ -162,7 +174,7 @@ function keyRefusal(status: number, options: RequestOptions, path?: string) {
 					: 'BHuman refused access with this API key',
 		};
 	}
-	const route = `GET ${path}`;
+	const route = `${to.method} ${to.path}`;
 	if (options.list) {
 		return {
 			message: `BHuman did not allow this list with an API key: enter the ID or the app URL instead (if Generate fails with ${status} too, ${checkKey})`,
@@ -175,13 +187,7 @@ function keyRefusal(status: number, options: RequestOptions, path?: string) {
 	};
 }
 
-function statusMessage(
-	status: number,
-	options: RequestOptions,
-	bhumanMessage?: string,
-	path?: string,
-): string {
-	if (status === 401 || status === 403) return keyRefusal(status, options, path).message;
+function statusMessage(status: number, options: RequestOptions, bhumanMessage?: string): string {
 	if (status === 404)
 		return options.notFound
 			? `${options.notFound} was not found`
@@ -200,14 +206,13 @@ function apiError(
 	status: number,
 	body: unknown,
 	options: RequestOptions,
-	path?: string,
+	to?: Route,
 ): NodeApiError {
 	const bhumanMessage = messageFromBody(body);
-	const message = statusMessage(status, options, bhumanMessage, path);
-	const advice =
-		status === 401 || status === 403 ? keyRefusal(status, options, path).advice : undefined;
+	const refusal = status === 401 || status === 403 ? keyRefusal(status, options, to) : undefined;
+	const message = refusal?.message ?? statusMessage(status, options, bhumanMessage);
 	const description =
-		[bhumanMessage ? `BHuman says: ${bhumanMessage}` : '', advice ?? '']
+		[bhumanMessage ? `BHuman says: ${bhumanMessage}` : '', refusal?.advice ?? '']
 			.filter(Boolean)
 			.join('\n\n') || undefined;
 	return new NodeApiError(
@@ -289,10 +294,9 @@ function isRetryableStatus(status: number) {
 	return status === 429 || status >= 500;
 }
 
-/** How a request to BHuman is signed: the credential as read, and the API path (for its errors). */
-interface Signing {
+/** How a request to BHuman is signed: the credential as read, and the API route (for its errors). */
+interface Signing extends Route {
 	credential: ICredentialsDecrypted;
-	path: string;
 }
 
 /**
@@ -365,7 +369,7 @@ async function send(
 			status,
 			isStream(response.body) ? undefined : response.body,
 			options,
-			signing?.path,
+			signing,
 		);
 	}
 }
@@ -448,6 +452,7 @@ export async function bhumanApiRequest<T = unknown>(
 	};
 	const response = await send.call(this, request, method === 'GET' ? MAX_RETRIES : 0, options, {
 		credential,
+		method,
 		path,
 	});
 	return response.body as T;
@@ -565,8 +570,7 @@ async function checkMediaUrl(
 	const parsed = URL.canParse(url) ? new URL(url) : undefined;
 	if (parsed?.protocol === 'https:') return;
 	if (parsed?.protocol === 'http:' && isLoopbackHost(parsed.hostname)) {
-		const { data } = await credentialOf.call(this);
-		if (typeof data?.baseUrl === 'string' && data.baseUrl.trim() !== '') return;
+		if (await hasBaseUrl.call(this)) return;
 	}
 	const shown = parsed ? `${parsed.protocol}//${parsed.host}` : `"${url.slice(0, 40)}"`;
 	throw new NodeOperationError(
