@@ -111,9 +111,9 @@ export const entries: RunnableEntry[] = [
 	},
 	{
 		concern: 'download',
-		input: 'The MP4 URL redirects (302) to another storage host',
+		input: 'The MP4 URL redirects (302) to another host',
 		outcome:
-			'followed (no credential goes to storage): downloaded, no Authorization header at either host',
+			'not followed (n8n fetches where BHuman said, nowhere else): "The video file of generation <id> was not downloaded: its URL redirects (302) to <host>, which is not followed"',
 		bhuman: storedElsewhere,
 		other: (request, response, hosts) => {
 			if (request.path.startsWith('/final/')) return mp4(1000)(request, response, hosts);
@@ -121,6 +121,23 @@ export const entries: RunnableEntry[] = [
 			response.writeHead(302, {
 				location: `${hosts.other.url.replace('127.0.0.1', 'localhost')}/final${request.path}`,
 			});
+			response.end();
+		},
+		parameters: () => getAndDownload(1),
+		requests: 1,
+		otherRequests: 1,
+		error: new RegExp(
+			`The video file of generation ${GENERATION} was not downloaded: its URL redirects \\(302\\) to localhost:\\d+, which is not followed`,
+		),
+	},
+	{
+		concern: 'download',
+		input: 'The MP4 URL redirects (302) on its own host',
+		outcome: 'followed: downloaded, no Authorization header at either host',
+		bhuman: storedElsewhere,
+		other: (request, response, hosts) => {
+			if (request.path.startsWith('/final/')) return mp4(1000)(request, response, hosts);
+			response.writeHead(302, { location: `/final${request.path}` });
 			response.end();
 		},
 		parameters: () => getAndDownload(1),

@@ -22,9 +22,8 @@ export interface ResumeCase extends CatalogueEntry {
 	status: number;
 	/** `result` and `reason` (when there is one) of the answer. */
 	answer: { result: string; reason?: string };
-	/** GETs BHuman saw while the callback was handled (at least, with `more`: checks go on). */
+	/** GETs BHuman saw while the callback was handled. */
 	bhumanRequests: number;
-	more?: boolean;
 }
 
 const done = (id: string) => ({ id, status: 'succeeded', url: `https://cdn.example/${id}.mp4` });
@@ -111,18 +110,17 @@ export const cases: ResumeCase[] = [
 		concern: 'resume',
 		input: 'A final callback while BHuman answers 500 about the other video',
 		outcome:
-			"answered 202 \"checking\" once BHuman could not be asked (after the node's retries); the callback keeps asking BHuman every few seconds until it answers or Max Wait is near, and resumes the run then if every video is final",
+			"answered 503 once BHuman could not be asked (after the node's 3 retries of the GET); nothing goes on after the answer, the run keeps waiting (a repeated delivery asks again; else Max Wait ends it with every id)",
 		token: 'run',
 		body: ([first]) => done(first),
 		bhumanDown: true,
-		status: 202,
-		answer: { result: 'checking' },
+		status: 503,
+		answer: { result: 'error' },
 		bhumanRequests: 4,
-		more: true,
 	},
 	{
 		concern: 'resume',
-		input: 'A callback with the id in the URL only (BHuman\'s 2023 Swagger adds it as ?id=…)',
+		input: "A callback with the id in the URL only (BHuman's 2023 Swagger adds it as ?id=…)",
 		outcome: 'read as the id of the callback: answered as one with the id in its body',
 		token: 'run',
 		query: ([first]) => ({ id: first }),

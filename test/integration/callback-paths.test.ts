@@ -2,22 +2,20 @@
  * Until BHuman Calls Back on the paths users build around it, through n8n's engine and n8n's
  * waiting webhooks as test/helpers/waiting.ts serves them: the next pass of a loop in the same
  * execution, renders that end before the wait is saved, BHuman slow or down during the last
- * callback, downloads run in the execution (never from a callback's URL), n8n 2.x's combined
- * binary mode, and Max Wait on each line.
+ * callback, a callback body that names other URLs, n8n 2.x's combined binary mode, Max Wait from
+ * one minute to a day (the node's clock moved), and what a burst of callbacks leaves in memory.
+ * Nothing here calls n8n's own URLs but BHuman (the simulator) and the test itself.
  */
-import { Container } from '@n8n/di';
-import { BinaryDataService } from 'n8n-core';
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
-import { startServer, type HostileServer } from '../helpers/hostile';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { clock, TRACKER_MARGIN_MS } from '../../nodes/Bhuman/helpers/callbacks';
 import { withSimulator } from '../helpers/sim';
 import { callbackParams, startWaitingServer, type WaitingServer } from '../helpers/waiting';
 
 const s = withSimulator({ render: { queuedMs: 100, processingMs: 300 } });
 let server: WaitingServer;
 
-beforeAll(async () => {
-	await Container.get(BinaryDataService).init();
-});
 beforeEach(async () => {
 	server = await startWaitingServer({ credentials: s.credentials });
 });
@@ -26,6 +24,7 @@ afterEach(async () => {
 	await server.close();
 	s.sim.setLatency(0);
 	s.sim.setCallbacks({ repeat: 1 });
+	clock.now = () => Date.now();
 });
 
 const leads = (...names: string[]) =>
@@ -45,6 +44,10 @@ const pendingOf = (started: { runs: Array<{ data: IDataObject }> }) =>
 		).resultData.runData.BHuman[0].data.main[0],
 	);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The callback URL of the last generate request (this execution's resume URL). */
+const callbackUrl = () =>
+	[...s.sim.requests].reverse().find((r) => r.path === '/api/ai_studio/try_sample')!.body
+		.callback_url as string;
 
 async function until(what: () => boolean, ms: number, label: string) {
 	const end = Date.now() + ms;
@@ -52,6 +55,22 @@ async function until(what: () => boolean, ms: number, label: string) {
 		if (Date.now() > end) throw new Error(`timed out waiting for ${label}`);
 		await sleep(20);
 	}
+}
+
+async function post(url: string, body: unknown) {
+	const response = await fetch(url, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(body),
+	});
+	return { status: response.status, body: (await response.json()) as IDataObject };
+}
+
+/** Every call n8n's waiting URLs received was a callback from BHuman or from the test: none from the node. */
+async function expectNoSelfCalls(byTest = 0) {
+	// The simulator records a callback once it has its answer.
+	await until(() => s.sim.callbacksSent.length + byTest >= server.calls.length, 5_000, 'answers');
+	expect(server.calls).toHaveLength(s.sim.callbacksSent.length + byTest);
 }
 
 describe('Loop Over Items: every pass of the node waits and resumes on its own', () => {
@@ -77,10 +96,10 @@ describe('Loop Over Items: every pass of the node waits and resumes on its own',
 				videos.push(out.json.id as string);
 			}
 			expect(new Set(videos).size).toBe(3);
-			// Each pass resumed from its own callback: no answer says "resumed already".
 			const results = server.calls.map((call) => (call.response as IDataObject)?.result);
 			expect(results.filter((result) => result === 'resumed')).toHaveLength(3);
 			expect(results).not.toContain('ignored');
+			await expectNoSelfCalls();
 		},
 	);
 });
@@ -104,98 +123,99 @@ describe('renders that end before the wait is saved', () => {
 		expect(out[0].json.message).toMatch(/sim:fail/);
 	});
 
-	test('a callback n8n answered 409 (the wait not saved yet): the node checks the run itself and it ends within 10 s', async () => {
-		const begun = Date.now();
+	test('a callback n8n answered 409 (the wait not saved yet) is lost: the node does not call n8n itself; Max Wait ends the run with the id', async () => {
 		const started = await server.start({ parameters: params(), items: leads('sim:never') });
 		expect(started.status).toBe('waiting');
 		const [id] = pendingOf(started as never);
-		// As while n8n still saves the execution: its callback is answered 409 and lost (BHuman
-		// promises no redelivery).
 		server.busy(true);
 		s.sim.completeGeneration(id, 'failed');
-		await until(
-			() => s.sim.callbacksSent.some((entry) => entry.body.id === id),
-			5_000,
-			'the callback',
-		);
+		await until(() => s.sim.callbacksSent.some((entry) => entry.body.id === id), 5_000, 'callback');
 		expect(s.sim.callbacksSent.find((entry) => entry.body.id === id)!.status).toBe(409);
 		server.busy(false);
-		const done = await server.settle(started.id, 10_000);
-		expect(Date.now() - begun).toBeLessThan(10_000);
-		expect(server.output(done.id, 'Collect').map((item) => item.json.status)).toEqual(['failed']);
-	});
-
-	test("the node's own check needs the run's token: without it, 401 and nothing resumes", async () => {
-		s.sim.setCallbacks({ repeat: 0 });
-		const started = await server.start({ parameters: params(), items: leads('sim:never') });
-		const [id] = pendingOf(started as never);
-		s.sim.completeGeneration(id, 'succeeded');
-		const url = new URL(
-			s.sim.requests.find((r) => r.path === '/api/ai_studio/try_sample')!.body.callback_url,
-		);
-		url.searchParams.delete('token');
-		const response = await fetch(url, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json', 'x-bhuman-node-check': '1' },
-			body: '{}',
-		});
-		expect(response.status).toBe(401);
+		await sleep(3_000);
+		// No check of its own after the wait: nothing but BHuman's callback reached n8n.
 		expect(server.executions.get(started.id)!.status).toBe('waiting');
-		// The node's own check (2 s after the wait began) does carry it, and resumes the run.
-		await server.settle(started.id, 10_000);
+		await expectNoSelfCalls();
+		const done = await server.expire(started.id);
+		expect(
+			server.output(done.id, 'Collect').map((item) => [item.json.id, item.json.timedOut]),
+		).toEqual([[id, true]]);
 	});
 });
 
 describe('the last callback while BHuman cannot answer', () => {
-	test('BHuman slow (10 s a status answer): the callback is answered 202 within 8 s, the run resumes once BHuman answers', async () => {
-		const started = await server.start({
-			parameters: params(),
-			items: leads('Don', 'sim:never'),
-		});
+	test('BHuman slow (2 s a status answer): the callback is answered once BHuman has, and resumes the run', async () => {
+		const started = await server.start({ parameters: params(), items: leads('Don', 'sim:never') });
 		const [, last] = pendingOf(started as never);
 		await until(() => server.calls.length >= 1, 5_000, "the first video's callback");
-		s.sim.setLatency(10_000);
-		const sentAt = Date.now();
+		s.sim.setLatency(2_000);
 		s.sim.completeGeneration(last, 'succeeded');
-		const sent = () => s.sim.callbacksSent.find((entry) => entry.body.id === last);
-		await until(() => sent() !== undefined, 12_000, 'the last callback');
-		expect(sent()).toMatchObject({ status: 202 });
-		expect(sent()!.ms).toBeLessThan(9_000);
-		const done = await server.settle(started.id, 40_000);
-		expect(Date.now() - sentAt).toBeLessThan(40_000);
+		const done = await server.settle(started.id, 20_000);
+		const lastCallback = () => s.sim.callbacksSent.find((entry) => entry.body.id === last);
+		await until(() => lastCallback() !== undefined, 5_000, 'the answer to the last callback');
+		const sent = lastCallback()!;
+		expect(sent.status).toBe(200);
+		expect(sent.ms).toBeGreaterThanOrEqual(2_000);
 		expect(server.output(done.id, 'Collect').map((item) => item.json.status)).toEqual([
 			'succeeded',
 			'succeeded',
 		]);
-	}, 60_000);
+	});
+
+	test("BHuman down (500): the callback is answered 503 after the transport's retries and nothing goes on after the answer; a repeated delivery once BHuman answers resumes the run", async () => {
+		const started = await server.start({ parameters: params(), items: leads('Don', 'sim:never') });
+		const [, last] = pendingOf(started as never);
+		await until(() => server.calls.length >= 1, 5_000, "the first video's callback");
+		s.sim.inject({ method: 'GET', path: POLL, status: 500, times: -1 });
+		s.sim.completeGeneration(last, 'succeeded');
+		const sent = () => s.sim.callbacksSent.find((entry) => entry.body.id === last);
+		await until(() => sent() !== undefined, 15_000, 'the last callback');
+		expect(sent()).toMatchObject({ status: 503 });
+		const asked = polls().length;
+		await sleep(3_000);
+		expect(polls()).toHaveLength(asked);
+		expect(server.executions.get(started.id)!.status).toBe('waiting');
+		s.sim.clearFaults();
+		expect((await post(callbackUrl(), sent()!.body)).body.result).toBe('resumed');
+		const done = await server.settle(started.id, 10_000);
+		expect(server.output(done.id, 'Collect').map((item) => item.json.status)).toEqual([
+			'succeeded',
+			'succeeded',
+		]);
+		await expectNoSelfCalls(1);
+	}, 30_000);
 });
 
-describe('a one-row run', () => {
-	test("resumes from its callback's body with no request to BHuman; the body's URLs are output as data", async () => {
+describe("BHuman's word, not a callback's body", () => {
+	test('a one-row run asks BHuman about its video; URLs the callback body names are not in the output', async () => {
+		s.sim.setCallbacks({ repeat: 0 });
 		const started = await server.start({ parameters: params(), items: leads('sim:never') });
 		const [id] = pendingOf(started as never);
-		await sleep(2_500); // past the node's first check
-		const before = polls().length;
-		s.sim.completeGeneration(id, 'succeeded');
-		const done = await server.settle(started.id, 10_000);
-		const answer = server.calls.find(
-			(call) => (call.response as IDataObject)?.result === 'resumed',
-		);
-		expect(answer).toBeDefined();
-		expect(polls().length - before).toBe(0);
-		const [out] = server.output(done.id, 'Collect');
-		const body = s.sim.callbacksSent.find((entry) => entry.body.id === id)!.body;
-		expect(out.json).toMatchObject({
+		const forged = {
+			id,
 			status: 'succeeded',
-			pageUrl: body.video_url,
-			mp4Url: body.url,
-			timedOut: false,
-		});
+			url: 'https://evil.example/x.mp4',
+			video_url: 'https://evil.example/page',
+			share_url: 'https://evil.example/page',
+			thumbnail: 'https://evil.example/t.png',
+		};
+		// Still rendering, by BHuman's word: the forged "succeeded" resumes nothing.
+		const early = await post(callbackUrl(), forged);
+		expect(early.body).toMatchObject({ result: 'waiting', waitingFor: id });
+		expect(server.executions.get(started.id)!.status).toBe('waiting');
+		// Rendered: the same forged body resumes the run with BHuman's record.
+		const record = s.sim.completeGeneration(id, 'succeeded');
+		const before = polls().length;
+		expect((await post(callbackUrl(), forged)).body.result).toBe('resumed');
+		expect(polls().length - before).toBe(1);
+		const done = await server.settle(started.id, 10_000);
+		const [out] = server.output(done.id, 'Collect');
+		expect(JSON.stringify(out.json)).not.toContain('evil.example');
+		expect(out.json).toMatchObject({ status: 'succeeded', mp4Url: record.url, timedOut: false });
+		expect(out.json.pageUrl).toContain('/share/');
 	});
-});
 
-describe('a failed render', () => {
-	test("whose callback resumes the run without a message: BHuman's record gives the reason", async () => {
+	test("a failed render comes out with BHuman's reason, which its callback does not carry", async () => {
 		const started = await server.start({ parameters: params(), items: leads('sim:never') });
 		const [id] = pendingOf(started as never);
 		s.sim.completeGeneration(id, 'failed', 'Not enough credits');
@@ -210,93 +230,33 @@ describe('a failed render', () => {
 	});
 });
 
-describe("downloads run in the execution, from BHuman's record only", () => {
-	let other: HostileServer;
-	beforeEach(async () => {
-		other = await startServer((_request, response) => {
-			response.writeHead(200, { 'content-type': 'video/mp4' });
-			response.end('not from BHuman');
-		});
-	});
-	afterEach(async () => {
-		await other.close();
-	});
-
-	test("a callback whose body names another MP4 URL: nothing is fetched from there; the MP4 comes from the URL in BHuman's record", async () => {
-		s.sim.setCallbacks({ repeat: 0 });
-		const started = await server.start({
-			parameters: params({ downloadVideo: true }),
-			items: leads('sim:never'),
-		});
-		const [id] = pendingOf(started as never);
-		s.sim.completeGeneration(id, 'succeeded');
-		const url = s.sim.requests.find((r) => r.path === '/api/ai_studio/try_sample')!.body
-			.callback_url as string;
-		const forged = await fetch(url, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ id, status: 'succeeded', url: `${other.url}/elsewhere.mp4` }),
-		});
-		expect(forged.status).toBe(200);
-		const done = await server.settle(started.id, 10_000);
-		expect(other.requests).toHaveLength(0);
-		const [out] = server.output(done.id, 'BHuman');
-		const record = (await (
-			await fetch(`${s.sim.url}${POLL}?id=${id}`, { headers: { authorization: authHeader() } })
-		).json()) as { url: string };
-		expect(out.json.mp4Url).toBe(record.url);
-		const bytes = await Container.get(BinaryDataService).getAsBuffer(out.binary!.data);
-		const served = Buffer.from(await (await fetch(record.url)).arrayBuffer());
-		expect(bytes.equals(served)).toBe(true);
-		// The node ran again after the resume (the form-waiting GET): two runs after the first.
-		expect(done.runs).toHaveLength(2);
-		expect(server.calls.some((call) => call.result?.workflowData !== undefined)).toBe(true);
-	});
-
-	test('a download that fails after the resume: the error names every generation of the run', async () => {
-		const started = await server.start({
-			parameters: params({ downloadVideo: true, maxDownloadSize: 0.000001 }),
-			items: leads('Don', 'Ada'),
-		});
-		const done = await server.settle(started.id, 10_000);
-		expect(done.status).toBe('error');
-		const error = done.runs[done.runs.length - 1].data.resultData.error!;
-		expect(error.message).toMatch(/Downloading the video of item 0 failed/);
-		for (const id of pendingOf(started as never))
-			expect(String((error as { description?: string }).description)).toContain(id);
-	});
-});
-
 describe("n8n 2.x's combined binary mode (Execution Logic v2)", () => {
-	test.each([false, true])(
-		'the run resumes with its items in order and paired (Download Video %p)',
-		async (downloadVideo) => {
-			await server.close();
-			server = await startWaitingServer({ credentials: s.credentials, line: 2 });
-			const started = await server.start({
-				parameters: params({ downloadVideo }),
-				items: leads('Don', 'Ada'),
-				workflowSettings: { binaryMode: 'combined' },
-			});
-			expect(started.status).toBe('waiting');
-			const done = await server.settle(started.id, 10_000);
-			expect(done.status).toBe('success');
-			const out = server.output(done.id, 'BHuman');
-			expect(
-				out.map((item) => [item.json.status, (item.json.variables as IDataObject).name]),
-			).toEqual([
-				['succeeded', 'Don'],
-				['succeeded', 'Ada'],
-			]);
-			expect(out.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
-			expect(server.calls.filter((call) => call.status >= 500)).toEqual([]);
-		},
-	);
+	test('the run resumes with its items in order and paired', async () => {
+		await server.close();
+		server = await startWaitingServer({ credentials: s.credentials, line: 2 });
+		const started = await server.start({
+			parameters: params(),
+			items: leads('Don', 'Ada'),
+			workflowSettings: { binaryMode: 'combined' },
+		});
+		expect(started.status).toBe('waiting');
+		const done = await server.settle(started.id, 10_000);
+		expect(done.status).toBe('success');
+		const out = server.output(done.id, 'BHuman');
+		expect(
+			out.map((item) => [item.json.status, (item.json.variables as IDataObject).name]),
+		).toEqual([
+			['succeeded', 'Don'],
+			['succeeded', 'Ada'],
+		]);
+		expect(out.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(server.calls.filter((call) => call.status >= 500)).toEqual([]);
+	});
 });
 
-describe('Max Wait', () => {
+describe('Max Wait, from a minute to a day', () => {
 	test.each([1, 2] as const)(
-		'n8n %i.x: every item comes out with its generation id and timedOut: true',
+		'n8n %i.x: at Max Wait every item comes out with its generation id and timedOut: true',
 		async (line) => {
 			await server.close();
 			server = await startWaitingServer({ credentials: s.credentials, line });
@@ -311,8 +271,107 @@ describe('Max Wait', () => {
 			expect(out.every((item) => item.json.timedOut === true)).toBe(true);
 		},
 	);
+
+	test("the execution waits until Max Wait plus the wait tracker's margin (no resume inside n8n's 70-s window)", async () => {
+		const begun = Date.now();
+		const started = await server.start({
+			parameters: params({ maxWait: 2 }),
+			items: leads('sim:never'),
+		});
+		const waitTill = new Date(started.runs[0].waitTill!).getTime();
+		expect(TRACKER_MARGIN_MS).toBeGreaterThanOrEqual(70_000 + 15_000);
+		expect(waitTill - begun).toBeGreaterThanOrEqual(2 * 60_000 + TRACKER_MARGIN_MS - 1_000);
+		expect(waitTill - Date.now()).toBeLessThanOrEqual(2 * 60_000 + TRACKER_MARGIN_MS);
+	});
+
+	test.each([
+		['Max Wait 2 h, the video final after 61 min', 120, 61, 'resumed'],
+		['Max Wait 1 min, the callback 59 s in', 1, 59 / 60, 'resumed'],
+		['Max Wait 24 h, the callback 23 h 59 min in', 24 * 60, 24 * 60 - 1, 'resumed'],
+		['Max Wait 1 min, the callback 61 s in', 1, 61 / 60, 'ignored'],
+		['Max Wait 24 h, the callback 24 h 1 min in', 24 * 60, 24 * 60 + 1, 'ignored'],
+	] as const)('%s', async (_label, maxWait, atMinutes, result) => {
+		s.sim.setCallbacks({ repeat: 0 });
+		const started = await server.start({
+			parameters: params({ maxWait }),
+			items: leads('Don', 'sim:never'),
+		});
+		const [first, last] = pendingOf(started as never);
+		s.sim.completeGeneration(first, 'succeeded');
+		const start = Date.now();
+		clock.now = () => start + atMinutes * 60_000;
+		const record = s.sim.completeGeneration(last, 'succeeded');
+		const answer = await post(callbackUrl(), { id: last, status: 'succeeded' });
+		expect(answer.body.result).toBe(result);
+		if (result === 'ignored') {
+			expect(answer.body.reason).toMatch(/Max Wait is over/);
+			const done = await server.expire(started.id);
+			expect(server.output(done.id, 'Collect').map((item) => item.json.timedOut)).toEqual([
+				true,
+				true,
+			]);
+			return;
+		}
+		const done = await server.settle(started.id, 10_000);
+		const out = server.output(done.id, 'Collect');
+		expect(out.map((item) => [item.json.status, item.json.timedOut])).toEqual([
+			['succeeded', false],
+			['succeeded', false],
+		]);
+		expect(out[1].json.mp4Url).toBe(record.url);
+		expect(out[0].json.pageUrl).toContain(first);
+	});
 });
 
-function authHeader() {
-	return `Basic ${Buffer.from(`${s.sim.keyId}:${s.sim.keySecret}`).toString('base64')}`;
-}
+describe('what a burst of callbacks leaves behind', () => {
+	/** n8n's own gc, as `node --expose-gc` gives it. */
+	function collect() {
+		setFlagsFromString('--expose-gc');
+		(runInNewContext('gc') as () => void)();
+	}
+
+	test('500 final callbacks of one run within a second: one resume, heap growth bounded, no timer left after the answers', async () => {
+		s.sim.setCallbacks({ repeat: 0 });
+		let asked = 0;
+		const burst = async () => {
+			const names = Array.from({ length: 500 }, (_, i) => `sim:never ${i}`);
+			const started = await server.start({
+				parameters: params({ batchSize: 500 }),
+				items: leads(...names),
+			});
+			const pending = pendingOf(started as never);
+			for (const id of pending) s.sim.completeGeneration(id, 'succeeded');
+			const url = callbackUrl();
+			asked = polls().length;
+			const begun = Date.now();
+			const answers = await Promise.all(
+				pending.map(async (id) => await post(url, { id, status: 'succeeded' }).catch(() => null)),
+			);
+			const ms = Date.now() - begun;
+			await server.settle(started.id, 20_000);
+			server.executions.delete(started.id);
+			return { answers, ms, requests: polls().length - asked };
+		};
+		const timers = () =>
+			process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+
+		await burst(); // warms up n8n-core, the simulator and this process
+		collect();
+		const heapBefore = process.memoryUsage().heapUsed;
+		const timersBefore = timers();
+		const { answers, ms, requests } = await burst();
+		collect();
+		const growth = process.memoryUsage().heapUsed - heapBefore;
+		// eslint-disable-next-line no-console
+		console.log(
+			`500 final callbacks answered in ${ms} ms; heap growth ${(growth / 1e6).toFixed(2)} MB`,
+		);
+		const results = answers.map((answer) => answer?.body.result);
+		expect(results.filter((result) => result === 'resumed')).toHaveLength(1);
+		expect(answers.every((answer) => answer !== null && answer.status < 500)).toBe(true);
+		// Each generation asked about about once (shared requests and BHuman's final records).
+		expect(requests).toBeLessThanOrEqual(550);
+		expect(growth).toBeLessThan(8e6);
+		expect(timers()).toBeLessThanOrEqual(timersBefore);
+	}, 60_000);
+});

@@ -263,20 +263,22 @@ describe('Max Wait, downloads, limits and n8n settings', () => {
 		]);
 	});
 
-	test('Download Video: the MP4 of each succeeded video in its binary property', async () => {
+	test('Download Video is not offered in this mode (n8n runs no node code after a resume): nothing is downloaded, a notice names Video → Get', async () => {
 		const started = await server.start({
 			parameters: params({ downloadVideo: true, binaryPropertyName: 'video' }),
-			items: leads('Don', 'sim:fail'),
+			items: leads('Don'),
 		});
 		await server.settle(started.id);
-		const [ok, failed] = server.output(started.id, 'BHuman');
-		expect(ok.json.error).toBeUndefined();
-		expect(failed.binary).toBeUndefined();
-		const binary = ok.binary!.video;
-		expect(binary.fileName).toBe(`${ok.json.id as string}.mp4`);
-		const bytes = await Container.get(BinaryDataService).getAsBuffer(binary);
-		const served = Buffer.from(await (await fetch(ok.json.mp4Url as string)).arrayBuffer());
-		expect(bytes.equals(served)).toBe(true);
+		const [out] = server.output(started.id, 'BHuman');
+		expect(out.json.status).toBe('succeeded');
+		expect(out.binary).toBeUndefined();
+		const { properties } = nodeTypes.getByNameAndVersion(BHUMAN_TYPE, 1).description;
+		const download = properties.find(
+			(p) => p.name === 'downloadVideo' && p.displayOptions?.show?.resource?.includes('video'),
+		);
+		expect(download?.displayOptions?.show?.waitMethod).toEqual(['poll']);
+		const notice = properties.find((p) => p.name === 'callbackNotice');
+		expect(notice?.displayName).toMatch(/Video → Get .*Download Video/);
 	});
 
 	test(`more than ${MAX_CALLBACK_ROWS} rows are refused before anything is sent`, async () => {
@@ -329,7 +331,7 @@ describe('Max Wait, downloads, limits and n8n settings', () => {
 		expect(s.sim.requests).toHaveLength(0);
 	});
 
-	test('BHuman down while the last callback asks about the others: answered 202 at once, the run resumes when BHuman answers again', async () => {
+	test('BHuman down while the last callback asks about the others: answered 503, the run keeps waiting; Max Wait ends it with every id', async () => {
 		const started = await server.start({
 			parameters: params(),
 			items: leads('sim:never', 'sim:never', 'sim:never'),
@@ -347,22 +349,24 @@ describe('Max Wait, downloads, limits and n8n settings', () => {
 			status: 500,
 			times: -1,
 		});
-		// The last video's callback asks BHuman about the others, and BHuman cannot answer.
 		s.sim.completeGeneration(third, 'failed');
 		const sent = () => s.sim.callbacksSent.find((entry) => entry.body.id === third);
 		const end2 = Date.now() + 15000;
 		while (!sent() && Date.now() < end2) await new Promise((r) => setTimeout(r, 20));
-		expect(sent()).toMatchObject({ status: 202 });
-		await new Promise((r) => setTimeout(r, 3000));
+		expect(sent()).toMatchObject({ status: 503 });
+		expect(server.calls.find((call) => call.status === 503)?.response).toMatchObject({
+			result: 'error',
+			reason: expect.stringMatching(/BHuman could not be asked .*The run keeps waiting/),
+		});
 		expect(server.executions.get(started.id)!.status).toBe('waiting');
-		// BHuman answers again: the same callback's check goes on and resumes the run.
 		s.sim.clearFaults();
-		const done = await server.settle(started.id, 20_000);
-		expect(done.runs).toHaveLength(2);
-		expect(server.output(started.id, 'Collect').map((item) => item.json.status)).toEqual([
-			'succeeded',
-			'succeeded',
-			'failed',
+		const done = await server.expire(started.id);
+		expect(
+			server.output(done.id, 'Collect').map((item) => [item.json.id, item.json.timedOut]),
+		).toEqual([
+			[first, true],
+			[second, true],
+			[third, true],
 		]);
 	});
 });

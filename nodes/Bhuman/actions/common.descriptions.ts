@@ -157,7 +157,9 @@ export const returnAllOrLimit: INodeProperties[] = [
  * Download Video and its binary property, for Video → Get and (shown only
  * while waiting) the generate operations.
  */
-export function downloadVideoProperties(show: Record<string, boolean[]> = {}): INodeProperties[] {
+export function downloadVideoProperties(
+	show: Record<string, Array<boolean | string>> = {},
+): INodeProperties[] {
 	return [
 		{
 			displayName: 'Download Video',
@@ -319,7 +321,7 @@ export const deliveryProperties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			"The execution pauses until BHuman has called back for every video, then outputs them all. BHuman calls this execution's own resume URL (n8n's public URL, WEBHOOK_URL), so n8n must be reachable from the internet.",
+			"The execution pauses until BHuman has called back for every video, then outputs them all with BHuman's records. BHuman calls this execution's own resume URL (n8n's public URL, WEBHOOK_URL), so n8n must be reachable from the internet. To attach the MP4 files, add a BHuman node after this one: Video → Get of each output item's generation, with Download Video on.",
 		name: 'callbackNotice',
 		type: 'notice',
 		default: '',
@@ -342,9 +344,9 @@ export const deliveryProperties: INodeProperties[] = [
 		default: 15,
 		displayOptions: { show: { waitForCompletion: [true] } },
 		description:
-			'After this, unfinished videos are output with their generation ID and timedOut set to true',
+			'After this, unfinished videos are output with their generation ID and timedOut set to true (Until BHuman Calls Back: n8n ends the wait up to 2.5 minutes later)',
 	},
-	...downloadVideoProperties({ waitForCompletion: [true] }),
+	...downloadVideoProperties({ waitForCompletion: [true], waitMethod: ['poll'] }),
 	{
 		displayName: 'Options',
 		name: 'options',

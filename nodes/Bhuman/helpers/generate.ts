@@ -2,6 +2,7 @@
  * What Video → Generate and Campaign → Generate share (their parameters are in
  * actions/common.descriptions.ts): batching, the never-retried generate POST, waiting and downloading.
  */
+import { createHash } from 'crypto';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { bhumanApiRequest, readIds } from '../transport';
@@ -9,15 +10,15 @@ import {
 	callbackTarget,
 	checkCallbackWait,
 	finalNow,
-	finishResumedRun,
 	MAX_CALLBACK_ROWS,
-	resumedRun,
 	waitForCallbacks,
+	withRecord,
 } from './callbacks';
+import { generateContext, type AcceptedBatch } from './context';
 import { itemLabel } from './ids';
 import { readRows, toBatches, type Row, type RowOptions } from './rows';
 import { errorJson, explain, listIds, refuseRetryOnFail, toNodeError } from './utils';
-import { isSucceeded, normalizeVideo } from './video';
+import { isSucceeded } from './video';
 import {
 	downloadGenerated,
 	readMaxDownloadBytes,
@@ -66,6 +67,61 @@ function acceptedSummary(accepted: Accepted[], when: string, target: GenerateTar
 	return `BHuman accepted ${accepted.length} generations ${when}; do not send them again:\n${listIds(
 		accepted.map((entry) => `${itemLabel(entry.row.itemIndex)}: ${entry.id}`),
 	)}\nAll of them: ${target.listAll} ${targets.join(', ')}.`;
+}
+
+/** What n8n's Retry of the failed execution does (it continues this run: see context.ts). */
+const RETRY_SENDS_NONE =
+	'Retrying this execution (Executions → Retry) does not send the rows BHuman accepted again.';
+
+/**
+ * What was sent for a row, as a short digest: a retry recognises the rows BHuman accepted by it
+ * (a row changed before the retry is a new row). The callback URL is left out (each wait has its
+ * own); nothing of the credential is in it.
+ */
+function fingerprint(target: GenerateTarget, variables: string[], row: Row): string {
+	const sent = [
+		target.path,
+		row.targetId,
+		variables,
+		row.values,
+		target.extraBody?.([row]) ?? null,
+	];
+	return createHash('sha256').update(JSON.stringify(sent)).digest('base64url').slice(0, 16);
+}
+
+interface Earlier {
+	position: number;
+	id: string;
+	batch: number;
+	rowIndex: number;
+	returned?: string[];
+}
+
+/**
+ * The rows of this run that an earlier try of it (a failed execution n8n retries) sent and BHuman
+ * accepted: matched by fingerprint, at the same position first.
+ */
+function matchEarlier(batches: AcceptedBatch[], prints: string[], rows: Row[]): Map<Row, Earlier> {
+	const byPrint = new Map<string, Earlier[]>();
+	for (const { batch, rows: sent, returned } of batches) {
+		sent.forEach(([position, print, id], rowIndex) => {
+			const entry = { position, id, batch, rowIndex, returned };
+			const list = byPrint.get(print);
+			if (list) list.push(entry);
+			else byPrint.set(print, [entry]);
+		});
+	}
+	const matched = new Map<Row, Earlier>();
+	rows.forEach((row, position) => {
+		const candidates = byPrint.get(prints[position]);
+		if (!candidates?.length) return;
+		const at = Math.max(
+			0,
+			candidates.findIndex((entry) => entry.position === position),
+		);
+		matched.set(row, candidates.splice(at, 1)[0]);
+	});
+	return matched;
 }
 
 /** Settings of the whole run (read at item 0), checked before anything is sent. */
@@ -194,7 +250,9 @@ function readRunSettings(this: IExecuteFunctions): RunSettings {
 			'it must be a number of minutes above 0',
 			(value) => Number.isFinite(value) && value > 0,
 		) * 60_000;
-	settings.download = flag('downloadVideo', 'Download Video');
+	// Until BHuman Calls Back downloads nothing: n8n runs no node code after a resume (a Video →
+	// Get with Download Video after the node does it).
+	settings.download = settings.waitMethod === 'poll' && flag('downloadVideo', 'Download Video');
 	if (settings.download) {
 		const name = read('binaryPropertyName', 'Put Video in Field', 'data');
 		if (typeof name !== 'string' || !/^[^\s,]{1,100}$/.test(name) || UNSAFE_KEYS.includes(name)) {
@@ -212,15 +270,15 @@ function readRunSettings(this: IExecuteFunctions): RunSettings {
 /**
  * Validates all items and the run's settings, sends the rows in batches,
  * optionally waits and downloads, and returns one output item per row in input
- * order. Nothing is sent until everything has been read and checked.
+ * order. Nothing is sent until everything has been read and checked. A retry of
+ * a failed run (n8n's Executions → Retry) sends only the rows BHuman has not
+ * accepted in it.
  */
 export async function executeGenerate(
 	this: IExecuteFunctions,
 	items: INodeExecutionData[],
 	target: GenerateTarget,
 ): Promise<INodeExecutionData[]> {
-	const resumed = await finishResumedGenerate.call(this, items);
-	if (resumed) return resumed;
 	refuseGenerateRetry.call(this);
 	const continueOnFail = this.continueOnFail();
 	// Until BHuman Calls Back: every row's callback URL is this execution's resume URL.
@@ -244,18 +302,63 @@ export async function executeGenerate(
 	}
 
 	const settings = readRunSettings.call(this);
+	const started = Date.now();
 	const waitForCallback = settings.wait && settings.waitMethod === 'callback' && callback;
 	if (waitForCallback) await checkCallbackWait.call(this, callback.url, rows.length);
-	const batches = toBatches(rows, settings.batchSize);
+
+	// What BHuman accepted in an earlier try of this run (n8n's retry of a failed execution) is not
+	// sent again: those rows come out with their generation ids.
+	const context = generateContext.call(this);
+	delete context.wait;
+	const prints = rows.map((row) => fingerprint(target, variables, row));
+	const position = new Map(rows.map((row, index) => [row, index]));
+	const earlier = matchEarlier(context.accepted, prints, rows);
 
 	const accepted: Accepted[] = [];
 	const acceptedByRow = new Map<Row, Accepted>();
 	// With Continue On Fail each failed row carries a short error (no list of accepted IDs:
 	// at 10,000 rows that list in every failed item made the execution too big to save).
 	const failedRows = new Map<Row, IDataObject>();
+	const received: Row[] = [];
+	for (const [row, entry] of earlier) {
+		if (entry.id === '') {
+			received.push(row);
+			continue;
+		}
+		const reused = { row, id: entry.id, batch: entry.batch, rowIndex: entry.rowIndex };
+		accepted.push(reused);
+		acceptedByRow.set(row, reused);
+	}
+	if (received.length > 0) {
+		const error = receivedError.call(this, received, earlier);
+		if (!continueOnFail) throw explain(error, 'Nothing was sent to BHuman in this try', []);
+		for (const row of received) failedRows.set(row, errorJson(error));
+	}
 
+	// Waiting until BHuman calls back, rows accepted by the try before call back that execution,
+	// not this one: they are read here until final (or Max Wait), before anything new is sent.
+	let waited: Map<string, WaitResult> | undefined;
+	if (waitForCallback && accepted.length > 0) {
+		waited = await waitForGenerations.call(
+			this,
+			accepted.map((entry) => entry.id),
+			{ pollIntervalMs: RETRY_POLL_MS, maxWaitMs: settings.maxWaitMs, concurrency: 20, now: true },
+		);
+	}
+
+	const toSend = rows.filter((row) => !earlier.has(row));
+	const batches = toBatches(toSend, settings.batchSize);
+	const firstBatch = Math.max(0, ...context.accepted.map((entry) => entry.batch)) + 1;
+	const sent: Accepted[] = [];
 	for (const [index, batch] of batches.entries()) {
-		const label = `Batch ${index + 1} of ${batches.length}`;
+		const number = firstBatch + index;
+		const label = `Batch ${number} of ${firstBatch + batches.length - 1}`;
+		const record = (ids: string[]): AcceptedBatch['rows'] =>
+			batch.map((row, rowIndex) => [
+				position.get(row)!,
+				prints[position.get(row)!],
+				ids[rowIndex] ?? '',
+			]);
 		const body: IDataObject = {
 			[target.bodyField]: batch[0].targetId,
 			variables,
@@ -273,15 +376,18 @@ export async function executeGenerate(
 			});
 			const ids = readIds(response);
 			if (ids && ids.length === batch.length) {
+				context.accepted.push({ batch: number, rows: record(ids) });
 				batch.forEach((row, rowIndex) => {
-					const entry = { row, id: ids[rowIndex], batch: index + 1, rowIndex };
+					const entry = { row, id: ids[rowIndex], batch: number, rowIndex };
 					accepted.push(entry);
+					sent.push(entry);
 					acceptedByRow.set(row, entry);
 				});
 				continue;
 			}
 			returned = ids ?? [];
-			// BHuman did receive this batch: say which generations it created.
+			// BHuman did receive this batch: a retry must not send it again.
+			context.accepted.push({ batch: number, rows: record([]), returned });
 			error = new NodeOperationError(
 				this.getNode(),
 				`BHuman answered ${ids?.length ?? 'no'} generation IDs for ${batch.length} rows`,
@@ -291,7 +397,7 @@ export async function executeGenerate(
 						returned.length > 0
 							? ` and created these generations:\n${listIds(returned)}`
 							: `; its answer: ${JSON.stringify(response)?.slice(0, 300)}`
-					}\nWhich rows they belong to is unknown, so the batch's items are reported as failed. It was not sent again, since generation is paid: check these generations (Video → Get) before re-running these items.`,
+					}\nWhich rows they belong to is unknown, so the batch's items are reported as failed. It was not sent again, since generation is paid, and a retry of this execution does not send it again either: check these generations (Video → Get) before re-running these items.`,
 				},
 			);
 		} catch (caught) {
@@ -300,7 +406,7 @@ export async function executeGenerate(
 			if (!/^\d{3}$/.test(String((error as NodeApiError).httpCode))) {
 				error.description = [
 					error.description,
-					`BHuman may or may not have received batch ${index + 1}. It was not sent again, since generation is paid: check BHuman before re-running these items.`,
+					`BHuman may or may not have received batch ${number}. It was not sent again, since generation is paid: check BHuman before re-running these items.`,
 				]
 					.filter(Boolean)
 					.join('\n\n');
@@ -309,6 +415,9 @@ export async function executeGenerate(
 		if (!continueOnFail) {
 			throw explain(error, `${label} failed`, [
 				acceptedSummary(accepted, 'before this batch', target),
+				returned
+					? RETRY_SENDS_NONE
+					: `Retrying this execution (Executions → Retry) sends batch ${number} and the rows after it again, and none of the rows BHuman accepted.`,
 			]);
 		}
 		const json = errorJson(explain(error, `${label} failed`, []));
@@ -331,26 +440,33 @@ export async function executeGenerate(
 		acceptedByRow,
 		failedRows,
 		continueOnFail,
-		pending: Boolean(waitForCallback) && accepted.length > 0,
+		waited,
+		pending: false,
 	};
-	if (waitForCallback && state.pending) {
+	if (waitForCallback && sent.length > 0) {
 		// Renders that end at once (a quota error) may call back before n8n has saved the wait:
 		// when BHuman says every video is final already, the output comes now.
-		state.early = await finalNow.call(
-			this,
-			accepted.map((entry) => entry.id),
-		);
-		state.pending = state.early === undefined;
-	}
-	if (waitForCallback && state.pending) {
-		// Each item as it comes out at Max Wait; BHuman's callbacks resume the run (callbacks.ts).
-		return await waitForCallbacks.call(this, await outputItems.call(this, items, state), {
-			target: waitForCallback,
-			maxWaitMs: settings.maxWaitMs,
-			download: settings.download
-				? { property: settings.binaryPropertyName, maxBytes: settings.maxDownloadBytes }
-				: undefined,
-		});
+		const ids = sent.map((entry) => entry.id);
+		const final = await finalNow.call(this, ids);
+		state.waited ??= new Map();
+		for (const id of ids) {
+			const record = final?.get(id.toLowerCase());
+			if (record) state.waited.set(id, { record, polls: 1, timedOut: false });
+		}
+		state.pending = final === undefined;
+		if (state.pending) {
+			// Each item as it comes out at Max Wait; BHuman's callbacks resume the run (callbacks.ts).
+			return await waitForCallbacks.call(
+				this,
+				context,
+				await outputItems.call(this, items, state),
+				{
+					token: waitForCallback.token,
+					ids,
+					maxWaitMs: Math.max(1, started + settings.maxWaitMs - Date.now()),
+				},
+			);
+		}
 	}
 	try {
 		return await outputItems.call(this, items, state);
@@ -360,20 +476,27 @@ export async function executeGenerate(
 		// Whatever fails after BHuman accepted generations, their IDs go with the error.
 		throw explain(error, 'Waiting for the videos failed', [
 			acceptedSummary(accepted, 'in this run', target),
+			RETRY_SENDS_NONE,
 		]);
 	}
 }
 
-/**
- * The node run that n8n starts again after an Until BHuman Calls Back resume with Download Video
- * (callbacks.ts): it downloads, and never sends anything. Undefined for any other run.
- */
-export async function finishResumedGenerate(
-	this: IExecuteFunctions,
-	items: INodeExecutionData[],
-): Promise<INodeExecutionData[] | undefined> {
-	const run = resumedRun.call(this, items);
-	return run ? await finishResumedRun.call(this, run) : undefined;
+/** How often a retry waiting until BHuman calls back reads the rows the try before sent (BHuman's suggested cadence). */
+const RETRY_POLL_MS = 10_000;
+
+/** Rows an earlier try sent and BHuman received without saying which generation is whose. */
+function receivedError(this: IExecuteFunctions, rows: Row[], earlier: Map<Row, Earlier>) {
+	const returned = [...new Set(rows.flatMap((row) => earlier.get(row)?.returned ?? []))];
+	return new NodeOperationError(
+		this.getNode(),
+		`BHuman received ${rows.length} of these rows in an earlier try of this execution, without saying which generation is whose`,
+		{
+			itemIndex: rows[0].itemIndex,
+			description: `They are not sent again (generation is paid). ${
+				returned.length > 0 ? `BHuman created these generations:\n${listIds(returned)}\n` : ''
+			}Check them with Video → Get; to render these items again, run them in a new execution.`,
+		},
+	);
 }
 
 /** Errors already described with what BHuman accepted (a failed download): passed through as they are. */
@@ -389,10 +512,10 @@ interface RunState {
 	acceptedByRow: Map<Row, Accepted>;
 	failedRows: Map<Row, IDataObject>;
 	continueOnFail: boolean;
+	/** BHuman's records of the videos known so far (polled, or final before the wait). */
+	waited?: Map<string, WaitResult>;
 	/** Waiting until BHuman calls back: the items as they come out at Max Wait (timed out). */
 	pending: boolean;
-	/** Until BHuman Calls Back, every video final before the wait: BHuman's records. */
-	early?: Map<string, WaitResult>;
 }
 
 /** Waits (if asked), downloads (if asked) and builds one output item per row, in input order. */
@@ -402,7 +525,7 @@ async function outputItems(
 	state: RunState,
 ): Promise<INodeExecutionData[]> {
 	const { target, settings, variables, accepted, acceptedByRow, continueOnFail } = state;
-	let waited = state.early;
+	let waited = state.waited;
 	if (settings.wait && settings.waitMethod === 'poll' && accepted.length > 0) {
 		waited = await waitForGenerations.call(
 			this,
@@ -443,22 +566,23 @@ async function outputItems(
 				continue;
 			}
 			const result = waited?.get(entry.id);
-			const json: IDataObject = {
-				...(result?.record ? normalizeVideo(result.record) : {}),
+			const own: IDataObject = {
 				id: entry.id,
-				status: (result?.record?.status as string | undefined) ?? 'accepted',
+				status: 'accepted',
 				rowIndex: entry.rowIndex,
 				batch: entry.batch,
 				...sent,
 			};
-			if (result) {
+			let json = own;
+			if (result?.record) {
+				json = withRecord(own, result.record, result.polls);
 				json.timedOut = result.timedOut;
-				json.polls = result.polls;
-				if (result.pollError) json.pollError = result.pollError;
+			} else if (result) {
+				Object.assign(json, { timedOut: result.timedOut, polls: result.polls });
 			} else if (state.pending) {
-				json.timedOut = true;
-				json.polls = 0;
+				Object.assign(json, { timedOut: true, polls: 0 });
 			}
+			if (result?.pollError) json.pollError = result.pollError;
 			const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
 			if (settings.download && isSucceeded(json.status) && typeof json.mp4Url === 'string') {
 				try {
@@ -474,7 +598,7 @@ async function outputItems(
 				} catch (caught) {
 					const error = caught as NodeApiError | NodeOperationError;
 					if (!continueOnFail) {
-						error.description += `\n\n${acceptedSummary(accepted, 'in this run', target)}`;
+						error.description += `\n\n${acceptedSummary(accepted, 'in this run', target)}\n\n${RETRY_SENDS_NONE}`;
 						finalErrors.add(error);
 						throw error;
 					}

@@ -14,6 +14,8 @@ export interface WaitOptions {
 	maxWaitMs: number;
 	/** Polls in flight at once (each generation has at most one). */
 	concurrency: number;
+	/** The first round at once (videos that may be final already), not one interval in. */
+	now?: boolean;
 }
 
 export interface WaitResult {
@@ -54,7 +56,7 @@ export async function waitForGenerations(
 	const results = new Map<string, WaitResult>(ids.map((id) => [id, { polls: 0, timedOut: false }]));
 	const deadline = Date.now() + options.maxWaitMs;
 	let pending = [...results.keys()];
-	let roundStart = Date.now();
+	let roundStart = options.now ? Date.now() - options.pollIntervalMs : Date.now();
 
 	while (pending.length > 0) {
 		const nextRound = roundStart + options.pollIntervalMs;

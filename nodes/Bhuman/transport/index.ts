@@ -71,7 +71,12 @@ export interface RequestOptions {
 	 * so a 401/403 says that, and what to use instead.
 	 */
 	list?: boolean;
+	/** A download: redirects are followed on the same origin only (`what` names the file in errors). */
+	download?: { what: string };
 }
+
+/** Redirects a download follows (on its own origin) before it gives up. */
+const MAX_REDIRECTS = 5;
 
 /**
  * The BHuman credential, read once per request path: a node run, a list search, a webhook call
@@ -315,10 +320,12 @@ async function send(
 ): Promise<IN8nHttpFullResponse> {
 	const { deadline } = options;
 	const timeLeft = () => (deadline === undefined ? Infinity : deadline - Date.now());
+	let url = request.url;
+	let redirects = 0;
 	for (let attempt = 0; ; attempt++) {
 		if (timeLeft() <= 0) throw deadlineError.call(this, request.url, options);
 		const timeout = Number.isFinite(timeLeft()) ? Math.max(1, Math.ceil(timeLeft())) : undefined;
-		const attemptRequest = { ...request, ...(timeout ? { timeout } : {}) };
+		const attemptRequest = { ...request, url, ...(timeout ? { timeout } : {}) };
 		let response: IN8nHttpFullResponse;
 		try {
 			response = (
@@ -351,7 +358,14 @@ async function send(
 		}
 		if (status >= 300 && status < 400) {
 			discard(response.body);
-			throw redirectError.call(this, status, response.headers?.location, request.url, options);
+			const next = sameOrigin(url, response.headers?.location);
+			if (options.download && next && redirects < MAX_REDIRECTS) {
+				redirects++;
+				url = next;
+				attempt--;
+				continue;
+			}
+			throw redirectError.call(this, status, response.headers?.location, url, options);
 		}
 
 		if (attempt < retries && isRetryableStatus(status)) {
@@ -374,10 +388,18 @@ async function send(
 	}
 }
 
+/** Where a redirect points when that is on the origin of `url` (scheme, host and port). */
+function sameOrigin(url: string, location: unknown): string | undefined {
+	if (typeof location !== 'string' || !URL.canParse(location, url)) return undefined;
+	const next = new URL(location, url);
+	return next.origin === new URL(url).origin ? next.toString() : undefined;
+}
+
 /**
- * A 3xx to an authenticated request. It is not followed: n8n's request helper
- * would send the key along to wherever it points (also to another host), and a
- * 307/308 would send a paid POST again.
+ * A 3xx that is not followed. To an authenticated request never: n8n's request
+ * helper would send the key along to wherever it points (also to another host),
+ * and a 307/308 would send a paid POST again. To a download, when it leaves the
+ * file's origin: what n8n fetches is where BHuman said, nowhere else.
  */
 function redirectError(
 	this: BHumanContext,
@@ -388,17 +410,16 @@ function redirectError(
 ) {
 	let target = 'no Location';
 	if (typeof location === 'string' && location) {
-		try {
-			target = new URL(location, url).host;
-		} catch {
-			target = 'an invalid Location';
-		}
+		target = URL.canParse(location, url) ? new URL(location, url).host : 'an invalid Location';
 	}
-	const message = `BHuman answered with a redirect (${status}) to ${target}, which is not followed`;
+	const message = options.download
+		? `${options.download.what} was not downloaded: its URL redirects (${status}) to ${target}, which is not followed`
+		: `BHuman answered with a redirect (${status}) to ${target}, which is not followed`;
 	return new NodeApiError(this.getNode(), { message, httpCode: String(status) } as JsonObject, {
 		message,
-		description:
-			'Requests carrying the BHuman API key never follow redirects, so the key is not sent to another host and a generation is not sent twice. Check the Base URL of the BHuman credential (a proxy must answer itself, not redirect).',
+		description: options.download
+			? 'A download follows redirects on the host of the URL BHuman gave only, never to another host.'
+			: 'Requests carrying the BHuman API key never follow redirects, so the key is not sent to another host and a generation is not sent twice. Check the Base URL of the BHuman credential (a proxy must answer itself, not redirect).',
 		httpCode: String(status),
 		itemIndex: options.itemIndex,
 	});
@@ -524,8 +545,8 @@ export async function bhumanApiList(
 
 /**
  * Streams a rendered file (MP4, thumbnail) from the URL BHuman gave. These are
- * public storage URLs: the BHuman credential is not sent to them, so they may
- * follow redirects (storage often answers through a CDN). A file larger than
+ * public storage URLs: the BHuman credential is not sent to them. Redirects are
+ * followed on that URL's origin only (n8n fetches where BHuman said). A file larger than
  * `maxBytes` is refused by its Content-Length before it is read, and a stream
  * that passes it (no or a wrong Content-Length) is aborted.
  */
@@ -541,8 +562,12 @@ export async function downloadMedia(
 		encoding: 'stream',
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
+		disableFollowRedirect: true,
 	};
-	const response = await send.call(this, request, MAX_RETRIES, options);
+	const response = await send.call(this, request, MAX_RETRIES, {
+		...options,
+		download: { what: options.what },
+	});
 	const stream = response.body as Readable;
 	const declared = Number(response.headers?.['content-length']);
 	if (Number.isFinite(declared) && declared > options.maxBytes) {

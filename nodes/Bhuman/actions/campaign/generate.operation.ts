@@ -5,11 +5,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
-import {
-	executeGenerate,
-	finishResumedGenerate,
-	refuseGenerateRetry,
-} from '../../helpers/generate';
+import { executeGenerate, refuseGenerateRetry } from '../../helpers/generate';
 import { campaignLocator, deliveryProperties, rowProperties } from '../common.descriptions';
 
 const backgroundProperties: INodeProperties[] = [
@@ -118,16 +114,14 @@ const backgroundProperties: INodeProperties[] = [
 								name: 'scale',
 								type: 'number',
 								default: 0.4,
-								description:
-									"Size of the speaker's overlay (BHuman's default when not set: 0.4)",
+								description: "Size of the speaker's overlay (BHuman's default when not set: 0.4)",
 							},
 							{
 								displayName: 'Similarity',
 								name: 'similarity',
 								type: 'number',
 								default: 0.1,
-								description:
-									"Chroma key similarity (BHuman's default when not set: 0.1)",
+								description: "Chroma key similarity (BHuman's default when not set: 0.1)",
 							},
 						],
 					},
@@ -299,9 +293,6 @@ function readBackgrounds(this: IExecuteFunctions): IDataObject[] {
 
 /** POST /api/ai_studio/pipeline/campaign: the campaign's video, one per row. */
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]) {
-	// The run n8n starts again after a resume with Download Video reads no parameter of its own.
-	const resumed = await finishResumedGenerate.call(this, items);
-	if (resumed) return resumed;
 	refuseGenerateRetry.call(this); // before anything is read, as executeGenerate does
 	const backgrounds = readBackgrounds.call(this);
 	const enableLipsync = this.getNodeParameter('enableLipsync', 0, false) as boolean;

@@ -1,0 +1,68 @@
+/**
+ * Generate's node context: what a Generate run must remember outside its own call. n8n saves the
+ * node context with the execution (also when the run fails) and carries it into a retry of the
+ * execution (Executions → Retry, both "with original" and "with currently saved workflow"). It
+ * holds two things of one run of the node:
+ * - `accepted`: the rows BHuman accepted, so that a retry of the run sends only the others
+ *   (generate.ts);
+ * - `wait`: what the resume URL's webhook reads while the execution waits until BHuman calls
+ *   back (callbacks.ts).
+ * `run` is the node's run index: every run of the node (a new execution, the next pass of a loop)
+ * starts the context anew; a retry runs the failed node again under the same run index and
+ * continues it.
+ */
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+/** The key of Generate's context in n8n's node context. */
+export const CONTEXT_KEY = 'bhuman';
+
+/**
+ * One batch BHuman accepted: per row, in the order sent, [its position among the run's rows, the
+ * fingerprint of what was sent for it, its generation id]. A batch BHuman received without
+ * saying which generation is whose (fewer ids than rows) has '' for every id and `returned`.
+ */
+export interface AcceptedBatch {
+	batch: number;
+	rows: Array<[number, string, string]>;
+	returned?: string[];
+}
+
+/** The wait of Until BHuman Calls Back, for the resume URL's webhook. */
+export interface WaitState {
+	/** The token of this wait in its callback URL. */
+	token: string;
+	/** The generations the wait is for (lower case, each once, in item order). */
+	ids: string[];
+	/** The input item each waiting item is paired with (n8n 2.x's combined binary mode drops pairing). */
+	paired: number[];
+	/** Max Wait, in ms since the epoch: no callback resumes the run after it. */
+	deadline: number;
+}
+
+export interface GenerateContext {
+	run: number;
+	accepted: AcceptedBatch[];
+	wait?: WaitState;
+}
+
+/** The node's run index (a retry runs the failed node again under the same one). */
+function runIndex(this: IExecuteFunctions): number {
+	const index = this.evaluateExpression('{{ $runIndex }}', 0);
+	return typeof index === 'number' ? index : 0;
+}
+
+/**
+ * The context of this run of the node: the one a failed run left, when n8n retries that run;
+ * otherwise a new one (which replaces what an earlier run of the node left).
+ */
+export function generateContext(this: IExecuteFunctions): GenerateContext {
+	const node = this.getContext('node');
+	const run = runIndex.call(this);
+	const earlier = node[CONTEXT_KEY] as GenerateContext | undefined;
+	if (this.getMode() === 'retry' && earlier?.run === run && Array.isArray(earlier.accepted)) {
+		return earlier;
+	}
+	const context: GenerateContext = { run, accepted: [] };
+	node[CONTEXT_KEY] = context;
+	return context;
+}
