@@ -99,11 +99,32 @@ class Collect implements INodeType {
 	}
 }
 
+export const FLAKY_TYPE = 'test.flaky';
+
+/**
+ * A downstream node for tests that fails while `Flaky.failing` is on (as an email step whose
+ * server is down), and otherwise passes its input through.
+ */
+export class Flaky extends Collect {
+	static failing = false;
+
+	constructor() {
+		super();
+		this.description = { ...this.description, displayName: 'Flaky', name: 'flaky' };
+	}
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		if (Flaky.failing) throw new Error('The email server is down');
+		return await Collect.prototype.execute.call(this);
+	}
+}
+
 const nodeTypeInstances: Record<string, INodeType> = {
 	[BHUMAN_TYPE]: new Bhuman(),
 	[SOURCE_TYPE]: new TestItems(),
 	[MANUAL_TRIGGER_TYPE]: new ManualTrigger(),
 	[COLLECT_TYPE]: new Collect(),
+	[FLAKY_TYPE]: new Flaky(),
 };
 
 export function registerNodeType(type: string, nodeType: INodeType) {

@@ -18,6 +18,10 @@
  *   `line: 1` (the default) has neither, as n8n 1.x.
  * - `expire(id)` resumes an execution as n8n's wait tracker does at its waitTill: without running
  *   node code.
+ * - `retry(id)` runs a failed execution again as n8n's ExecutionService.retry does (Executions →
+ *   Retry, read in 1.123.81 and 2.40.7): a new execution in mode `retry` with the failed one's
+ *   data (run data, stack, node contexts), its error removed and the failed node's last run
+ *   popped; "with currently saved workflow" swaps in the saved nodes, on the stack too.
  *
  * The simulator calls the listener back for real (`callback_url`).
  */
@@ -41,6 +45,7 @@ import { Workflow } from 'n8n-workflow';
 import {
 	additionalDataFor,
 	COLLECT_TYPE,
+	FLAKY_TYPE,
 	itemsIntoBHuman,
 	newRunExecutionData,
 	nodeTypes,
@@ -92,10 +97,18 @@ export interface WaitingServer {
 			mode?: WorkflowExecuteMode;
 			executionId?: string;
 			workflowSettings?: IDataObject;
+			/** The last node: Collect, or Flaky (fails while `Flaky.failing`). */
+			last?: 'collect' | 'flaky';
 		},
 	): Promise<StoredExecution>;
 	/** Resumes a waiting execution as n8n's wait tracker does at Max Wait (no node code runs). */
 	expire(id: string): Promise<StoredExecution>;
+	/**
+	 * n8n's retry of a failed execution (Executions → Retry); `saved` edits the workflow's nodes
+	 * first, as "with currently saved workflow" after the user changed them. Resolves when the
+	 * new execution ends or starts waiting.
+	 */
+	retry(id: string, saved?: (nodes: INode[]) => void): Promise<StoredExecution>;
 	/** Waits until the execution has `status` (default: no longer waiting or running). */
 	settle(id: string, timeoutMs?: number): Promise<StoredExecution>;
 	/** Output items of a node in the execution's latest run. */
@@ -297,6 +310,7 @@ export async function startWaitingServer(options: {
 			mode = 'manual',
 			executionId,
 			workflowSettings = {},
+			last = 'collect',
 		}) {
 			if (executionId && executions.get(executionId)?.status !== 'success')
 				throw new Error(`execution ${executionId} has not finished`);
@@ -306,7 +320,7 @@ export async function startWaitingServer(options: {
 			const collect: INode = {
 				id: 'collect',
 				name: 'Collect',
-				type: COLLECT_TYPE,
+				type: last === 'flaky' ? FLAKY_TYPE : COLLECT_TYPE,
 				typeVersion: 1,
 				position: [400, 0],
 				parameters: {},
@@ -342,6 +356,38 @@ export async function startWaitingServer(options: {
 			// The wait tracker starts the stored execution; WorkflowExecute sees its waitTill and
 			// passes the waiting node's input through.
 			return await run(stored, JSON.parse(stored.data) as IRunExecutionData);
+		},
+		async retry(id, saved) {
+			const failed = executions.get(id)!;
+			if (failed.status !== 'error') throw new Error(`execution ${id} is ${failed.status}`);
+			const data = JSON.parse(failed.data) as IRunExecutionData;
+			const { lastNodeExecuted } = data.resultData;
+			delete data.resultData.error;
+			const runs = lastNodeExecuted ? data.resultData.runData[lastNodeExecuted] : undefined;
+			if (runs?.length && runs[runs.length - 1].error !== undefined) runs.pop();
+			const workflow = JSON.parse(JSON.stringify(workflows.get(id))) as {
+				nodes: INode[];
+				connections: Workflow['connectionsBySourceNode'];
+				settings: IDataObject;
+			};
+			if (saved) {
+				saved(workflow.nodes);
+				for (const entry of data.executionData!.nodeExecutionStack)
+					entry.node = workflow.nodes.find((node) => node.name === entry.node.name)!;
+			}
+			const retryId = `w${++executionCounter}`;
+			workflows.set(retryId, workflow);
+			const stored: StoredExecution = {
+				id: retryId,
+				status: 'running',
+				mode: 'retry',
+				data: '{}',
+				// n8n 2.x: the retried execution keeps the data's resume token.
+				resumeToken: line === 2 ? (data as { resumeToken?: string }).resumeToken : undefined,
+				runs: [],
+			};
+			executions.set(retryId, stored);
+			return await run(stored, data);
 		},
 		async settle(id, timeoutMs = 20_000) {
 			const end = Date.now() + timeoutMs;

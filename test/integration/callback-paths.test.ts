@@ -334,10 +334,12 @@ describe('what a burst of callbacks leaves behind', () => {
 		s.sim.setCallbacks({ repeat: 0 });
 		let asked = 0;
 		const burst = async () => {
-			const names = Array.from({ length: 500 }, (_, i) => `sim:never ${i}`);
 			const started = await server.start({
 				parameters: params({ batchSize: 500 }),
-				items: leads(...names),
+				items: Array.from({ length: 500 }, (_, i) => ({
+					first_name: `Lead ${i}`,
+					company: 'sim:never',
+				})),
 			});
 			const pending = pendingOf(started as never);
 			for (const id of pending) s.sim.completeGeneration(id, 'succeeded');

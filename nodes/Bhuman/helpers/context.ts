@@ -16,14 +16,21 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 /** The key of Generate's context in n8n's node context. */
 export const CONTEXT_KEY = 'bhuman';
 
+/** Characters of a row's fingerprint. */
+export const PRINT_LENGTH = 16;
+
 /**
- * One batch BHuman accepted: per row, in the order sent, [its position among the run's rows, the
- * fingerprint of what was sent for it, its generation id]. A batch BHuman received without
- * saying which generation is whose (fewer ids than rows) has '' for every id and `returned`.
+ * One batch BHuman accepted, its rows in the order sent, packed (a 10,000-row run is saved with
+ * every execution of it): each row's position among the run's rows, its fingerprint (what was
+ * sent for it, PRINT_LENGTH characters each, one after the other) and its generation id (space
+ * separated). A batch BHuman received without saying which generation is whose has no ids and
+ * the ids BHuman `returned`.
  */
 export interface AcceptedBatch {
 	batch: number;
-	rows: Array<[number, string, string]>;
+	positions: number[];
+	prints: string;
+	ids: string;
 	returned?: string[];
 }
 

@@ -14,7 +14,7 @@ import {
 	waitForCallbacks,
 	withRecord,
 } from './callbacks';
-import { generateContext, type AcceptedBatch } from './context';
+import { generateContext, PRINT_LENGTH, type AcceptedBatch } from './context';
 import { itemLabel } from './ids';
 import { readRows, toBatches, type Row, type RowOptions } from './rows';
 import { errorJson, explain, listIds, refuseRetryOnFail, toNodeError } from './utils';
@@ -86,7 +86,8 @@ function fingerprint(target: GenerateTarget, variables: string[], row: Row): str
 		row.values,
 		target.extraBody?.([row]) ?? null,
 	];
-	return createHash('sha256').update(JSON.stringify(sent)).digest('base64url').slice(0, 16);
+	const digest = createHash('sha256').update(JSON.stringify(sent)).digest('base64url');
+	return digest.slice(0, PRINT_LENGTH);
 }
 
 interface Earlier {
@@ -103,9 +104,11 @@ interface Earlier {
  */
 function matchEarlier(batches: AcceptedBatch[], prints: string[], rows: Row[]): Map<Row, Earlier> {
 	const byPrint = new Map<string, Earlier[]>();
-	for (const { batch, rows: sent, returned } of batches) {
-		sent.forEach(([position, print, id], rowIndex) => {
-			const entry = { position, id, batch, rowIndex, returned };
+	for (const { batch, positions, prints: sent, ids, returned } of batches) {
+		const known = ids === '' ? [] : ids.split(' ');
+		positions.forEach((position, rowIndex) => {
+			const print = sent.slice(rowIndex * PRINT_LENGTH, (rowIndex + 1) * PRINT_LENGTH);
+			const entry = { position, id: known[rowIndex] ?? '', batch, rowIndex, returned };
 			const list = byPrint.get(print);
 			if (list) list.push(entry);
 			else byPrint.set(print, [entry]);
@@ -353,12 +356,12 @@ export async function executeGenerate(
 	for (const [index, batch] of batches.entries()) {
 		const number = firstBatch + index;
 		const label = `Batch ${number} of ${firstBatch + batches.length - 1}`;
-		const record = (ids: string[]): AcceptedBatch['rows'] =>
-			batch.map((row, rowIndex) => [
-				position.get(row)!,
-				prints[position.get(row)!],
-				ids[rowIndex] ?? '',
-			]);
+		const record = (ids: string[]): AcceptedBatch => ({
+			batch: number,
+			positions: batch.map((row) => position.get(row)!),
+			prints: batch.map((row) => prints[position.get(row)!]).join(''),
+			ids: ids.join(' '),
+		});
 		const body: IDataObject = {
 			[target.bodyField]: batch[0].targetId,
 			variables,
@@ -376,7 +379,7 @@ export async function executeGenerate(
 			});
 			const ids = readIds(response);
 			if (ids && ids.length === batch.length) {
-				context.accepted.push({ batch: number, rows: record(ids) });
+				context.accepted.push(record(ids));
 				batch.forEach((row, rowIndex) => {
 					const entry = { row, id: ids[rowIndex], batch: number, rowIndex };
 					accepted.push(entry);
@@ -387,7 +390,7 @@ export async function executeGenerate(
 			}
 			returned = ids ?? [];
 			// BHuman did receive this batch: a retry must not send it again.
-			context.accepted.push({ batch: number, rows: record([]), returned });
+			context.accepted.push({ ...record([]), returned });
 			error = new NodeOperationError(
 				this.getNode(),
 				`BHuman answered ${ids?.length ?? 'no'} generation IDs for ${batch.length} rows`,
@@ -456,20 +459,21 @@ export async function executeGenerate(
 		state.pending = final === undefined;
 		if (state.pending) {
 			// Each item as it comes out at Max Wait; BHuman's callbacks resume the run (callbacks.ts).
-			return await waitForCallbacks.call(
-				this,
-				context,
-				await outputItems.call(this, items, state),
-				{
-					token: waitForCallback.token,
-					ids,
-					maxWaitMs: Math.max(1, started + settings.maxWaitMs - Date.now()),
-				},
-			);
+			const pending = await outputItems.call(this, items, state);
+			context.accepted = [];
+			return await waitForCallbacks.call(this, context, pending, {
+				token: waitForCallback.token,
+				ids,
+				maxWaitMs: Math.max(1, started + settings.maxWaitMs - Date.now()),
+			});
 		}
 	}
 	try {
-		return await outputItems.call(this, items, state);
+		const output = await outputItems.call(this, items, state);
+		// Done: n8n never runs a node that succeeded again (a retry continues after it), so the
+		// record would only make every execution of a large run bigger.
+		context.accepted = [];
+		return output;
 	} catch (caught) {
 		const error = toNodeError.call(this, caught, 0);
 		if (finalErrors.has(error)) throw error;

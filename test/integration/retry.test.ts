@@ -1,0 +1,336 @@
+/**
+ * n8n's Retry of a failed execution (Executions → Retry, "with original" or "with currently saved
+ * workflow"; POST /rest/executions/:id/retry) through n8n's engine, the retry built as n8n's
+ * ExecutionService.retry builds it (test/helpers/waiting.ts): Generate sends only the rows BHuman
+ * has not accepted in the failed run, on every way of waiting; anything else that runs the node
+ * again (a new execution, the next pass of a loop, Execute step) sends every row, as before.
+ */
+import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { stringify } from 'flatted';
+import { CONTEXT_KEY, type GenerateContext } from '../../nodes/Bhuman/helpers/context';
+import { Flaky } from '../helpers/engine';
+import { rl, withSimulator } from '../helpers/sim';
+import { callbackParams, startWaitingServer, type WaitingServer } from '../helpers/waiting';
+
+const s = withSimulator({ render: { queuedMs: 50, processingMs: 150 } });
+let server: WaitingServer;
+
+beforeEach(async () => {
+	server = await startWaitingServer({ credentials: s.credentials });
+});
+afterEach(async () => {
+	Flaky.failing = false;
+	await server.close();
+});
+
+const TRY_SAMPLE = '/api/ai_studio/try_sample';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const CAMPAIGN = '/api/ai_studio/pipeline/campaign';
+const leads = (...names: string[]) =>
+	names.map((name, i) => ({ first_name: name, company: `Company ${i}` }));
+const R = leads('R0', 'R1', 'R2', 'R3');
+
+/** Video → Generate of the leads' names, in batches of 2, waiting as given. */
+function generate(
+	wait: 'none' | 'poll' | 'callback',
+	extra: INodeParameters = {},
+): INodeParameters {
+	const waiting =
+		wait === 'none'
+			? { waitForCompletion: false }
+			: wait === 'poll'
+				? { waitMethod: 'poll', pollInterval: 1 }
+				: {};
+	return { ...callbackParams(s.sim), batchSize: 2, ...waiting, ...extra };
+}
+
+/** The names of each generate request BHuman received, in order. */
+const sentNames = (path = TRY_SAMPLE) =>
+	s.sim.requests
+		.filter((r) => r.method === 'POST' && r.path === path)
+		.map((r) => (r.body.names as string[][]).map(([name]) => name));
+
+/** The generation ids BHuman created for a name, oldest first. */
+const idsOf = (name: string) =>
+	[...s.sim.generations.values()]
+		.filter((record) => record.text[0] === name && !record.seeded)
+		.sort((a, b) => a.createdMs - b.createdMs)
+		.map((record) => record.id);
+
+/** Batch 2's request answered 500 (the first passes). */
+const failSecondBatch = (path = TRY_SAMPLE) =>
+	s.sim.inject({ method: 'POST', path, status: 500, times: 1, after: 1 });
+
+function errorOf(id: string) {
+	const stored = server.executions.get(id)!;
+	return stored.runs[stored.runs.length - 1].data.resultData.error as
+		| (Error & { description?: string })
+		| undefined;
+}
+
+/** Runs 4 rows whose batch 2 fails: the failed execution, and BHuman's ids for R0 and R1. */
+async function failedRun(parameters: INodeParameters, path = TRY_SAMPLE) {
+	failSecondBatch(path);
+	const failed = await server.start({ parameters, items: R });
+	expect(failed.status).toBe('error');
+	expect(sentNames(path)).toEqual([
+		['R0', 'R1'],
+		['R2', 'R3'],
+	]);
+	const error = errorOf(failed.id)!;
+	expect(error.message).toMatch(/Batch 2 of 2 failed/);
+	return failed;
+}
+
+const out = (id: string, node = 'Collect') => server.output(id, node);
+const names = (items: INodeExecutionData[]) =>
+	items.map((item) => (item.json.variables as IDataObject).name);
+
+describe('the Retry button continues the failed run: BHuman receives only what it has not accepted', () => {
+	test.each(['none', 'poll', 'callback'] as const)(
+		'waiting: %s. Batch 2 of 2 failed with 500; the retry sends R2 and R3 only, the output has 4 items paired, R0 and R1 with their first ids',
+		async (wait) => {
+			const failed = await failedRun(generate(wait));
+			const error = errorOf(failed.id)!;
+			const firstIds = [...idsOf('R0'), ...idsOf('R1')];
+			expect(firstIds).toHaveLength(2);
+			for (const id of firstIds) expect(error.description).toContain(id);
+			expect(error.description).toMatch(
+				/Retrying this execution \(Executions → Retry\) sends batch 2 and the rows after it again, and none of the rows BHuman accepted/,
+			);
+
+			await sleep(500); // the user presses Retry: the accepted videos have rendered
+			const retried = await server.retry(failed.id);
+			expect(retried.mode).toBe('retry');
+			const done = retried.status === 'waiting' ? await server.settle(retried.id) : retried;
+			expect(done.status).toBe('success');
+			expect(sentNames()).toEqual([
+				['R0', 'R1'],
+				['R2', 'R3'],
+				['R2', 'R3'],
+			]);
+			const items = out(done.id, 'BHuman');
+			expect(names(items)).toEqual(['R0', 'R1', 'R2', 'R3']);
+			expect(items.map((item) => item.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 1 },
+				{ item: 2 },
+				{ item: 3 },
+			]);
+			expect(items.slice(0, 2).map((item) => item.json.id)).toEqual(firstIds);
+			expect(items.map((item) => item.json.batch)).toEqual([1, 1, 2, 2]);
+			const expected = wait === 'none' ? 'accepted' : 'succeeded';
+			expect(items.map((item) => item.json.status)).toEqual(Array(4).fill(expected));
+			if (wait !== 'none') expect(items[0].json.mp4Url).toMatch(/\.mp4$/);
+			expect(new Set(items.map((item) => item.json.id)).size).toBe(4);
+		},
+	);
+
+	test('with currently saved workflow, R1 changed before the retry: R1 (a new row) and the failed batch are sent', async () => {
+		const failed = await failedRun(generate('poll'));
+		const retried = await server.retry(failed.id, (nodes: INode[]) => {
+			const bhuman = nodes.find((node) => node.name === 'BHuman')!;
+			(bhuman.parameters.variables as { variable: IDataObject[] }).variable[0].value =
+				'={{ $json.first_name === "R1" ? "R1 changed" : $json.first_name }}';
+		});
+		expect(retried.status).toBe('success');
+		expect(sentNames().slice(2)).toEqual([['R1 changed', 'R2'], ['R3']]);
+		const items = out(retried.id, 'BHuman');
+		expect(names(items)).toEqual(['R0', 'R1 changed', 'R2', 'R3']);
+		expect(items.every((item) => item.json.status === 'succeeded')).toBe(true);
+	});
+
+	test('a retry of a retry: each sends only what no try before it got accepted', async () => {
+		failSecondBatch();
+		const failed = await server.start({ parameters: generate('none', { batchSize: 1 }), items: R });
+		expect(sentNames()).toEqual([['R0'], ['R1']]);
+		// The retry gets R1 accepted, then R2 fails.
+		s.sim.inject({ method: 'POST', path: TRY_SAMPLE, status: 500, times: 1, after: 1 });
+		const second = await server.retry(failed.id);
+		expect(second.status).toBe('error');
+		expect(sentNames().slice(2)).toEqual([['R1'], ['R2']]);
+		const third = await server.retry(second.id);
+		expect(third.status).toBe('success');
+		expect(sentNames().slice(4)).toEqual([['R2'], ['R3']]);
+		expect(names(out(third.id, 'BHuman'))).toEqual(['R0', 'R1', 'R2', 'R3']);
+	});
+
+	test('Until BHuman Calls Back, the rows of the failed run still rendering at the retry: read to the end before anything new is sent, then the run waits for the new rows only', async () => {
+		failSecondBatch();
+		const failed = await server.start({
+			parameters: generate('callback'),
+			items: [
+				{ first_name: 'R0', company: 'sim:never' },
+				{ first_name: 'R1', company: 'sim:never' },
+				...leads('R2', 'R3'),
+			],
+		});
+		expect(failed.status).toBe('error');
+		const [first] = idsOf('R0');
+		const [second] = idsOf('R1');
+		// They call back the failed execution, which n8n answers 409 (it has finished).
+		setTimeout(() => s.sim.completeGeneration(first, 'succeeded'), 2_000);
+		setTimeout(() => s.sim.completeGeneration(second, 'failed', 'Not enough credits'), 4_000);
+		const begun = Date.now();
+		const retried = await server.retry(failed.id);
+		expect(Date.now() - begun).toBeGreaterThanOrEqual(4_000);
+		expect(retried.status).toBe('waiting');
+		// Sent once the rows before were final: its callbacks come to this execution.
+		const newPost = s.sim.requests.filter((r) => r.path === TRY_SAMPLE)[2];
+		expect(new Date(newPost.at).getTime()).toBeGreaterThanOrEqual(begun + 4_000);
+		expect(new URL(newPost.body.callback_url as string).pathname).toBe(
+			`/webhook-waiting/${retried.id}/bhuman`,
+		);
+		const done = await server.settle(retried.id);
+		const items = out(done.id);
+		expect(items.map((item) => [item.json.status, item.json.timedOut])).toEqual([
+			['succeeded', false],
+			['failed', false],
+			['succeeded', false],
+			['succeeded', false],
+		]);
+		expect(items[1].json.message).toBe('Not enough credits');
+	}, 30_000);
+
+	test('Campaign → Generate the same: the retry sends only the failed batch', async () => {
+		const parameters: INodeParameters = {
+			resource: 'campaign',
+			operation: 'generate',
+			campaignId: rl(s.sim.data.campaigns[0].id),
+			inputMode: 'mapping',
+			variables: {
+				variable: [
+					{ name: 'name', value: '={{ $json.first_name }}' },
+					{ name: 'company', value: '={{ $json.company }}' },
+				],
+			},
+			batchSize: 2,
+			waitForCompletion: true,
+			waitMethod: 'callback',
+			maxWait: 10,
+		};
+		const failed = await failedRun(parameters, CAMPAIGN);
+		await sleep(500);
+		const retried = await server.retry(failed.id);
+		const done = await server.settle(retried.id);
+		expect(sentNames(CAMPAIGN).slice(2)).toEqual([['R2', 'R3']]);
+		expect(out(done.id).map((item) => item.json.status)).toEqual(Array(4).fill('succeeded'));
+	});
+
+	test('a retry of a run that failed after the resume (the email step): Generate is not run again, nothing is sent', async () => {
+		Flaky.failing = true;
+		const started = await server.start({
+			parameters: generate('callback'),
+			items: R,
+			last: 'flaky',
+		});
+		const failed = await server.settle(started.id);
+		expect(failed.status).toBe('error');
+		expect(errorOf(failed.id)!.message).toMatch(/email server is down/);
+		const posts = sentNames().length;
+		Flaky.failing = false;
+		const retried = await server.retry(failed.id);
+		expect(retried.status).toBe('success');
+		expect(sentNames()).toHaveLength(posts);
+		expect(names(out(retried.id))).toEqual(['R0', 'R1', 'R2', 'R3']);
+		expect(out(retried.id).map((item) => item.json.status)).toEqual(Array(4).fill('succeeded'));
+	});
+
+	test('a batch BHuman received without saying which generation is whose is not sent again by a retry', async () => {
+		s.sim.inject({
+			method: 'POST',
+			path: TRY_SAMPLE,
+			status: 200,
+			after: 1,
+			body: { result: ['7d859e18-dc89-446f-9718-9533bb178a75'] },
+		});
+		const failed = await server.start({ parameters: generate('none'), items: R });
+		expect(errorOf(failed.id)!.message).toMatch(/BHuman answered 1 generation IDs for 2 rows/);
+		expect(errorOf(failed.id)!.description).toMatch(
+			/a retry of this execution does not send it again/,
+		);
+		const retried = await server.retry(failed.id);
+		expect(retried.status).toBe('error');
+		expect(sentNames()).toHaveLength(2);
+		expect(errorOf(retried.id)!.message).toMatch(
+			/^Nothing was sent to BHuman in this try: BHuman received 2 of these rows in an earlier try/,
+		);
+		expect(errorOf(retried.id)!.description).toContain('7d859e18-dc89-446f-9718-9533bb178a75');
+	});
+});
+
+describe('anything else that runs Generate again sends every row, as before', () => {
+	test('a new execution with the same items (a new lead webhook call, Execute workflow)', async () => {
+		const failed = await failedRun(generate('none'));
+		void failed;
+		const again = await server.start({ parameters: generate('none'), items: R });
+		expect(again.status).toBe('success');
+		expect(sentNames().slice(2)).toEqual([
+			['R0', 'R1'],
+			['R2', 'R3'],
+		]);
+	});
+
+	test('the node run again in the same execution, not as a retry (Execute step, the next pass of a loop)', async () => {
+		const first = await server.start({ parameters: generate('none'), items: R });
+		expect(first.status).toBe('success');
+		// The same execution id, the node's context from the run before: mode manual.
+		const again = await server.start({
+			parameters: generate('none'),
+			items: R,
+			executionId: first.id,
+		});
+		expect(again.status).toBe('success');
+		expect(sentNames()).toHaveLength(4);
+	});
+});
+
+describe('what the record costs', () => {
+	test('a run that succeeds keeps no record (n8n never runs it again); one that waits keeps only the wait', async () => {
+		const done = await server.start({ parameters: generate('none'), items: R });
+		const waiting = await server.start({ parameters: generate('callback'), items: R });
+		for (const stored of [done, waiting]) {
+			const context = JSON.parse(stored.data).executionData.contextData['node:BHuman'][
+				CONTEXT_KEY
+			] as GenerateContext;
+			expect(context.accepted).toEqual([]);
+		}
+		const wait = (
+			JSON.parse(waiting.data).executionData.contextData['node:BHuman'][
+				CONTEXT_KEY
+			] as GenerateContext
+		).wait!;
+		expect(wait.ids).toHaveLength(4);
+		await server.settle(waiting.id);
+	});
+
+	test('10,000 rows: the node context adds under 70 bytes a row to the saved execution, and holds no secret', async () => {
+		const items = Array.from({ length: 10_000 }, (_, i) => ({
+			first_name: `Lead ${i}`,
+			company: `Company ${i}`,
+		}));
+		s.sim.inject({ method: 'POST', path: TRY_SAMPLE, status: 500, times: 1, after: 4 });
+		const failed = await server.start({
+			parameters: generate('none', { batchSize: 2000 }),
+			items,
+		});
+		expect(failed.status).toBe('error');
+		const data = JSON.parse(failed.data);
+		const context = data.executionData.contextData['node:BHuman'][CONTEXT_KEY] as GenerateContext;
+		expect(context.accepted.map((batch) => batch.positions.length)).toEqual([
+			2000, 2000, 2000, 2000,
+		]);
+		const withContext = stringify(data).length;
+		delete data.executionData.contextData['node:BHuman'];
+		const without = stringify(data).length;
+		const perRow = (withContext - without) / 8000;
+		// eslint-disable-next-line no-console
+		console.log(
+			`10,000 rows, 8,000 accepted: the saved execution ${(withContext / 1e6).toFixed(2)} MB, of which the record ${((withContext - without) / 1e6).toFixed(2)} MB (${perRow.toFixed(0)} bytes a row)`,
+		);
+		expect(perRow).toBeLessThan(70);
+		const text = JSON.stringify(context);
+		for (const secret of [s.sim.keySecret, 'Lead 1', 'Company 1'])
+			expect(text).not.toContain(secret);
+	}, 60_000);
+});
