@@ -50,8 +50,11 @@ export const clock = { now: () => Date.now() };
 
 /** A callback asks about at most this many generations at once. */
 const ASK_CONCURRENCY = 20;
-/** Time a callback may spend asking BHuman (the callback is answered after it). */
-const ASK_WITHIN_MS = 30_000;
+/**
+ * Time a callback may spend asking BHuman; it is answered after. Longer than a sender's patience
+ * may be: a callback BHuman gave up on still resumes the run once BHuman has answered.
+ */
+const ASK_WITHIN_MS = 60_000;
 /** A video whose callback says final but BHuman's record not yet: asked again after these pauses. */
 const RECHECK_PAUSES_MS = [500, 1_500];
 
