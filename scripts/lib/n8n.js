@@ -349,6 +349,17 @@ class N8nClient {
 		}
 	}
 
+	/** Saves changes to a workflow (the editor's Save): PATCH with the version it read. */
+	async updateWorkflow(id, changes) {
+		const current = await this.getWorkflow(id);
+		return this.request('PATCH', `/rest/workflows/${id}`, { ...changes, versionId: current.versionId });
+	}
+
+	/** Executions → Retry of a failed execution ("with currently saved workflow": loadWorkflow). */
+	async retryExecution(id, { loadWorkflow = false } = {}) {
+		return this.request('POST', `/rest/executions/${id}/retry`, { loadWorkflow }, { timeoutMs: 180000 });
+	}
+
 	async deactivateWorkflow(id) {
 		return this.request('POST', `/rest/workflows/${id}/deactivate`, {});
 	}

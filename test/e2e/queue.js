@@ -22,6 +22,7 @@ const { CheckError } = require('./lib/harness');
 const burst = require('./checks/queue-burst');
 const crash = require('./checks/queue-crash');
 const wait = require('./checks/queue-wait');
+const { startWebhookProxy } = require('./lib/webhook-proxy');
 
 const CHECKS = [
 	['registration', require('./checks/registration')],
@@ -29,6 +30,7 @@ const CHECKS = [
 	['download', require('./checks/download')],
 	['loop', require('./checks/loop')],
 	['bhuman forms', require('./checks/forms')],
+	['retry', require('./checks/retry')],
 ];
 
 const OWNER = { email: 'e2e-owner@example.com', password: 'E2e-Bhuman-Passw0rd', firstName: 'E2E', lastName: 'Owner' };
@@ -89,6 +91,10 @@ async function runQueueLine(suite, { tarball, workRoot }) {
 		});
 		if (!simOk.ok) return false;
 		const timings = {};
+		// The public address (WEBHOOK_URL) is a proxy that publishes only n8n's webhook paths, in
+		// front of the first webhook processor.
+		ctx.proxy = await startWebhookProxy();
+		ctx.cleanups.push(() => ctx.proxy.close());
 		const started = await check(
 			'Postgres 17 + Redis + n8n main (production webhooks off) + worker (concurrency 10) + 2 webhook processors start; the package installed in the shared user folder',
 			async () => {
@@ -99,6 +105,7 @@ async function runQueueLine(suite, { tarball, workRoot }) {
 					webhooks: 2,
 					concurrency: 10,
 					timings,
+					webhookBase: ctx.proxy.url,
 					// shorter Bull locks and queue recovery, so the worker-crash check sees n8n's handling
 					// in under a minute. A 10 s lock was too short on a busy machine: a starved worker
 					// missed its renewals and n8n marked 10 of 3,932 burst executions crashed.
@@ -111,6 +118,7 @@ async function runQueueLine(suite, { tarball, workRoot }) {
 				});
 				ctx.cleanups.push(() => ctx.cluster.stop());
 				const c = ctx.cluster;
+				ctx.proxy.target = c.webhookUrls[0];
 				return `Postgres ${c.pg.version}, Redis ${c.redis.version}; ${Object.entries(timings).map(([k, v]) => `${k} ${v} s`).join(', ')}`;
 			},
 			{ timeoutMs: 600000 },

@@ -15,7 +15,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { LINES, cacheDir, ensureN8n, supportedLines } = require('../../scripts/lib/install');
-const { stopAll, killAllSync } = require('../../scripts/lib/procs');
+const { stopAll, killAllSync, freePort } = require('../../scripts/lib/procs');
+const { startWebhookProxy } = require('./lib/webhook-proxy');
 const L = require('../../scripts/lib/n8n');
 const { Suite, CheckError } = require('./lib/harness');
 // the queue-mode line (n8n 2.x with Postgres, Redis, worker, webhook processors): ./queue.js
@@ -30,6 +31,7 @@ const CHECKS = [
 	['generate', require('./checks/generate')],
 	['loop', require('./checks/loop')],
 	['callback wait', require('./checks/callback-wait')],
+	['retry', require('./checks/retry')],
 	['bhuman forms', require('./checks/forms')],
 	['trigger', require('./checks/trigger')],
 	['examples', require('./checks/examples')],
@@ -63,11 +65,28 @@ async function runLine(suite, line, { tarball, workRoot, keep }) {
 		return ctx.sim.url;
 	});
 	if (!simOk.ok) return ctx;
+	// n8n's public address (WEBHOOK_URL) is a proxy that publishes only its webhook paths, as
+	// many deployments do: BHuman's callbacks reach n8n through it, nothing else of n8n does.
+	ctx.proxy = await startWebhookProxy();
+	(ctx.cleanups ||= []).push(() => ctx.proxy.close());
+	const port = await freePort();
+	const start = async ({ tarball: packed, logFile }) => {
+		const webhookUrl = { [line === 1 ? 'WEBHOOK_URL' : 'N8N_WEBHOOK_URL']: `${ctx.proxy.url}/` };
+		ctx.n8n = await L.startN8n({ line, tarball: packed, userFolder: path.join(dir, 'user'), logFile, port, env: webhookUrl });
+		ctx.proxy.target = ctx.n8n.url;
+	};
+	/** Stops n8n and starts it again on the same user folder and port (a restart, a deploy). */
+	ctx.restartN8n = async () => {
+		const t = Date.now();
+		await ctx.n8n.stop();
+		await start({ logFile: path.join(dir, `n8n-restart-${Date.now()}.log`) });
+		return Math.round((Date.now() - t) / 1000);
+	};
 	const up = await check(
-		'package tarball installed into <user folder>/.n8n/nodes with npm; n8n starts (/healthz)',
+		'package tarball installed into <user folder>/.n8n/nodes with npm; n8n starts (/healthz) behind a proxy that publishes only its webhook paths (WEBHOOK_URL)',
 		async () => {
-			ctx.n8n = await L.startN8n({ line, tarball, userFolder: path.join(dir, 'user'), logFile: path.join(dir, 'n8n.log') });
-			return `${ctx.n8n.url}, up in ${ctx.n8n.startSeconds} s`;
+			await start({ tarball, logFile: path.join(dir, 'n8n.log') });
+			return `${ctx.n8n.url}, up in ${ctx.n8n.startSeconds} s; WEBHOOK_URL ${ctx.proxy.url}/`;
 		},
 		{ timeoutMs: 300000 },
 	);

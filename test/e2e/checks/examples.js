@@ -2,7 +2,8 @@
 // Every example workflow imports into n8n with all its node types known; those that need no
 // third-party account run: the sheet example (its Manual Trigger swapped for a Webhook of the
 // same name, so it can be started over HTTP), the CRM loop (lead webhook → generate, waiting
-// until BHuman calls back → email, sent to a local SMTP catcher; 10 leads at once), the campaign
+// until BHuman calls back → email, sent to a local SMTP catcher; 10 leads at once, and a lead
+// whose video outlasts Max Wait through the example's Timed out? branch), the campaign
 // example (BHuman Trigger for renders started elsewhere → email to the team) and the AI agent
 // (its chat model pointed at a scripted OpenAI-compatible server on loopback, its chat trigger
 // made reachable over HTTP) that lists video instances and generates through the BHuman tool.
@@ -10,7 +11,7 @@
 const { randomUUID } = require('node:crypto');
 const { listExamples, prepareExample, nodeTypesOf } = require('../../../scripts/lib/examples');
 const { startMailCatcher } = require('../../../scripts/lib/mailcatcher');
-const { executionError } = require('../../../scripts/lib/n8n');
+const { executionError, nodeOutput } = require('../../../scripts/lib/n8n');
 const { CheckError, SkipCheck, expect, latestExecution } = require('../lib/harness');
 const { startFakeOpenAI } = require('../lib/fake-openai');
 
@@ -88,15 +89,28 @@ async function failedExecution(client, list) {
  * The CRM loop as it is used: 10 leads POSTed at once to its webhook, every callback delivered
  * twice, renders of a few seconds finishing one after another. Each lead gets exactly one email,
  * with the link of the video the simulator rendered for that lead; 10 executions, all succeeded.
+ * Beside them, the path of a video that outlasts Max Wait (its callback comes too late): a copy
+ * of the example whose only change is Max Wait 6 s, one lead whose render takes 20 s. Its item
+ * comes out timedOut, the example's Timed out? branch asks BHuman (Video → Get), and the lead
+ * still gets the video.
  */
 async function runCrm(ctx, wf) {
 	const { client, sim, mail } = ctx;
 	const saved = await client.createWorkflow(wf);
 	await client.activateWorkflow(saved.id, saved.versionId);
 	const hook = wf.nodes.find((n) => n.type === 'n8n-nodes-base.webhook');
+	const late = JSON.parse(JSON.stringify(wf));
+	const lateHook = late.nodes.find((n) => n.type === 'n8n-nodes-base.webhook');
+	Object.assign(lateHook, { webhookId: randomUUID(), parameters: { ...lateHook.parameters, path: `${hook.parameters.path}-late-${ctx.line}` } });
+	late.nodes.find((n) => n.name === GENERATE).parameters.maxWait = 0.1;
+	const lateSaved = await client.createWorkflow({ ...late, name: `${wf.name} (Max Wait 6 s)` });
+	await client.activateWorkflow(lateSaved.id, lateSaved.versionId);
+	const lateLead = { first_name: 'Late', company: 'sim:render=20000', email: `late-${ctx.line}@example.com` };
 	const leads = Array.from({ length: 10 }, (_, i) => ({ first_name: `Lead${i}`, company: `Company ${i}`, email: `lead-${i}-${ctx.line}@example.com` }));
 	const settings = { render: { queuedMs: 1000, processingMs: 3000, staggerMs: 200 }, callbacks: { repeat: 2 } };
 	return withSimulator(sim, settings, async () => {
+		const lateAnswer = await client.callWebhook(lateHook.parameters.path, { body: lateLead });
+		expect(lateAnswer.status === 200, `the lead webhook of the copy answered ${lateAnswer.status}`);
 		const callbacksBefore = (await sim.control('GET', '/__sim/callbacks')).length;
 		const answers = await Promise.all(leads.map((lead) => client.callWebhook(hook.parameters.path, { body: lead })));
 		const refused = answers.filter((res) => res.status !== 200);
@@ -120,9 +134,20 @@ async function runCrm(ctx, wf) {
 			const key = c.status || c.error || 'pending';
 			return { ...count, [key]: (count[key] || 0) + 1 };
 		}, {});
-		return `10 leads at once: 10 executions, 10 emails, each lead its own video; callbacks answered ${JSON.stringify(answered)}`;
+		const [lateRun] = await settled(client, lateSaved.id, 1, 240000);
+		await failedExecution(client, lateRun ? [lateRun] : []);
+		expect(lateRun && lateRun.status === 'success', `the late lead's execution: ${lateRun?.status || 'none'}`);
+		const lateEx = await client.getExecution(lateRun.id);
+		const [waited] = nodeOutput(lateEx, GENERATE) || [];
+		const [asked] = nodeOutput(lateEx, 'BHuman: ask about the video') || [];
+		expect(waited?.json.timedOut === true && asked?.json.status === 'succeeded', `the late lead: Generate ${JSON.stringify(waited?.json).slice(0, 200)}, Video → Get ${JSON.stringify(asked?.json).slice(0, 200)}`);
+		const lateMail = mail.messages.filter((m) => m.to.includes(lateLead.email));
+		expect(lateMail.length === 1 && lateMail[0].text.includes(`/share/${waited.json.id}`), `${lateMail.length} emails to the late lead`, lateMail.map((m) => m.text).join('\n'));
+		return `10 leads at once: 10 executions, 10 emails, each lead its own video; callbacks answered ${JSON.stringify(answered)}; the lead whose video outlasted Max Wait 6 s: timedOut, Video → Get said succeeded, emailed its video`;
 	});
 }
+
+const GENERATE = 'BHuman: generate, wait for the callback';
 
 /**
  * The trigger example: a campaign render started outside n8n (here: the simulator's API, as BHuman's
@@ -226,7 +251,7 @@ module.exports = async function examples(ctx, check) {
 		});
 		const run = RUNS[ex.file];
 		if (run) {
-			await check(`example ${ex.file}: runs against the simulator`, () => run(ctx, JSON.parse(JSON.stringify(wf))), { timeoutMs: 120000 });
+			await check(`example ${ex.file}: runs against the simulator`, () => run(ctx, JSON.parse(JSON.stringify(wf))), { timeoutMs: 300000 });
 		} else {
 			await check(`example ${ex.file}: run`, async () => {
 				if (NOT_RUN[ex.file]) throw new SkipCheck(NOT_RUN[ex.file]);

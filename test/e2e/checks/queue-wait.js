@@ -83,7 +83,7 @@ module.exports = async function queueWait(ctx, check) {
 		expect(generations.length === LEADS, `${generations.length} generate requests for ${LEADS} leads`);
 		for (const post of generations) {
 			const url = new URL(post.body.callback_url);
-			expect(url.origin === cluster.webhookUrls[0], `callback_url ${url.origin} is not the webhook processor ${cluster.webhookUrls[0]}`);
+			expect(url.origin === ctx.proxy.url, `callback_url ${url.origin} is not the public address (the webhook-only proxy in front of the webhook processor) ${ctx.proxy.url}`);
 		}
 		const callbacksBefore = (await sim.control('GET', '/__sim/callbacks')).length;
 		// The waiting executions show the generation ids (the node's output while it waits).
@@ -119,7 +119,7 @@ module.exports = async function queueWait(ctx, check) {
 			const rec = out && (await sim.api(`/api/ai_studio/generated_video_by_id?id=${out.json.id}`));
 			expect(out && out.json.status === 'succeeded' && rec.text[0] === out.json.to.replace('@example.com', ''), `execution ${id}: ${JSON.stringify(out?.json)}`);
 		}
-		return `restart ${seconds} s; ${callbacks.length} callbacks to ${cluster.webhookUrls[0]}, answered ${JSON.stringify(answered)}; ${LEADS} runs resumed on the worker, each lead its own video`;
+		return `restart ${seconds} s; ${callbacks.length} callbacks through ${ctx.proxy.url} to ${cluster.webhookUrls[0]}, answered ${JSON.stringify(answered)}; ${LEADS} runs resumed on the worker, each lead its own video`;
 	}, { timeoutMs: 420000 });
 
 	// The waiting paths of the other lines, on the worker and the webhook processors. Renders of a
@@ -128,7 +128,7 @@ module.exports = async function queueWait(ctx, check) {
 	await sim.control('POST', '/__sim/render', { queuedMs: 500, processingMs: 2000, staggerMs: 400 });
 	try {
 		const timeout = await startMaxWait(ctx, check, data);
-		await waitingPaths(ctx, check);
+			await waitingPaths(ctx, check);
 		await checkMaxWait(ctx, check, timeout);
 	} finally {
 		await sim.control('POST', '/__sim/render', render);

@@ -113,4 +113,4 @@ function burstFigures({ relay, sink, hits = sink.hits, expectedIds }) {
 	};
 }
 
-module.exports = { startRelay, startSink, burstFigures };
+module.exports = { startRelay, startSink, burstFigures, readBody };

@@ -4,12 +4,17 @@
 // and the waiting-path checks run on every line (`waitingPaths`):
 // - Loop Over Items (batch 1) around the node: each pass waits and resumes on its own, in one
 //   execution, each resume within seconds of its render's end;
-// - a render that fails in 20 ms: the run ends within 10 s;
-// - BHuman's status API failing (503) or slow (20 s) during the last callback: the run still ends
-//   within 60 s of that render's end;
-// - n8n 2.x's combined binary mode (Execution Logic v2), with and without Download Video;
-// - Max Wait: every generation id of the run comes out with timedOut: true.
+// - a render that fails at once: the run ends without waiting;
+// - BHuman's status API failing (503) or slow (20 s) during the last callback;
+// - two leads behind a proxy that publishes only n8n's webhook paths; n8n restarted while two
+//   runs wait;
+// - the MP4s the n8n way: a Video → Get with Download Video after the resume;
+// - n8n 2.x's combined binary mode (Execution Logic v2);
+// - Max Wait: every generation id of the run comes out with timedOut: true; videos that end
+//   inside n8n's wait-tracker window of a loop pass's Max Wait (started first, checked last).
 
+const fs = require('node:fs');
+const path = require('node:path');
 const { randomUUID } = require('node:crypto');
 const { rl, webhookNode, bhumanNode, codeNode, chain } = require('./workflows');
 const { CheckError, expect } = require('./harness');
@@ -91,7 +96,7 @@ function waitingWorkflow(name, data, credential, { leads = LEADS, extra = {}, tr
  * Webhook → Leads → Loop Over Items (splitInBatches v3, batch 1) ⇄ [BHuman (Until BHuman Calls
  * Back) → Email] ; the loop's "done" output → Done. Each pass sends one lead and waits for it.
  */
-function loopWorkflow(name, data, credential, { leads }) {
+function loopWorkflow(name, data, credential, { leads, extra = {} }) {
 	const hook = webhookNode();
 	hook.parameters.responseMode = 'onReceived';
 	const rows = codeNode(leads, { name: 'Leads' });
@@ -103,7 +108,7 @@ function loopWorkflow(name, data, credential, { leads }) {
 		position: [440, 0],
 		parameters: { batchSize: 1, options: {} },
 	};
-	const bhuman = bhumanNode(callbackParams(data), credential, { position: [660, 100] });
+	const bhuman = bhumanNode(callbackParams(data, extra), credential, { position: [660, 100] });
 	const email = emailNode('Loop Over Items');
 	email.position = [880, 100];
 	const done = { id: randomUUID(), name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [660, -100], parameters: {} };
@@ -282,7 +287,9 @@ async function checkMaxWait(ctx, check, run) {
 	const { client } = ctx;
 	if (!run) return;
 	await check('Until BHuman Calls Back, Max Wait reached: n8n resumes the run, every generation id of the run with timedOut: true', async () => {
-		const ex = await finished(client, run.saved.id, run.waiting.id, 150000);
+		// The execution's own wait ends 90 s after Max Wait (the node keeps n8n's wait tracker,
+		// which looks 70 s ahead once a minute, from ever resuming a run a callback resumed).
+		const ex = await finished(client, run.saved.id, run.waiting.id, 240000);
 		if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
 		const out = nodeOutput(ex, 'Email') || [];
 		expectTimedOut(out, run.ids);
@@ -293,8 +300,83 @@ async function checkMaxWait(ctx, check, run) {
 		mustFailOn('an output missing an item', () => expectTimedOut(copy().slice(0, 1), run.ids));
 		mustFailOn('an output with timedOut false', () => expectTimedOut(copy().map((o) => ({ json: { ...o.json, timedOut: false } })), run.ids));
 		const waited = Math.round((Date.parse(ex.stoppedAt) - run.startedAt) / 1000);
-		return `resumed ${waited} s after the lead arrived (Max Wait 6 s; n8n's wait tracker looks once a minute) with ids ${run.ids.map((id) => id.slice(0, 8)).join(', ')}, each timedOut: true`;
-	}, { timeoutMs: 180000 });
+		expect(waited >= 6 + 90, `resumed ${waited} s after the lead arrived: before Max Wait (6 s) plus the 90-s margin`);
+		return `resumed ${waited} s after the lead arrived (Max Wait 6 s, the wait 90 s longer; n8n's wait tracker looks once a minute) with ids ${run.ids.map((id) => id.slice(0, 8)).join(', ')}, each timedOut: true`;
+	}, { timeoutMs: 300000 });
+}
+
+/**
+ * n8n's wait tracker, part 1: its lookahead and interval read from the installed n8n; then, started
+ * beside the checks that follow, Loop Over Items around the node, Max Wait 81 s, each pass's video
+ * rendering 72 s, so each pass is resumed by its callback 9 s before its Max Wait, inside the 70 s
+ * in which n8n's wait tracker sets a timer for a wait that ends; the tracker looks once a minute,
+ * so it looks at least once between 11 s into the pass and its resume. Had the execution's wait
+ * ended at Max Wait, that timer would restart the execution at the first pass's Max Wait: the
+ * second pass's wait ends early (its video timed out) on both lines.
+ */
+async function startTrackerWindow(ctx, check, data) {
+	const { client } = ctx;
+	let run;
+	await check("n8n's wait tracker: the installed n8n looks for waits ending within 70 s, once a minute (the node keeps every resume out of that window)", async () => {
+		const { dir } = (ctx.cluster || ctx.n8n).install;
+		const repository = fs.readFileSync(path.join(dir, 'node_modules/@n8n/db/dist/repositories/execution.repository.js'), 'utf8');
+		const tracker = fs.readFileSync(path.join(dir, 'node_modules/n8n/dist/wait-tracker.js'), 'utf8');
+		const ahead = Number(/getWaitingExecutions\(\) \{\s*const waitTill = new Date\(Date\.now\(\) \+ (\d+)\)/.exec(repository)?.[1]);
+		const every = Number(/setInterval\(\(\) => \{\s*void this\.getWaitingExecutions\(\);\s*\}, (\d+)\)/.exec(tracker)?.[1]);
+		const { userFolder } = ctx.cluster || ctx.n8n;
+		// The installed package's margin (its code needs n8n's own modules: read, not loaded).
+		const installed = fs.readFileSync(path.join(userFolder, '.n8n/nodes/node_modules/n8n-nodes-bhuman/dist/nodes/Bhuman/helpers/callbacks.js'), 'utf8');
+		const TRACKER_MARGIN_MS = Number(/exports\.TRACKER_MARGIN_MS = ([\d_]+);/.exec(installed)?.[1].replace(/_/g, ''));
+		expect(ahead > 0 && every > 0, `n8n's wait tracker changed: lookahead ${ahead}, interval ${every} (read from ${dir})`);
+		expect(TRACKER_MARGIN_MS >= ahead + 15000, `the node's margin ${TRACKER_MARGIN_MS} ms is not 15 s beyond n8n's lookahead ${ahead} ms`);
+		return `lookahead ${ahead / 1000} s, every ${every / 1000} s; the node's wait ends ${TRACKER_MARGIN_MS / 1000} s after Max Wait`;
+	});
+	await check('Loop Over Items, Max Wait 81 s, each pass\'s video ending 72 s in (inside the wait tracker\'s 70-s window): the loop starts', async () => {
+		const tag = `window-${randomUUID().slice(0, 6)}`;
+		const leads = LEADS.slice(0, 2).map((lead) => ({ ...lead, company: 'sim:render=72000', tag }));
+		const wf = loopWorkflow('e2e callback wait tracker window', data, ctx.credential, { leads, extra: { maxWait: 1.35 } });
+		const { saved, startedAt } = await startRun(client, wf);
+		run = { saved, startedAt, leads };
+		return `workflow ${saved.id}`;
+	});
+	return run;
+}
+
+/** n8n's wait tracker, part 2: both passes came out with their videos, none timed out, one execution. */
+async function checkTrackerWindow(ctx, check, run) {
+	if (!run) return;
+	const { client, sim } = ctx;
+	await check("Loop Over Items, Max Wait 81 s, each pass's video ending 72 s in: both passes come out succeeded (none ended early by n8n's wait tracker), one execution, the last step run twice", async () => {
+		const ex = await onlyExecution(client, run.saved.id, 300000);
+		if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
+		const runData = ex.data.resultData.runData;
+		const done = nodeOutput(ex, 'Done') || [];
+		expect((runData.Email || []).length === 2 && done.length === 2, `Email ran ${(runData.Email || []).length} times; the loop's done output has ${done.length} items`);
+		for (const [i, item] of done.entries()) {
+			const rec = await simRecord(sim, item.json.id);
+			expect(item.json.status === 'succeeded' && item.json.timedOut === false && rec.text[0] === run.leads[i].first_name, `pass ${i}: ${JSON.stringify(item.json)}`);
+		}
+		return `ended ${seconds(Date.parse(ex.stoppedAt) - run.startedAt)} after the lead arrived; both passes succeeded`;
+	}, { timeoutMs: 360000 });
+}
+
+/**
+ * Two leads, the second's render kept going (sim:never): once the first's callback has been
+ * answered, the run waits for the second alone. Returns the run, its leads and generation ids.
+ */
+async function waitingForLast(ctx, data, trouble) {
+	const { client, sim } = ctx;
+	const tag = `${trouble}-${randomUUID().slice(0, 6)}`;
+	const leads = [LEADS[0], { first_name: 'sim:never', company: tag, email: 'last@example.com' }];
+	const wf = waitingWorkflow(`e2e callback wait ${trouble}`, data, ctx.credential, { leads });
+	const run = await startWaiting(client, wf);
+	const ids = (nodeOutput(await client.getExecution(run.waiting.id), 'BHuman') || []).map((item) => item.json.id);
+	expect(ids.length === 2, `the waiting execution shows ${ids.length} generation ids`);
+	await waitUntil("the first video's callback answered", async () => {
+		const { callbacks } = await runTraffic(sim, tag);
+		return { done: callbacks.some((c) => c.body?.id === ids[0] && (c.status || c.error)), why: `${callbacks.length} callbacks` };
+	}, 60000);
+	return { run, tag, leads, ids };
 }
 
 /**
@@ -305,6 +387,89 @@ async function waitingPaths(ctx, check) {
 	const { client, sim } = ctx;
 	const data = await sim.data();
 	const v2 = ctx.line !== 1;
+
+	await check("Until BHuman Calls Back, BHuman answering 503 to every status request during the last callback: that callback is answered 503 (after the node's retries), nothing asks BHuman after the answer, the run keeps waiting; BHuman's repeated delivery once it answers again resumes it, once, each lead its video", async () => {
+		const { run, tag, leads, ids } = await waitingForLast(ctx, data, 'fault');
+		const lastCallback = async () => (await runTraffic(sim, tag)).callbacks.filter((c) => c.body?.id === ids[1]);
+		let answered;
+		try {
+			await sim.control('POST', '/__sim/faults', { method: 'GET', path: '/api/ai_studio/generated_video_by_id', status: 503, times: -1 });
+			await sim.control('POST', `/__sim/generations/${ids[1]}/complete`, { status: 'succeeded' });
+			answered = await waitUntil('the last callback answered', async () => {
+				const last = await lastCallback();
+				return { done: last.length > 0 && Boolean(last[0].status || last[0].error), value: last[0], why: 'not yet' };
+			}, 60000);
+			expect(answered.status === 503, `the last callback was answered ${answered.status || answered.error}`);
+			const asked = (await sim.control('GET', '/__sim/requests?path=/api/ai_studio/generated_video_by_id')).length;
+			await sleep(5000);
+			const later = (await sim.control('GET', '/__sim/requests?path=/api/ai_studio/generated_video_by_id')).length;
+			expect(later === asked, `${later - asked} status requests to BHuman after the callback's answer`);
+			expect((await client.getExecution(run.waiting.id)).status === 'waiting', 'the run did not keep waiting');
+		} finally {
+			await sim.control('DELETE', '/__sim/faults');
+		}
+		await sim.control('POST', '/__sim/callbacks/replay', { id: ids[1] });
+		const ex = await resumedOrWhy(ctx, run, tag, 60000);
+		if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
+		await expectLeadEmails(sim, nodeOutput(ex, 'Email') || [], leads);
+		expect((await client.listExecutions(run.saved.id)).length === 1, 'more than one execution');
+		const answers = (await lastCallback()).map((c) => c.status || c.error).join(', ');
+		return `the last callback answered 503 in ${answered.ms} ms; no request to BHuman in the 5 s after; its repeated delivery: ${answers.split(', ').slice(1).join(', ')}; the run ended with each lead's video`;
+	}, { timeoutMs: 240000 });
+
+	await check("Until BHuman Calls Back, BHuman taking 20 s to answer each status request during the last callback: the callback waits for BHuman's answers (the simulator gives up on it after 10 s) and resumes the run, once, within 60 s of the render's end", async () => {
+		const { run, tag, leads, ids } = await waitingForLast(ctx, data, 'slow');
+		let end;
+		let ex;
+		try {
+			await sim.control('POST', '/__sim/latency', { ms: 20000 });
+			end = Date.now();
+			await sim.control('POST', `/__sim/generations/${ids[1]}/complete`, { status: 'succeeded' });
+			ex = await resumedOrWhy(ctx, run, tag, 90000);
+		} finally {
+			await sim.control('POST', '/__sim/latency', { ms: 0 });
+		}
+		const took = Date.parse(ex.stoppedAt) - end;
+		if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
+		await expectLeadEmails(sim, nodeOutput(ex, 'Email') || [], leads);
+		expect((await client.listExecutions(run.saved.id)).length === 1, 'more than one execution');
+		expect(took <= 60000, `the run ended ${seconds(took)} after the last render ended`);
+		const { callbacks } = await runTraffic(sim, tag);
+		const last = callbacks.filter((c) => c.body?.id === ids[1]).map((c) => (c.status ? `${c.status} after ${c.ms} ms` : c.error)).join(', ');
+		return `ended ${seconds(took)} after the last render's end; the last callback: ${last}`;
+	}, { timeoutMs: 240000 });
+
+	if (ctx.restartN8n) {
+		await check('Until BHuman Calls Back, n8n restarted while two runs wait: the callbacks after the restart resume both, each lead its video', async () => {
+			const tag = `restart-${randomUUID().slice(0, 6)}`;
+			const runs = [];
+			for (const [i, lead] of LEADS.slice(0, 2).entries()) {
+				const leads = [{ ...lead, first_name: 'sim:never', company: `${tag}-${i}` }];
+				const wf = waitingWorkflow(`e2e callback wait restart ${i}`, data, ctx.credential, { leads });
+				const run = await startWaiting(client, wf);
+				const [item] = nodeOutput(await client.getExecution(run.waiting.id), 'BHuman') || [];
+				runs.push({ ...run, id: item.json.id, leads });
+			}
+			const restart = await ctx.restartN8n();
+			ctx.client.url = ctx.n8n.url;
+			for (const run of runs) {
+				expect((await client.getExecution(run.waiting.id)).status === 'waiting', `execution ${run.waiting.id} is not waiting after the restart`);
+				await sim.control('POST', `/__sim/generations/${run.id}/complete`, { status: 'succeeded' });
+			}
+			for (const run of runs) {
+				const ex = await resumedOrWhy(ctx, run, tag, 60000);
+				if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
+				const [out] = nodeOutput(ex, 'Email') || [];
+				const rec = await simRecord(sim, run.id);
+				expect(out && out.json.id === run.id && out.json.status === 'succeeded' && out.json.pageUrl === rec.share_url, `execution ${run.waiting.id}: ${JSON.stringify(out?.json)}`);
+			}
+			return `n8n restarted in ${restart} s with 2 runs waiting; both resumed by callbacks after it`;
+		}, { timeoutMs: 360000 });
+	}
+
+	// What injects trouble into the simulator or n8n for everyone comes first; then the tracker
+	// window's loop (about 100 s) runs beside the checks that do not.
+	const window = await startTrackerWindow(ctx, check, data);
 
 	await check('Loop Over Items (batch 1) around Until BHuman Calls Back, 3 leads: one execution, 3 waits and 3 resumes (each pass its own token), each lead its own video at the last step, each resume within 15 s of its render\'s end', async () => {
 		const tag = `loop-${randomUUID().slice(0, 6)}`;
@@ -340,8 +505,8 @@ async function waitingPaths(ctx, check) {
 		return `execution ${ex.id}: 3 passes in ${seconds(Date.parse(ex.stoppedAt) - startedAt)}; resume after render end ${gaps.map(seconds).join(', ')} (worst ${seconds(worst)}); callbacks answered ${answered}`;
 	}, { timeoutMs: 200000 });
 
-	await check('Until BHuman Calls Back, a render that fails in 20 ms (sim:fail, sim:render=20): the run ends within 10 s of its start, success, the item failed', async () => {
-		const leads = [{ first_name: 'sim:fail', company: 'sim:render=20', email: 'fails@example.com' }];
+	await check('Until BHuman Calls Back, a render that fails at once (sim:fail, sim:render=0): BHuman, asked right after the generate request, says so; the run ends without waiting, the item failed', async () => {
+		const leads = [{ first_name: 'sim:fail', company: 'sim:render=0', email: 'fails@example.com' }];
 		const wf = waitingWorkflow('e2e callback wait fast failure', data, ctx.credential, { leads });
 		const { saved, startedAt } = await startRun(client, wf);
 		const ex = await onlyExecution(client, saved.id, 60000);
@@ -349,15 +514,10 @@ async function waitingPaths(ctx, check) {
 		if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
 		const [item] = nodeOutput(ex, 'Email') || [];
 		expect(item && item.json.id, `the last step got ${JSON.stringify(item?.json)}`);
-		// How the run got its outcome: BHuman asked before the wait (no wait), or a resume (the
-		// callback, or the node's own check after the callback came too early and n8n answered 409).
-		const callbacks = (await sim.control('GET', '/__sim/callbacks')).filter((c) => c.body?.id === item.json.id);
-		const checks = (await sim.control('GET', '/__sim/requests?path=/api/ai_studio/generated_video_by_id')).filter((r) => r.query?.id === item.json.id);
-		const how = `callback answered ${callbacks.map((c) => `${c.status || c.error} at +${seconds(c.at - startedAt)}`).join(', ') || 'none'}; BHuman asked about it ${checks.length} times (at ${checks.map((r) => `+${seconds(r.at - startedAt)}`).join(', ')})`;
 		const rec = await simRecord(sim, item.json.id);
-		expect(rec.status === 'failed' && item.json.status === 'failed' && item.json.timedOut === false, `the last step got ${JSON.stringify(item.json)}; BHuman's record: ${rec.status} (${how})`);
-		expect(took <= 10000, `the run ended ${seconds(took)} after its start (${how})`);
-		return `ended ${seconds(took)} after the lead arrived; ${how}; message ${JSON.stringify(item.json.message)}`;
+		expect(rec.status === 'failed' && item.json.status === 'failed' && item.json.timedOut === false && item.json.message === rec.message, `the last step got ${JSON.stringify(item.json)}; BHuman's record: ${rec.status}`);
+		expect(!ex.waitTill && took <= 10000, `the run ended ${seconds(took)} after its start (waitTill ${ex.waitTill})`);
+		return `ended ${seconds(took)} after the lead arrived, without waiting; message ${JSON.stringify(item.json.message)}`;
 	}, { timeoutMs: 90000 });
 
 	await check("Until BHuman Calls Back, the last video of the run fails (its callback resumes the run): it comes out failed with BHuman's message, as the polling mode gives it", async () => {
@@ -378,99 +538,47 @@ async function waitingPaths(ctx, check) {
 		return `message "${out[1].json.message}"; callbacks answered ${answers}`;
 	}, { timeoutMs: 120000 });
 
-	for (const trouble of ['fault', 'slow']) {
-		const title =
-			trouble === 'fault'
-				? 'BHuman answering 503 to the status checks (6 times) during the last callback'
-				: 'BHuman answering its status API after 20 s during the last callback';
-		await check(`Until BHuman Calls Back, ${title}: the run still ends within 60 s of that render's end, resumed once, each lead its video`, async () => {
-			// The first two renders take 12 s: longer than the node's own checks 2 s and 8 s after it
-			// started to wait, so no check before the last callback has found the first video final
-			// (this process keeps BHuman's final records): the last callback must ask BHuman.
-			const tag = `${trouble}-${randomUUID().slice(0, 6)}`;
-			const leads = [
-				{ ...LEADS[0], company: 'sim:render=12000' },
-				{ ...LEADS[1], company: 'sim:render=12000' },
-				{ first_name: 'sim:never', company: tag, email: 'last@example.com' },
-			];
-			const wf = waitingWorkflow(`e2e callback wait ${trouble}`, data, ctx.credential, { leads });
-			const { saved, waiting } = await startWaiting(client, wf);
-			const ids = (nodeOutput(await client.getExecution(waiting.id), 'BHuman') || []).map((item) => item.json.id);
-			expect(ids.length === 3, `the waiting execution shows ${ids.length} generation ids`);
-			await waitUntil('the first two callbacks answered', async () => {
-				const { callbacks } = await runTraffic(sim, tag);
-				const answered = callbacks.filter((c) => ids.slice(0, 2).includes(c.body?.id) && (c.status || c.error));
-				return { done: answered.length >= 2, why: `${answered.length} answered` };
-			}, 60000);
-			const requestsBefore = (await sim.control('GET', '/__sim/requests?path=/api/ai_studio/generated_video_by_id')).length;
-			let end;
-			let ex;
-			try {
-				if (trouble === 'fault') await sim.control('POST', '/__sim/faults', { method: 'GET', path: '/api/ai_studio/generated_video_by_id', status: 503, times: 6 });
-				else await sim.control('POST', '/__sim/latency', { ms: 20000 });
-				end = Date.now();
-				await sim.control('POST', `/__sim/generations/${ids[2]}/complete`, { status: 'succeeded' });
-				ex = await finished(client, saved.id, waiting.id, 90000);
-			} finally {
-				if (trouble === 'slow') await sim.control('POST', '/__sim/latency', { ms: 0 });
-			}
-			// The injected fault (this check's: matched by its path), with how often it fired.
-			const fault = (await sim.control('GET', '/__sim/faults')).find((f) => f.times === 6 && f.status === 503);
-			if (trouble === 'fault') await sim.control('DELETE', '/__sim/faults');
-			const took = Date.parse(ex.stoppedAt) - end;
+	await check('Until BHuman Calls Back, two leads, each its own execution, n8n behind a proxy that publishes only its webhook paths (WEBHOOK_URL): both runs end with their videos; the proxy forwarded only /webhook/ and /webhook-waiting/ and refused nothing', async () => {
+		if (!ctx.proxy) throw new CheckError('this line runs without the webhook-only proxy');
+		const tag = `proxy-${randomUUID().slice(0, 6)}`;
+		const before = ctx.proxy.requests.length;
+		const runs = [];
+		for (const [i, lead] of LEADS.slice(0, 2).entries()) {
+			const wf = waitingWorkflow(`e2e callback wait proxy ${i}`, data, ctx.credential, { leads: [{ ...lead, company: `${tag}-${i}` }] });
+			runs.push({ ...(await startWaiting(client, wf)), lead: { ...lead, company: `${tag}-${i}` } });
+		}
+		const { urls } = await runTraffic(sim, tag);
+		expect(urls.length === 2 && urls.every((u) => new URL(u).origin === ctx.proxy.url), `callback URLs ${urls.join(', ')} are not at the proxy ${ctx.proxy.url}`);
+		for (const run of runs) {
+			const ex = await resumedOrWhy(ctx, run, tag, 60000);
 			if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
-			const { callbacks } = await runTraffic(sim, tag);
-			const last = callbacks.filter((c) => c.body?.id === ids[2]);
-			const asked = (await sim.control('GET', '/__sim/requests?path=/api/ai_studio/generated_video_by_id')).slice(requestsBefore);
-			const served503 = asked.filter((r) => r.status === 503).length;
-			const lastAnswer = last.map((c) => `${c.status || c.error} in ${c.ms} ms`).join(', ');
-			expect((await client.listExecutions(saved.id)).length === 1, 'more than one execution');
-			await expectLeadEmails(sim, nodeOutput(ex, 'Email') || [], leads);
-			expect(last.length >= 1 && last.every((c) => c.status >= 200 && c.status < 300), `the last callback was answered ${lastAnswer || 'never'}`);
-			// The trouble was met: the last callback asked BHuman while it failed or was slow.
-			if (trouble === 'fault') expect(served503 === 6 && fault?.fired === 6, `BHuman answered 503 ${served503} times (the fault fired ${fault?.fired} of 6 times)`);
-			else expect(asked.length >= 1, 'nothing asked BHuman about the run while it was slow');
-			expect(took <= 60000, `the run ended ${seconds(took)} after the last render ended (last callback answered ${lastAnswer})`);
-			const timeline = asked.map((r) => `+${seconds(r.at - end)} ${r.status}`).join(', ');
-			return `ended ${seconds(took)} after the last render's end; last callback answered ${lastAnswer}; status requests to BHuman after it (sent at, answer): ${timeline}${trouble === 'slow' ? ' (each answered after 20 s)' : ''}`;
-		}, { timeoutMs: 240000 });
-	}
-
-	if (!v2) {
-		ctx.suite.skip(ctx.label, "Until BHuman Calls Back in a workflow with binaryMode 'combined'", "n8n 1.x has no binary mode setting (n8n 2.x's Execution Logic v2)");
-		return;
-	}
-	await check("Until BHuman Calls Back in a workflow with settings.binaryMode 'combined' (n8n 2.x, Execution Logic v2), 2 leads: it resumes, each lead its video", async () => {
-		const tag = `combined-${randomUUID().slice(0, 6)}`;
-		const leads = leadsTagged(tag, LEADS.slice(0, 2));
-		const wf = waitingWorkflow('e2e callback wait combined', data, ctx.credential, { leads, settings: { binaryMode: 'combined' } });
-		const run = await startWaiting(client, wf);
-		const { saved, waiting } = run;
-		const stored = await client.getWorkflow(saved.id);
-		expect(stored.settings?.binaryMode === 'combined', `the saved workflow's settings: ${JSON.stringify(stored.settings)}`);
-		const ex = await resumedOrWhy(ctx, run, tag, 60000);
-		if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
-		await expectLeadEmails(sim, nodeOutput(ex, 'Email') || [], leads);
-		expect((await client.listExecutions(saved.id)).length === 1, 'more than one execution');
-		return `execution ${waiting.id} waited and resumed; 2 emails to their leads`;
+			await expectLeadEmails(sim, nodeOutput(ex, 'Email') || [], [run.lead]);
+		}
+		const seen = ctx.proxy.requests.slice(before);
+		const paths = [...new Set(seen.map((r) => r.path.split('/')[1]))];
+		expect(!ctx.proxy.refused().length, `the proxy refused ${ctx.proxy.refused().map((r) => `${r.method} ${r.path}`).join(', ')}`);
+		expect(seen.every((r) => /^\/(webhook|webhook-waiting)\//.test(r.path)), `through the proxy: ${seen.map((r) => r.path).join(', ')}`);
+		return `2 runs resumed through ${ctx.proxy.url}; it forwarded ${seen.length} requests (${paths.join(', ')}), refused none`;
 	}, { timeoutMs: 180000 });
 
-	await check("Until BHuman Calls Back with Download Video in a workflow with binaryMode 'combined': the MP4 of each lead reaches the node's output, byte for byte", async () => {
-		const tag = `combined-dl-${randomUUID().slice(0, 6)}`;
+	await check("The MP4s after Until BHuman Calls Back, the n8n way: a BHuman node after it (Video → Get of each item's generation, Download Video on) gets each lead's MP4 from BHuman's record, byte for byte", async () => {
+		const tag = `mp4-${randomUUID().slice(0, 6)}`;
 		const leads = leadsTagged(tag, LEADS.slice(0, 2));
-		const wf = waitingWorkflow('e2e callback wait combined download', data, ctx.credential, { leads, settings: { binaryMode: 'combined' }, extra: { downloadVideo: true } });
+		const wf = waitingWorkflow('e2e callback wait then download', data, ctx.credential, { leads });
+		const get = bhumanNode({ resource: 'video', operation: 'get', generationId: '={{ $json.id }}', downloadVideo: true, binaryPropertyName: 'data' }, ctx.credential, { name: 'Get the MP4', position: [550, 200] });
+		wf.workflow.nodes.push(get);
+		wf.workflow.connections.BHuman.main[0].push({ node: get.name, type: 'main', index: 0 });
 		const run = await startWaiting(client, wf);
-		const { waiting } = run;
 		const ex = await resumedOrWhy(ctx, run, tag, 60000);
 		if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
-		await expectLeadEmails(sim, nodeOutput(ex, 'Email') || [], leads);
-		const generated = nodeOutput(ex, 'BHuman') || [];
-		expect(generated.length === 2, `BHuman output ${generated.length} items`);
+		const files = nodeOutput(ex, 'Get the MP4') || [];
+		expect(files.length === 2, `Video → Get output ${files.length} items`);
 		const shown = [];
-		for (const [i, item] of generated.entries()) {
-			const mp4 = mp4Of(item);
-			expect(mp4 && mp4.meta.mimeType === 'video/mp4' && mp4.meta.fileName === `${item.json.id}.mp4`, `item ${i}: no MP4 (binary ${JSON.stringify(item.binary || null).slice(0, 150)}, json keys ${Object.keys(item.json).join(', ')})`);
+		for (const [i, item] of files.entries()) {
 			const rec = await simRecord(sim, item.json.id);
+			expect(rec.text[0] === leads[i].first_name, `item ${i}: the video of ${rec.text[0]}`);
+			const mp4 = mp4Of(item);
+			expect(mp4 && mp4.meta.mimeType === 'video/mp4' && mp4.meta.fileName === `${item.json.id}.mp4`, `item ${i}: no MP4 (${JSON.stringify(item.binary || null).slice(0, 150)})`);
 			const want = Buffer.from(await (await fetch(rec.url)).arrayBuffer());
 			let got;
 			if (mp4.meta.id) {
@@ -481,10 +589,31 @@ async function waitingPaths(ctx, check) {
 				got = Buffer.from(mp4.meta.data, 'base64');
 			}
 			expect(got.equals(want), `item ${i}: the stored MP4 (${got.length} bytes) is not BHuman's (${want.length} bytes)`);
-			shown.push(`${mp4.where} ${got.length} bytes`);
+			shown.push(`${got.length} bytes`);
 		}
-		return `execution ${waiting.id}: ${shown.join('; ')}`;
+		return `execution ${run.waiting.id}: ${shown.join(', ')}`;
 	}, { timeoutMs: 180000 });
+
+	if (!v2) {
+		ctx.suite.skip(ctx.label, "Until BHuman Calls Back in a workflow with binaryMode 'combined'", "n8n 1.x has no binary mode setting (n8n 2.x's Execution Logic v2)");
+	} else {
+		await check("Until BHuman Calls Back in a workflow with settings.binaryMode 'combined' (n8n 2.x, Execution Logic v2), 2 leads: it resumes, each lead its video", async () => {
+			const tag = `combined-${randomUUID().slice(0, 6)}`;
+			const leads = leadsTagged(tag, LEADS.slice(0, 2));
+			const wf = waitingWorkflow('e2e callback wait combined', data, ctx.credential, { leads, settings: { binaryMode: 'combined' } });
+			const run = await startWaiting(client, wf);
+			const { saved, waiting } = run;
+			const stored = await client.getWorkflow(saved.id);
+			expect(stored.settings?.binaryMode === 'combined', `the saved workflow's settings: ${JSON.stringify(stored.settings)}`);
+			const ex = await resumedOrWhy(ctx, run, tag, 60000);
+			if (ex.status !== 'success') throw new CheckError(`the execution ended ${ex.status}`, { execution: executionError(ex) });
+			await expectLeadEmails(sim, nodeOutput(ex, 'Email') || [], leads);
+			expect((await client.listExecutions(saved.id)).length === 1, 'more than one execution');
+			return `execution ${waiting.id} waited and resumed; 2 emails to their leads`;
+		}, { timeoutMs: 180000 });
+	}
+
+	await checkTrackerWindow(ctx, check, window);
 }
 
 module.exports = {
@@ -511,5 +640,7 @@ module.exports = {
 	mp4Of,
 	startMaxWait,
 	checkMaxWait,
+	startTrackerWindow,
+	checkTrackerWindow,
 	waitingPaths,
 };
