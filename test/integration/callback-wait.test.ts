@@ -155,7 +155,7 @@ describe('the run waits, then resumes once every video is final', () => {
 });
 
 describe('callbacks that arrive together', () => {
-	test('40 videos final at once: each generation is asked about about once, the credential read once per callback', async () => {
+	test("40 videos final at once: each generation is asked about about once, the credential read once for all the workflow's callbacks", async () => {
 		const names = Array.from({ length: 40 }, (_, i) => `Lead ${i}`);
 		const started = await server.start({ parameters: params(), items: leads(...names) });
 		const readsBefore = TestCredentialsHelper.reads;
@@ -178,7 +178,9 @@ describe('callbacks that arrive together', () => {
 		expect(server.calls.filter((call) => call.status >= 500)).toEqual([]);
 		const results = server.calls.map((call) => (call.response as IDataObject).result);
 		expect(results.filter((result) => result === 'resumed')).toHaveLength(1);
-		expect(TestCredentialsHelper.reads - readsBefore).toBeLessThanOrEqual(server.calls.length);
+		// n8n 2.x reads a credential outside an execution in an isolate of its own: the callbacks of
+		// one workflow share a process's read of the last minute.
+		expect(TestCredentialsHelper.reads - readsBefore).toBe(1);
 	});
 });
 

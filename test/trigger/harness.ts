@@ -138,6 +138,9 @@ function n8nAnswer(result: IWebhookResponseData, responseData: unknown): unknown
 	return result.webhookResponse ?? { message: 'Workflow was started' };
 }
 
+/** Listeners started in this process (each is a fresh n8n with a workflow of its own). */
+let listeners = 0;
+
 export async function startTriggerListener(options: {
 	parameters?: INodeParameters;
 	credentials?: SimCredentials;
@@ -156,8 +159,10 @@ export async function startTriggerListener(options: {
 	const deliveries: Delivery[] = [];
 	const runs: IRun[] = [];
 	const description = DESCRIPTION;
-	// A new listener is a freshly started n8n: nothing in the process-wide memory.
+	// A new listener is a freshly started n8n: nothing in the process-wide memory (its workflow id
+	// is new too, so no webhook call reuses a credential another listener read).
 	clearDeliveryCache();
+	const workflowId = `trigger-test-${++listeners}`;
 
 	async function handle(
 		req: http.IncomingMessage,
@@ -203,7 +208,7 @@ export async function startTriggerListener(options: {
 			parameters: {},
 		};
 		const workflow = new Workflow({
-			id: 'trigger-test',
+			id: workflowId,
 			name: 'trigger test',
 			nodes: options.execute ? [node, collect] : [node],
 			connections: options.execute

@@ -80,25 +80,60 @@ const MAX_REDIRECTS = 5;
 
 /**
  * The BHuman credential, read once per request path: a node run, a list search, a webhook call
- * each read it once, however many requests they send (n8n decrypts it and, outside an execution,
- * resolves it in an expression isolate: about 0.1 s of CPU on n8n 2.x each time). Every request
- * then goes through n8n's credential helper with the credential as read (the credential's own
- * `authenticate` applies the Basic auth and the Base URL rule), the one way BHuman is called.
+ * each read it once, however many requests they send. Every request then goes through n8n's
+ * credential helper with the credential as read (the credential's own `authenticate` applies the
+ * Basic auth and the Base URL rule), the one way BHuman is called.
  */
 const credentialReads = new WeakMap<object, Promise<ICredentialsDecrypted>>();
 
+/**
+ * Outside an execution (a webhook call) n8n 2.x reads a credential in an expression isolate of
+ * its own, created for that read and disposed after (n8n's pool hands out single-use isolates,
+ * and the webhook call holds one already): the dearest part of a callback of Until BHuman Calls
+ * Back, which come in bursts. So the webhook calls of one workflow share the credential this
+ * process read for that workflow in the last minute: a changed credential reaches callbacks
+ * within a minute; it is never written anywhere.
+ */
+const webhookReads = new Map<string, { read: Promise<ICredentialsDecrypted>; at: number }>();
+const WEBHOOK_READ_MS = 60_000;
+const WEBHOOK_READS_MAX = 100;
+
+function isWebhookCall(context: BHumanContext): context is IWebhookFunctions {
+	return typeof (context as IWebhookFunctions).getRequestObject === 'function';
+}
+
+function readCredential(this: BHumanContext): Promise<ICredentialsDecrypted> {
+	const read = (async () => {
+		const data = await this.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
+		const { id = null, name = '' } = this.getNode().credentials?.[CREDENTIAL_TYPE] ?? {};
+		return { id: id ?? '', name, type: CREDENTIAL_TYPE, data };
+	})();
+	// A failed read is not kept: the next request reads again.
+	read.catch(() => credentialReads.delete(this));
+	return read;
+}
+
 function credentialOf(this: BHumanContext): Promise<ICredentialsDecrypted> {
 	let read = credentialReads.get(this);
-	if (!read) {
-		read = (async () => {
-			const data = await this.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
-			const { id = null, name = '' } = this.getNode().credentials?.[CREDENTIAL_TYPE] ?? {};
-			return { id: id ?? '', name, type: CREDENTIAL_TYPE, data };
-		})();
-		// A failed read is not kept: the next request reads again.
-		read.catch(() => credentialReads.delete(this));
-		credentialReads.set(this, read);
+	if (read) return read;
+	const id = this.getNode().credentials?.[CREDENTIAL_TYPE]?.id;
+	if (isWebhookCall(this) && id) {
+		const key = `${this.getWorkflow().id ?? ''} ${id}`;
+		const now = Date.now();
+		for (const [entry, { at }] of webhookReads) {
+			if (now - at < WEBHOOK_READ_MS && webhookReads.size < WEBHOOK_READS_MAX) break;
+			webhookReads.delete(entry);
+		}
+		read = webhookReads.get(key)?.read;
+		if (!read) {
+			read = readCredential.call(this);
+			webhookReads.set(key, { read, at: now });
+			read.catch(() => webhookReads.delete(key));
+		}
+	} else {
+		read = readCredential.call(this);
 	}
+	credentialReads.set(this, read);
 	return read;
 }
 
