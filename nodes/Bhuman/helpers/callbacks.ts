@@ -102,12 +102,18 @@ export function callbackTarget(this: IExecuteFunctions): { url: string; token: s
 	return { url: url.toString(), token };
 }
 
-/** Addresses BHuman's servers cannot call: loopback, private, link-local, single-label names. */
-function unreachableHost(hostname: string): boolean {
+/**
+ * Addresses BHuman's servers cannot call: loopback, private, link-local, single-label names (a
+ * URL's hostname: IPv6 in brackets, an IPv4-mapped one as the URL parser writes it, `::ffff:a00:1`).
+ */
+export function unreachableHost(hostname: string): boolean {
 	const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
 	if (host.includes(':')) {
-		const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
-		if (mapped) return unreachableHost(mapped[1]);
+		const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+		if (mapped) {
+			const [high, low] = [mapped[1], mapped[2]].map((part) => parseInt(part, 16));
+			return unreachableHost([high >> 8, high & 255, low >> 8, low & 255].join('.'));
+		}
 		// ::1 and ::, link-local fe80::/10, unique local fc00::/7
 		return /^(::1?|fe[89ab][0-9a-f]?:.*|f[cd][0-9a-f]{0,2}:.*)$/.test(host);
 	}
