@@ -28,7 +28,7 @@ const { run: sh } = require('../../../scripts/lib/install');
 const { ownerClient, simCredential } = require('../env');
 const F = require('../flows');
 const { deploy, newExecution, FINISHED } = require('../measure');
-const { treeCpuMs } = require('../memory');
+const { startSampler, treeCpuMs } = require('../memory');
 const { median, percentile, round } = require('../stats');
 const { post, callbackBody } = require('./callbacks');
 const { mapLimit } = require('./renders-builds');
@@ -215,6 +215,8 @@ async function together(ctx, n, { renderMs }) {
 	await sim.control('DELETE', '/__sim/requests');
 	const pid = n8n.proc.pid;
 	const cpu0 = treeCpuMs(pid);
+	// n8n's memory (its process tree's RSS) from before the callbacks until the run has ended
+	const memory = startSampler(pid, 200);
 	// waited for at most twice the criterion after the renders end: a run that has not ended then
 	// is given up (stopped; the simulator's queued callbacks and the run's generations dropped)
 	const budgetMs = 2 * CRITERIA.burstMs;
@@ -222,6 +224,7 @@ async function together(ctx, n, { renderMs }) {
 	const url = generate.body.callback_url;
 	const sent = ex ? await callbacksTo(sim, url, n) : (await sim.control('GET', '/__sim/callbacks')).filter((c) => c.url === url);
 	const cpuMs = treeCpuMs(pid) - cpu0;
+	const rss = memory.stop();
 	const asked = (await sim.control('GET', '/__sim/state')).counts.requests;
 	if (!ex) {
 		await stopRun(client, waiting.id);
@@ -255,6 +258,7 @@ async function together(ctx, n, { renderMs }) {
 		gaveUpAfterMs: ex ? null : budgetMs,
 		callbacks: sent.length,
 		statuses,
+		rss: { beforeMB: rss.baselineMB, peakMB: rss.peakMB, growthMB: rss.deltaMB },
 		n8nResumeRace,
 		errors: [...new Set(sent.filter((c) => c.error).map((c) => c.error))].slice(0, 3),
 		unanswered,
@@ -279,7 +283,7 @@ const CHECKS = [
 	},
 	{
 		id: 'resumes',
-		name: "the last callback resumes the run with every video (within the node's 30-s deadline for asking BHuman)",
+		name: "the last callback resumes the run with every video (within the node's 60-s deadline for asking BHuman)",
 		miss: (r) => (r.oneByOne.resumeOk && r.oneByOne.emailedAll ? null : `the last callback did not resume the run with every video (answered ${r.oneByOne.resume.status} ${r.oneByOne.resume.result ?? ''} after ${r.oneByOne.resume.ms} ms)`),
 	},
 	{
@@ -351,7 +355,7 @@ async function runRows(env, { rows, repeats, log }) {
 			results.push(r);
 			const o = r.oneByOne;
 			const t = r.together;
-			const burst = t.skipped ? t.skipped : `ended ${t.firstCallbackToEndMs ?? 'not'} ms after the first callback, answers p95 ${t.answerMsP95} ms, ${JSON.stringify(t.statuses)}${t.n8nResumeRace ? ` (${t.n8nResumeRace} × 500 by n8n's resume race)` : ''}, n8n CPU ${t.cpuMs} ms, ${t.requestsToBhuman} requests to BHuman`;
+			const burst = t.skipped ? t.skipped : `ended ${t.firstCallbackToEndMs ?? 'not'} ms after the first callback, answers p95 ${t.answerMsP95} ms, ${JSON.stringify(t.statuses)}${t.n8nResumeRace ? ` (${t.n8nResumeRace} × 500 by n8n's resume race)` : ''}, n8n CPU ${t.cpuMs} ms, RSS ${t.rss.beforeMB} → ${t.rss.peakMB} MB, ${t.requestsToBhuman} requests to BHuman`;
 			log(`  ${n} rows: waits after ${o.toWaitMs} ms (${o.executionDataKB} KB of execution data); a callback while others render answered in ${o.waitingAnswerMsMedian} ms, ${o.waitingAnswerCpuMsMedian} ms CPU (median of ${o.waitingAnswers.length}); the resuming callback: ${o.resume.status} ${o.resume.result ?? ''} in ${o.resume.ms} ms (${o.resume.requestsToBhuman} requests to BHuman), run ended ${o.resumeToEndMs ?? 'not'} ms after it, ${o.resumeToEndCpuMs} ms CPU; all ${n} at once: ${burst}${r.failing.length ? `; misses: ${r.failing.join('; ')}` : ''}`);
 		}
 		// the proposal: the largest N meeting every criterion, with every smaller N meeting them too

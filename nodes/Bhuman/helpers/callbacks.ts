@@ -33,7 +33,7 @@ import { hasBaseUrl, isLoopbackHost } from '../transport';
 import { normalizeVideo, fetchGeneration, isFinal } from './video';
 
 /** Rows one run may wait for this way: see the README's measurement (cost of a callback as the run grows). */
-export const MAX_CALLBACK_ROWS = 500;
+export const MAX_CALLBACK_ROWS = 1000;
 
 /**
  * n8n's wait tracker looks for executions whose wait ends within the next 70 s (once a minute)
