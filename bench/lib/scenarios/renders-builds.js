@@ -58,7 +58,8 @@ async function sampleUntilDone({ client, workflowId, bull, expected, deadline })
 			for (const e of list) counts[e.status] = (counts[e.status] || 0) + 1;
 			// the moment the answer stands for: halfway through the request
 			const byId = Object.fromEntries(list.map((e) => [String(e.id), e.status]));
-			samples.push({ at: Math.round((t + Date.now()) / 2), counts, byId, executions: list.length, bullActive: jobs.active, bullWaiting: jobs.wait });
+			const end = Date.now();
+			samples.push({ at: Math.round((t + end) / 2), from: t, to: end, counts, byId, executions: list.length, bullActive: jobs.active, bullWaiting: jobs.wait });
 			if (doneAt === null && list.length >= expected && list.every(FINISHED)) doneAt = Date.now();
 		} catch (e) {
 			samples.push({ at: t, error: e.message });
@@ -68,10 +69,13 @@ async function sampleUntilDone({ client, workflowId, bull, expected, deadline })
 	}
 }
 
-/** max and mean of `pick(sample)` over the samples inside [from, to]. */
+/**
+ * max and mean of `pick(sample)` over the samples inside [from, to]: a sample's whole request
+ * (its answers may stand for any moment of it) inside the window, not only its midpoint.
+ */
 function windowStats(samples, win, pick) {
 	if (!win) return null;
-	const v = samples.filter((s) => !s.error && s.at >= win.from && s.at <= win.to).map(pick);
+	const v = samples.filter((s) => !s.error && (s.from ?? s.at) >= win.from && (s.to ?? s.at) <= win.to).map(pick);
 	if (!v.length) return { samples: 0, max: null, mean: null };
 	return { samples: v.length, max: Math.max(...v), mean: round(v.reduce((a, b) => a + b, 0) / v.length, 2) };
 }
@@ -184,9 +188,16 @@ async function runBuild(ctx, build, { leads, renderMs, pollInterval, log }) {
 	const ends = records.filter((r) => ['succeeded', 'failed'].includes(r.status)).map((r) => Date.parse(r.updated_at));
 	const all = records.length === leads && ends.length === leads;
 	const anyRender = records.length ? { from: Math.min(...starts), to: ends.length ? Math.max(...ends) : Date.now() } : null;
-	// the window where every render is in progress: after the last one started, before the first ended
-	const everyRender = all && Math.max(...starts) < Math.min(...ends) ? { from: Math.max(...starts), to: Math.min(...ends) } : null;
 	const samples = sampled.samples;
+	const ok = samples.filter((x) => !x.error);
+	const firstWaiting = new Map();
+	for (const x of ok) for (const [id, st] of Object.entries(x.byId)) if (st === 'waiting' && !firstWaiting.has(id)) firstWaiting.set(id, x.at);
+	// the window where every render is in progress: after the last one started, before the first
+	// ended; for the builds that wait in the database, also after every execution was first seen
+	// waiting (one still finishing the node run that started its render holds no slot *while waiting*)
+	const handedOver = firstWaiting.size >= leads ? Math.max(...firstWaiting.values()) : -Infinity;
+	const everyFrom = Math.max(...starts, handedOver);
+	const everyRender = all && everyFrom < Math.min(...ends) ? { from: everyFrom, to: Math.min(...ends) } : null;
 	const running = (s) => s.counts.running || 0;
 	const slots = {
 		everyRender: { running: windowStats(samples, everyRender, running), waiting: windowStats(samples, everyRender, (s) => s.counts.waiting || 0), new: windowStats(samples, everyRender, (s) => s.counts.new || 0), bullActive: windowStats(samples, everyRender, (s) => s.bullActive) },
@@ -202,9 +213,6 @@ async function runBuild(ctx, build, { leads, renderMs, pollInterval, log }) {
 		const rec = id && recordById.get(id);
 		if (rec) renderOf.set(String(ex.id), { from: Date.parse(rec.created_at), to: ['succeeded', 'failed'].includes(rec.status) ? Date.parse(rec.updated_at) : Infinity });
 	}
-	const ok = samples.filter((x) => !x.error);
-	const firstWaiting = new Map();
-	for (const x of ok) for (const [id, st] of Object.entries(x.byId)) if (st === 'waiting' && !firstWaiting.has(id)) firstWaiting.set(id, x.at);
 	const rendering = (id, at) => renderOf.has(id) && at >= renderOf.get(id).from && at <= renderOf.get(id).to;
 	const own = [];
 	const held = [];
