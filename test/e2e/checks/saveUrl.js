@@ -23,7 +23,10 @@ module.exports = async function saveUrl(ctx, check) {
 		const wf = await client.createWorkflow(t.workflow);
 		await client.activateWorkflow(wf.id, wf.versionId);
 		state.wf = wf;
-		state.url = `${n8n.url}/webhook/${t.webhookId}/bhuman?token=${TOKEN}`;
+		// n8n's Production URL is its public address (WEBHOOK_URL: the webhook-only proxy the suite
+		// puts in front of n8n), not the address n8n listens on.
+		const publicUrl = ctx.proxy ? ctx.proxy.url : n8n.url;
+		state.url = `${publicUrl}/webhook/${t.webhookId}/bhuman?token=${TOKEN}`;
 		const saved = (await sim.data()).savedWebhooks.filter((w) => w.webhook === state.url);
 		expect(saved.length === 1, `${saved.length} saved webhooks with ${state.url}`, JSON.stringify((await sim.data()).savedWebhooks));
 		expect(saved[0].name === name, `saved as '${saved[0].name}', not after the workflow '${name}'`);
