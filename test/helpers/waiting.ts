@@ -9,10 +9,8 @@
  *   stored data is loaded, the waiting node disabled, its last run popped, the node's restart
  *   webhook matched by method and path, and its `webhook()` run in a real n8n-core
  *   WebhookContext around the real request and response. A returned `workflowData` becomes the
- *   waiting node's data and the execution is resumed through WorkflowExecute. It also serves
- *   `/form-waiting/…` as n8n's WaitingForms does (waiting-forms.ts): only form-type webhooks
- *   there, a running execution left unanswered, and the node disabled for POST only, so a GET
- *   that resumes runs the node again. With `line: 2`, the
+ *   waiting node's data and the execution is resumed through WorkflowExecute (n8n's form-waiting
+ *   URLs are not served: no node here has a form-type webhook). With `line: 2`, the
  *   run gets n8n 2.x's resume token (`$execution.resumeUrl` carries it) and a call without it is
  *   answered 401, and a second resume of one execution is refused (2.x's compare-and-set);
  *   `line: 1` (the default) has neither, as n8n 1.x.
@@ -80,8 +78,6 @@ export interface WaitingCall {
 export interface WaitingServer {
 	/** n8n's webhookWaitingBaseUrl: <origin>/webhook-waiting */
 	baseUrl: string;
-	/** n8n's formWaitingBaseUrl: <origin>/form-waiting */
-	formBaseUrl: string;
 	/** Stops answering: each call gets a 409 from then on, as while n8n has not saved the wait. */
 	busy(on: boolean): void;
 	executions: Map<string, StoredExecution>;
@@ -141,7 +137,6 @@ export async function startWaitingServer(options: {
 	>();
 	const calls: WaitingCall[] = [];
 	let baseUrl = '';
-	let formBaseUrl = '';
 	let busy = false;
 
 	const workflowOf = (id: string) => {
@@ -162,7 +157,7 @@ export async function startWaitingServer(options: {
 		stored.status = 'running';
 		const result = await runExecution(workflowOf(stored.id), data, credentials, stored.mode, {
 			executionId: stored.id,
-			additionalData: { webhookWaitingBaseUrl: baseUrl, formWaitingBaseUrl: formBaseUrl },
+			additionalData: { webhookWaitingBaseUrl: baseUrl },
 		});
 		stored.runs.push(result);
 		stored.data = JSON.stringify(result.data);
@@ -182,17 +177,12 @@ export async function startWaitingServer(options: {
 		for await (const chunk of req) chunks.push(chunk as Buffer);
 		const rawBody = Buffer.concat(chunks);
 		const stored = executions.get(executionId);
-		const form = prefix === 'form-waiting';
-		if ((prefix !== 'webhook-waiting' && !form) || !stored) {
+		if (prefix !== 'webhook-waiting' || !stored) {
 			send(res, 404, { message: `The execution "${executionId}" does not exist.` });
 			return call;
 		}
 		if (stored.resumeToken && url.searchParams.get('signature') !== stored.resumeToken) {
 			send(res, 401, { error: 'Invalid token' });
-			return call;
-		}
-		if (form && (stored.status === 'running' || busy)) {
-			// WaitingForms returns noWebhookResponse for a running execution: no answer at all.
 			return call;
 		}
 		if (busy || stored.status !== 'waiting') {
@@ -203,8 +193,7 @@ export async function startWaitingServer(options: {
 		}
 		const data = JSON.parse(stored.data) as IRunExecutionData;
 		const lastNode = data.resultData.lastNodeExecuted!;
-		if (!form || req.method === 'POST')
-			data.executionData!.nodeExecutionStack[0].node.disabled = true;
+		data.executionData!.nodeExecutionStack[0].node.disabled = true;
 		data.waitTill = undefined;
 		data.resultData.runData[lastNode].pop();
 
@@ -215,7 +204,6 @@ export async function startWaitingServer(options: {
 			(entry) =>
 				entry.restartWebhook === true &&
 				entry.httpMethod === req.method &&
-				(entry.nodeType === 'form') === form &&
 				workflow.expression.getSimpleParameterValue(node, entry.path, 'internal', {}) === suffix,
 		);
 		if (!webhook) {
@@ -237,7 +225,6 @@ export async function startWaitingServer(options: {
 		const additionalData = additionalDataFor(credentials, undefined, {
 			executionId,
 			webhookWaitingBaseUrl: baseUrl,
-			formWaitingBaseUrl: formBaseUrl,
 			httpRequest: req,
 			httpResponse: res,
 		} as unknown as Partial<IWorkflowExecuteAdditionalData>);
@@ -292,11 +279,9 @@ export async function startWaitingServer(options: {
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 	baseUrl = `${origin}/webhook-waiting`;
-	formBaseUrl = `${origin}/form-waiting`;
 
 	return {
 		baseUrl,
-		formBaseUrl,
 		busy(on) {
 			busy = on;
 		},
