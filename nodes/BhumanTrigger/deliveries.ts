@@ -16,7 +16,7 @@
  * callback (1,000 keys as "event id" strings were 55 KB and cost the trigger ~9% of its callback
  * rate in queue mode; 2,000 keys now take 24 KB).
  *
- * Module-level state is deliberate here, and only here: it is a cache, bounded in time
+ * Module-level state is deliberate here (as in the BHuman node's callbacks and transport): a cache, bounded in time
  * (CACHE_TTL_MS) and size (CACHE_MAX_KEYS), never the only memory, and losing it (a restart,
  * another process) leaves the static data as before.
  */

@@ -27,6 +27,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 import { callbackQuery, parseCallback, WHATSAPP_READY, type CallbackRequest } from './callbackBody';
+import { forgetOld } from '../transport/bounded';
 import { CONTEXT_KEY, type GenerateContext, type WaitState } from './context';
 import { checkToken } from './token';
 import { hasBaseUrl, isLoopbackHost } from '../transport';
@@ -304,13 +305,9 @@ const RESUMED_MS = 5 * 60_000;
 const RESUMED_MAX = 10_000;
 
 function claimResume(token: string): boolean {
-	const now = Date.now();
-	for (const [key, at] of resumed) {
-		if (now - at < RESUMED_MS && resumed.size < RESUMED_MAX) break;
-		resumed.delete(key);
-	}
+	forgetOld(resumed, (at) => at, RESUMED_MS, RESUMED_MAX);
 	if (resumed.has(token)) return false;
-	resumed.set(token, now);
+	resumed.set(token, Date.now());
 	return true;
 }
 

@@ -18,6 +18,7 @@ import type {
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 import { failureCode, quoteAnswer, readList, readRecord, readRecords } from './answers';
 import { checkBaseUrl, isLoopbackHost } from './baseUrl';
+import { forgetOld } from './bounded';
 
 export { readIds, quoteAnswer } from './answers';
 export { checkBaseUrl, isLoopbackHost } from './baseUrl';
@@ -103,37 +104,34 @@ function isWebhookCall(context: BHumanContext): context is IWebhookFunctions {
 }
 
 function readCredential(this: BHumanContext): Promise<ICredentialsDecrypted> {
-	const read = (async () => {
+	return (async () => {
 		const data = await this.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
 		const { id = null, name = '' } = this.getNode().credentials?.[CREDENTIAL_TYPE] ?? {};
 		return { id: id ?? '', name, type: CREDENTIAL_TYPE, data };
 	})();
-	// A failed read is not kept: the next request reads again.
-	read.catch(() => credentialReads.delete(this));
+}
+
+/** A webhook call's read: the one of its workflow's credential in the last minute, if any. */
+function sharedRead(this: IWebhookFunctions): Promise<ICredentialsDecrypted> {
+	const id = this.getNode().credentials?.[CREDENTIAL_TYPE]?.id;
+	if (!id) return readCredential.call(this);
+	const key = `${this.getWorkflow().id ?? ''} ${id}`;
+	forgetOld(webhookReads, (entry) => entry.at, WEBHOOK_READ_MS, WEBHOOK_READS_MAX);
+	const known = webhookReads.get(key);
+	if (known) return known.read;
+	const read = readCredential.call(this);
+	webhookReads.set(key, { read, at: Date.now() });
+	read.catch(() => webhookReads.delete(key));
 	return read;
 }
 
 function credentialOf(this: BHumanContext): Promise<ICredentialsDecrypted> {
 	let read = credentialReads.get(this);
 	if (read) return read;
-	const id = this.getNode().credentials?.[CREDENTIAL_TYPE]?.id;
-	if (isWebhookCall(this) && id) {
-		const key = `${this.getWorkflow().id ?? ''} ${id}`;
-		const now = Date.now();
-		for (const [entry, { at }] of webhookReads) {
-			if (now - at < WEBHOOK_READ_MS && webhookReads.size < WEBHOOK_READS_MAX) break;
-			webhookReads.delete(entry);
-		}
-		read = webhookReads.get(key)?.read;
-		if (!read) {
-			read = readCredential.call(this);
-			webhookReads.set(key, { read, at: now });
-			read.catch(() => webhookReads.delete(key));
-		}
-	} else {
-		read = readCredential.call(this);
-	}
+	read = isWebhookCall(this) ? sharedRead.call(this) : readCredential.call(this);
 	credentialReads.set(this, read);
+	// A failed read is not kept: the next request reads again.
+	read.catch(() => credentialReads.delete(this));
 	return read;
 }
 
