@@ -314,7 +314,7 @@ export const deliveryProperties: INodeProperties[] = [
 			{
 				name: 'Until BHuman Calls Back',
 				value: 'callback',
-				description: `The execution pauses, holding no memory and no worker, and resumes when BHuman has called back for every video: n8n must be reachable from BHuman (its public URL). At most ${MAX_CALLBACK_ROWS} rows per run.`,
+				description: `The execution pauses, holding no memory and no worker, and resumes when BHuman has called back for every video: n8n must be reachable from BHuman (its public URL). At most ${MAX_CALLBACK_ROWS} rows per run, one row per item.`,
 			},
 		],
 		default: 'poll',

@@ -29,6 +29,8 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 import { callbackQuery, parseCallback, WHATSAPP_READY, type CallbackRequest } from './callbackBody';
 import { forgetOld } from '../transport/bounded';
 import { CONTEXT_KEY, type GenerateContext, type WaitState } from './context';
+import { itemLabel } from './ids';
+import type { Row } from './rows';
 import { checkToken } from './token';
 import { hasBaseUrl, isLoopbackHost } from '../transport';
 import { normalizeVideo, fetchGeneration, isFinal } from './video';
@@ -128,10 +130,12 @@ export function unreachableHost(hostname: string): boolean {
 
 /**
  * Refuses, before anything is paid for, what cannot work: the node as an AI agent's tool, more
- * rows than the limit, and BHuman itself (no Base URL) calling back an n8n only this network reaches.
+ * rows than the limit, an item with several rows, and BHuman itself (no Base URL) calling back an
+ * n8n only this network reaches.
  */
-export async function checkCallbackWait(this: IExecuteFunctions, url: string, rows: number) {
+export async function checkCallbackWait(this: IExecuteFunctions, url: string, allRows: Row[]) {
 	const node = this.getNode();
+	const rows = allRows.length;
 	if (node.type.endsWith('Tool')) {
 		throw new NodeOperationError(node, 'Until BHuman Calls Back does not run as an AI tool', {
 			description: 'Nothing was sent to BHuman. Use How to Wait → By Polling BHuman in a tool.',
@@ -144,6 +148,24 @@ export async function checkCallbackWait(this: IExecuteFunctions, url: string, ro
 			{
 				description:
 					'Nothing was sent to BHuman. Split the items into runs of at most that many (e.g. Loop Over Items), or use How to Wait → By Polling BHuman, or send the Callback URL of a BHuman Trigger without waiting.',
+			},
+		);
+	}
+	// n8n pairs the items a resumed node puts out with its input items by position (at Max Wait
+	// too): with one row per item, position and pairing agree; with more, a lead's video would
+	// reach another item's next steps.
+	const counts = new Map<number, number>();
+	for (const row of allRows) counts.set(row.itemIndex, (counts.get(row.itemIndex) ?? 0) + 1);
+	const several = [...counts].find(([, count]) => count > 1);
+	if (several) {
+		const [itemIndex, count] = several;
+		throw new NodeOperationError(
+			node,
+			`Invalid ${itemLabel(itemIndex)}: Names (JSON) has ${count} rows, and Until BHuman Calls Back takes one row per item`,
+			{
+				itemIndex,
+				description:
+					"Nothing was sent to BHuman. When a waiting run resumes, n8n pairs the node's output items with its input items by position, so a second row's video would reach another item's next steps. Make each row an item first (a Split Out node before BHuman, with Input Mode → Map Each Item to a Row), or use How to Wait → By Polling BHuman.",
 			},
 		);
 	}
@@ -174,19 +196,12 @@ export async function waitForCallbacks(
 	context.wait = {
 		token: wait.token,
 		ids: [...new Set(wait.ids.map((id) => id.toLowerCase()))],
-		paired: items.map((item) => pairedIndex(item) ?? 0),
 		deadline,
 	};
 	// The stack entry n8n saves with the waiting execution, and passes through at Max Wait.
 	this.getExecuteData().data = { main: [items] };
 	await this.putExecutionToWait(new Date(deadline + TRACKER_MARGIN_MS));
 	return items;
-}
-
-function pairedIndex(item: INodeExecutionData): number | undefined {
-	const paired = Array.isArray(item.pairedItem) ? item.pairedItem[0] : item.pairedItem;
-	if (typeof paired === 'number') return paired;
-	return typeof paired?.item === 'number' ? paired.item : undefined;
 }
 
 // ---------------------------------------------------------------- BHuman's word on the videos
@@ -198,41 +213,56 @@ function pairedIndex(item: INodeExecutionData): number | undefined {
  */
 const finals = new Map<string, IDataObject>();
 const FINALS_MAX = 4 * MAX_CALLBACK_ROWS;
-/** Requests in flight, shared by the callbacks that ask about the same generation at once. */
-const asking = new Map<string, Promise<IDataObject>>();
-
 type AskContext = IExecuteFunctions | IWebhookFunctions;
 
-async function askBHuman(this: AskContext, id: string, deadline: number): Promise<IDataObject> {
+/**
+ * Requests in flight, shared by the callbacks that ask about the same generation at once, each
+ * with the time it was sent: an answer to a request sent before a callback came may predate the
+ * end of a render, so a callback joins only requests sent since it came.
+ */
+const asking = new Map<string, { sent: number; answer: Promise<IDataObject> }>();
+
+async function askBHuman(
+	this: AskContext,
+	id: string,
+	deadline: number,
+	since: number,
+): Promise<IDataObject> {
 	const known = finals.get(id);
 	if (known) return known;
 	let pending = asking.get(id);
-	if (!pending) {
-		pending = fetchGeneration.call(this, id, undefined, deadline);
-		asking.set(id, pending);
-		void pending.then(
-			(record) => {
-				asking.delete(id);
-				if (!isFinal(record.status)) return;
-				if (finals.size >= FINALS_MAX) finals.delete(finals.keys().next().value!);
-				finals.set(id, record);
-			},
-			() => asking.delete(id),
-		);
+	if (!pending || pending.sent < since) {
+		const request = {
+			sent: Date.now(),
+			answer: fetchGeneration.call(this, id, undefined, deadline),
+		};
+		const done = () => {
+			if (asking.get(id) === request) asking.delete(id);
+		};
+		asking.set(id, request);
+		void request.answer.then((record) => {
+			done();
+			if (!isFinal(record.status)) return;
+			if (finals.size >= FINALS_MAX) finals.delete(finals.keys().next().value!);
+			finals.set(id, record);
+		}, done);
+		pending = request;
 	}
-	return await pending;
+	return await pending.answer;
 }
 
 /**
  * BHuman's records of `ids` (lower case) when every one is final, else the first that is not.
  * Asks in growing rounds (1, 2, 4 … ASK_CONCURRENCY at once) and stops at the first video still
- * rendering: while videos render a check costs one request. Throws when BHuman cannot answer.
+ * rendering: while videos render a check costs one request. Every answer comes from a request
+ * sent after this call began. Throws when BHuman cannot answer before `deadline`.
  */
 async function allFinal(
 	this: AskContext,
 	ids: string[],
-	deadline = Date.now() + ASK_WITHIN_MS,
+	deadline: number,
 ): Promise<{ records: Map<string, IDataObject>; unfinished?: string }> {
+	const since = Date.now();
 	const records = new Map<string, IDataObject>();
 	let size = 1;
 	for (
@@ -241,7 +271,7 @@ async function allFinal(
 		start += size, size = Math.min(size * 2, ASK_CONCURRENCY)
 	) {
 		const round = ids.slice(start, start + size);
-		const answers = await Promise.all(round.map((id) => askBHuman.call(this, id, deadline)));
+		const answers = await Promise.all(round.map((id) => askBHuman.call(this, id, deadline, since)));
 		for (const [index, record] of answers.entries()) {
 			if (!isFinal(record.status)) return { records, unfinished: round[index] };
 			records.set(round[index], record);
@@ -263,6 +293,7 @@ export async function finalNow(
 		const { records, unfinished } = await allFinal.call(
 			this,
 			ids.map((id) => id.toLowerCase()),
+			Date.now() + ASK_WITHIN_MS,
 		);
 		return unfinished === undefined ? records : undefined;
 	} catch {
@@ -357,37 +388,51 @@ async function handleCallback(this: IWebhookFunctions): Promise<IWebhookResponse
 	if (resumed.has(state.token))
 		return answer(200, { result: 'ignored', id, event, reason: 'this run has resumed already' });
 
+	// Every video is final (or the last one unconfirmed): the run resumes, once, with BHuman's records.
+	const resume = (records: Map<string, IDataObject>, unconfirmed?: Unconfirmed) => {
+		if (clock.now() > state.deadline) return late();
+		if (!claimResume(state.token))
+			return answer(200, { result: 'ignored', id, event, reason: 'this run has resumed already' });
+		const said: IDataObject = { result: 'resumed', id, event, videos: state.ids.length };
+		if (unconfirmed) said.unconfirmed = [unconfirmed.id];
+		return respond.call(this, 200, said, [
+			resumedItems(readItems.call(this), records, unconfirmed),
+		]);
+	};
+
 	// 3. BHuman's word on every video of the wait: the others first (the next ones first, as BHuman
-	// finishes a batch roughly in order), this one last.
+	// finishes a batch roughly in order), this one last. One deadline for the whole callback.
 	const at = state.ids.indexOf(id);
-	const others = [...state.ids.slice(at + 1), ...state.ids.slice(0, at)];
+	const asked = [...state.ids.slice(at + 1), ...state.ids.slice(0, at), id];
+	const deadline = Date.now() + ASK_WITHIN_MS;
 	let outcome: Awaited<ReturnType<typeof allFinal>>;
 	try {
-		outcome = await allFinal.call(this, [...others, id]);
+		outcome = await allFinal.call(this, asked, deadline);
 		for (const pause of RECHECK_PAUSES_MS) {
 			if (outcome.unfinished !== id) break;
 			await sleep(pause);
-			outcome = await allFinal.call(this, [...others, id]);
+			outcome = await allFinal.call(this, asked, deadline);
 		}
 	} catch (error) {
-		this.logger.warn(`BHuman callback: BHuman could not be asked: ${(error as Error).message}`);
+		const reason = (error as Error).message;
+		this.logger.warn(`BHuman callback: BHuman could not be asked: ${reason}`);
+		// The wait's last video (this process holds BHuman's final record of every other one): the
+		// run resumes with it unconfirmed rather than wait for Max Wait on a repeated callback,
+		// which BHuman does not promise. Its item has no link: a Video → Get reads it later.
+		const others = state.ids.filter((other) => other !== id);
+		if (others.every((other) => finals.has(other))) {
+			return resume(new Map(others.map((other) => [other, finals.get(other)!])), { id, reason });
+		}
 		return answer(503, {
 			result: 'error',
 			id,
 			event,
-			reason: `BHuman could not be asked about the run's videos: ${(error as Error).message}. The run keeps waiting.`,
+			reason: `BHuman could not be asked about the run's videos: ${reason}. The run keeps waiting.`,
 		});
 	}
 	if (outcome.unfinished !== undefined)
 		return answer(200, { result: 'waiting', id, event, waitingFor: outcome.unfinished });
-
-	// 4. Every video is final: resume, once, with BHuman's records.
-	if (clock.now() > state.deadline) return late();
-	if (!claimResume(state.token))
-		return answer(200, { result: 'ignored', id, event, reason: 'this run has resumed already' });
-	return respond.call(this, 200, { result: 'resumed', id, event, videos: state.ids.length }, [
-		resumedItems(readItems.call(this, state), outcome.records),
-	]);
+	return resume(outcome.records);
 }
 
 /** JS string literal whose braces cannot close n8n's `{{ }}` (a node name may hold "}}"). */
@@ -408,9 +453,10 @@ const ITEM_FIELDS = new Set(['json', 'binary', 'pairedItem', 'error', 'metadata'
 
 /**
  * The waiting items (the node's input on the stack), whatever the workflow's binary mode: n8n
- * 2.x's combined mode gives expressions each item's JSON only, and no pairing (the state has it).
+ * 2.x's combined mode gives expressions each item's JSON only. n8n pairs the items it resumes
+ * with by position (one row per item: checkCallbackWait), so each is paired with its position.
  */
-function readItems(this: IWebhookFunctions, state: WaitState): INodeExecutionData[] {
+function readItems(this: IWebhookFunctions): INodeExecutionData[] {
 	const value = this.evaluateExpression('{{ $input.all() }}') as unknown;
 	const entries = Array.isArray(value) ? (value as IDataObject[]) : [];
 	return entries.map((entry, index) => {
@@ -418,10 +464,7 @@ function readItems(this: IWebhookFunctions, state: WaitState): INodeExecutionDat
 			typeof entry.json === 'object' &&
 			entry.json !== null &&
 			Object.keys(entry).every((key) => ITEM_FIELDS.has(key));
-		return {
-			json: (full ? entry.json : entry) as IDataObject,
-			pairedItem: { item: state.paired[index] ?? index },
-		};
+		return { json: (full ? entry.json : entry) as IDataObject, pairedItem: { item: index } };
 	});
 }
 
@@ -431,14 +474,28 @@ export function withRecord(json: IDataObject, record: IDataObject, polls: number
 	return { ...normalizeVideo(record), ...json, status, timedOut: false, polls };
 }
 
-/** Each waiting item with its video's record (items of other videos, and errors, as they are). */
+/** The wait's last video, whose callback BHuman could not confirm, and why. */
+interface Unconfirmed {
+	id: string;
+	reason: string;
+}
+
+/**
+ * Each waiting item with its video's record (items of other videos, and errors, as they are). The
+ * unconfirmed video's item stays as it was at Max Wait (`timedOut`, no link), marked `unconfirmed`.
+ */
 function resumedItems(
 	items: INodeExecutionData[],
 	records: Map<string, IDataObject>,
+	unconfirmed?: Unconfirmed,
 ): INodeExecutionData[] {
 	return items.map((item) => {
 		const id = typeof item.json.id === 'string' ? item.json.id.toLowerCase() : undefined;
-		const record = id !== undefined && item.json.error === undefined ? records.get(id) : undefined;
-		return record ? { json: withRecord(item.json, record, 0), pairedItem: item.pairedItem } : item;
+		if (id === undefined || item.json.error !== undefined) return item;
+		const record = records.get(id);
+		if (record) return { json: withRecord(item.json, record, 0), pairedItem: item.pairedItem };
+		if (id !== unconfirmed?.id) return item;
+		const pollError = `BHuman could not confirm this video when its callback came (${unconfirmed.reason}): read it with Video → Get`;
+		return { json: { ...item.json, unconfirmed: true, pollError }, pairedItem: item.pairedItem };
 	});
 }

@@ -40,8 +40,6 @@ export interface WaitState {
 	token: string;
 	/** The generations the wait is for (lower case, each once, in item order). */
 	ids: string[];
-	/** The input item each waiting item is paired with (n8n 2.x's combined binary mode drops pairing). */
-	paired: number[];
 	/** Max Wait, in ms since the epoch: no callback resumes the run after it. */
 	deadline: number;
 }

@@ -307,7 +307,7 @@ export async function executeGenerate(
 	const settings = readRunSettings.call(this);
 	const started = Date.now();
 	const waitForCallback = settings.wait && settings.waitMethod === 'callback' && callback;
-	if (waitForCallback) await checkCallbackWait.call(this, callback.url, rows.length);
+	if (waitForCallback) await checkCallbackWait.call(this, callback.url, rows);
 
 	// What BHuman accepted in an earlier try of this run (n8n's retry of a failed execution) is not
 	// sent again: those rows come out with their generation ids.
