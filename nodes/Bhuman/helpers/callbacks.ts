@@ -400,10 +400,11 @@ async function handleCallback(this: IWebhookFunctions): Promise<IWebhookResponse
 		]);
 	};
 
-	// 3. BHuman's word on every video of the wait: the others first (the next ones first, as BHuman
-	// finishes a batch roughly in order), this one last. One deadline for the whole callback.
+	// 3. BHuman's word on every video of the wait: this one first (its final record, kept, lets the
+	// last callback resume even when BHuman cannot answer then), then the others, the next ones
+	// first (BHuman finishes a batch roughly in order). One deadline for the whole callback.
 	const at = state.ids.indexOf(id);
-	const asked = [...state.ids.slice(at + 1), ...state.ids.slice(0, at), id];
+	const asked = [id, ...state.ids.slice(at + 1), ...state.ids.slice(0, at)];
 	const deadline = Date.now() + ASK_WITHIN_MS;
 	let outcome: Awaited<ReturnType<typeof allFinal>>;
 	try {
