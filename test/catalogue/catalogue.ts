@@ -26,7 +26,7 @@ export function expectNoSecrets(value: unknown, secrets: string[]): void {
 
 function replacer(_key: string, v: unknown) {
 	if (v instanceof Error)
-		return { message: v.message, description: (v as any).description, stack: v.stack };
+		return { message: v.message, description: (v as Error & { description?: unknown }).description, stack: v.stack };
 	if (Buffer.isBuffer(v)) return v.toString('utf8');
 	return v;
 }

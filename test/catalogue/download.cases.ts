@@ -3,8 +3,8 @@
  * over the limit is refused by its Content-Length or aborted mid-stream; the
  * limit itself is checked before any request.
  */
+import type { ServerResponse } from '../host';
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import type { INodeParameters } from 'n8n-workflow';
 import type { RunResult } from '../helpers/engine';
 import { json } from '../helpers/hostile';

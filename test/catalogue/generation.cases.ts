@@ -3,13 +3,15 @@
  * or with hostile settings (n8n's node settings, expressions giving NaN, a server answering
  * oddly). Each case is run by generation.test.ts through n8n's engine against the simulator.
  */
+import { randomBytes } from 'node:crypto';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import type { Fault, Simulator } from '../../simulator';
 import type { RunOptions, RunResult } from '../helpers/engine';
 import type { CatalogueEntry } from './catalogue';
 
 /** The trigger token in every case's Callback URL: it must never appear in an output or error. */
-export const CALLBACK_TOKEN = 'cb-t0ken-never-shown';
+/** Fresh each run, so the check that it is never shown finds only what the run leaked. */
+export const CALLBACK_TOKEN = `cb-token-never-shown-${randomBytes(8).toString('hex')}`;
 
 export interface GenerationCase extends CatalogueEntry {
 	resource?: 'video' | 'campaign';

@@ -3,8 +3,8 @@
  * the request count BHuman saw, the error text, and no secret or token anywhere. Then the
  * size of a 10,000-row run whose last batch fails, with Continue On Fail and without.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { http, report } from '../host';
+import type { AddressInfo, Server } from '../host';
 import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
 import type { INodeParameters } from 'n8n-workflow';
@@ -18,7 +18,7 @@ const s = withSimulator({ render: { queuedMs: 20, processingMs: 40 } });
 let media404: Server;
 beforeAll(async () => {
 	await Container.get(BinaryDataService).init();
-	media404 = createServer((_req, res) => res.writeHead(404).end('gone'));
+	media404 = http.createServer((_req, res) => res.writeHead(404).end('gone'));
 	await new Promise<void>((resolve) => media404.listen(0, '127.0.0.1', resolve));
 });
 afterAll(async () => {
@@ -112,7 +112,7 @@ describe('10,000 rows, batch 5 of 5 answers 500', () => {
 		const failedBytes = Math.max(...failed.map((item) => JSON.stringify(item.json).length));
 		const totalBytes = JSON.stringify(items.map((item) => item.json)).length;
 		// Measured 2026-11-25: one failed item 274 B, the 10,000 items 2.11 MB (2.47 MB in a real n8n, e2e).
-		console.log(
+		report(
 			`10,000 rows, batch 5 failed: failed item ${failedBytes} B, output ${(totalBytes / 1e6).toFixed(2)} MB`,
 		);
 		expect(failedBytes).toBeLessThan(1000);

@@ -3,8 +3,8 @@
  * download catalogues: a POST answers one new id per row, a poll answers what
  * `poll` makes of it.
  */
+import type { ServerResponse } from '../host';
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import type { INodeParameters } from 'n8n-workflow';
 import { json, type Received } from '../helpers/hostile';
 import { rl } from '../helpers/sim';

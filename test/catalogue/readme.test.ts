@@ -2,8 +2,7 @@
  * docs/refusals.md ("What it refuses, and how", linked from the README) is the catalogue: this
  * test fails when they differ. `npm run catalogue` rewrites its table from the entries.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fromRoot, fs, process } from '../host';
 import { readmeTable, type CatalogueEntry, type Concern } from './catalogue';
 import { entries as download } from './download.cases';
 import { entries as generation } from './generation.cases';
@@ -12,7 +11,7 @@ import { entries as transport } from './transport.cases';
 import { entries as trigger } from './trigger.cases';
 import { entries as waiting } from './waiting.cases';
 
-const README = path.join(__dirname, '..', '..', 'docs', 'refusals.md');
+const README = fromRoot('docs', 'refusals.md');
 const START = '<!-- catalogue:start (npm run catalogue writes this table) -->';
 const END = '<!-- catalogue:end -->';
 

@@ -4,14 +4,15 @@
  * host, where redirects point or files are stored), then checks what the entry
  * promises: the requests each host saw, the error text, and no secret anywhere.
  */
-import type { ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from '../host';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { runBHuman, type RunResult } from '../helpers/engine';
 import { json, startServer, type HostileServer, type Received } from '../helpers/hostile';
 import { expectNoSecrets, type CatalogueEntry } from './catalogue';
 
 export const KEY_ID = 'catalogue-key-id';
-export const SECRET = 'Catalogue-s3cret-never-shown-5b1d';
+export const SECRET = `Catalogue-secret-never-shown-${randomBytes(8).toString('hex')}`;
 const BASIC = Buffer.from(`${KEY_ID}:${SECRET}`).toString('base64');
 
 export interface Hosts {

@@ -3,10 +3,11 @@
  * Trigger answers and that nothing starts. trigger.test.ts runs each through n8n-core's real
  * WebhookContext (test/trigger/harness.ts) against the simulator.
  */
+import { randomBytes } from 'node:crypto';
 import type { INodeParameters } from 'n8n-workflow';
 import type { CatalogueEntry } from './catalogue';
 
-export const TOKEN = 'cat-trigger-token-5e2b91';
+export const TOKEN = `cat-trigger-token-${randomBytes(8).toString('hex')}`;
 /** A generation id BHuman never issued. */
 export const FORGED_ID = '3b241101-e2bb-4255-8caf-4136c566a962';
 export const ID = '0f8fad5b-d9cb-469f-a165-70867728950e';

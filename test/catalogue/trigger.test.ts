@@ -4,6 +4,7 @@
  * that nothing started where refused, the reason, the requests BHuman saw, and that neither the
  * token nor the API secret appears in any answer, output or error.
  */
+import { randomBytes } from 'node:crypto';
 import { HookContext } from 'n8n-core';
 import type { INode } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
@@ -28,7 +29,7 @@ afterEach(async () => {
 	listener = undefined;
 });
 
-const REFUSED_SECRET = 'refused-secret-4c7e0d';
+const REFUSED_SECRET = `refused-secret-${randomBytes(8).toString('hex')}`;
 
 function secrets(c: TriggerCase): string[] {
 	const secret = c.refusedCredential ? REFUSED_SECRET : sim.keySecret;

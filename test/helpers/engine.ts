@@ -3,6 +3,7 @@
  * WorkflowExecute), the way packages/core/nodes-testing does for n8n's nodes,
  * with the credential applied as n8n applies generic authentication.
  */
+import { fs, path } from '../host';
 import { ExecutionLifecycleHooks, LoadOptionsContext, WorkflowExecute } from 'n8n-core';
 import type {
 	ICredentialDataDecryptedObject,
@@ -24,8 +25,6 @@ import type {
 	ExecutionError,
 	IConnections,
 } from 'n8n-workflow';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { ICredentialsHelper, isExpression, Workflow } from 'n8n-workflow';
 import { BhumanApi } from '../../credentials/BhumanApi.credentials';
 import { Bhuman } from '../../nodes/Bhuman/Bhuman.node';
@@ -92,12 +91,29 @@ class Collect implements INodeType {
 		properties: [],
 	} as unknown as INodeType['description'];
 
+	/**
+	 * With `readLeads` on, each run records, per item, what a step reading `$('Items').item` gets
+	 * (n8n's own pairing resolution), or the error it throws.
+	 */
+	static readLeads = false;
+	static leads: Array<IDataObject | string> = [];
+
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return [
-			this.getInputData().map((item, index) => ({ json: item.json, pairedItem: { item: index } })),
-		];
+		const items = this.getInputData();
+		if (Collect.readLeads) {
+			Collect.leads = items.map((_, index) => {
+				try {
+					return this.evaluateExpression('{{ $("Items").item.json }}', index) as IDataObject;
+				} catch (error) {
+					return (error as Error).message;
+				}
+			});
+		}
+		return [items.map((item, index) => ({ json: item.json, pairedItem: { item: index } }))];
 	}
 }
+
+export { Collect };
 
 export const FLAKY_TYPE = 'test.flaky';
 
@@ -451,7 +467,7 @@ export function readWorkflowFixture(
 	file: string,
 	vars: Record<string, string> = {},
 ): WorkflowFixture {
-	let text = readFileSync(file, 'utf8');
+	let text = fs.readFileSync(file, 'utf8');
 	for (const [key, value] of Object.entries(vars)) text = text.split(key).join(value);
 	return JSON.parse(text) as WorkflowFixture;
 }
@@ -505,7 +521,7 @@ export function testWorkflowFixtures(
 		};
 	},
 ) {
-	const files = readdirSync(dir).filter((file) => file.endsWith('.workflow.json'));
+	const files = fs.readdirSync(dir).filter((file) => file.endsWith('.workflow.json'));
 	test.each(files)('%s', async (file) => {
 		const fixture = readWorkflowFixture(path.join(dir, file), { $SIM_URL: env.sim.url });
 		const run = await runWorkflow(fixture, env.credentials);

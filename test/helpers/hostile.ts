@@ -3,8 +3,8 @@
  * to misbehave in ways the simulator does not: redirects, pages that ignore
  * `page`, slow or oversized answers. Each records what it received.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { http } from '../host';
+import type { AddressInfo, IncomingMessage, ServerResponse } from '../host';
 
 export interface Received {
 	method: string;
@@ -25,7 +25,7 @@ export interface HostileServer {
 
 export async function startServer(handler: Handler): Promise<HostileServer> {
 	const requests: Received[] = [];
-	const server = createServer((req, res) => {
+	const server = http.createServer((req, res) => {
 		const chunks: Buffer[] = [];
 		req.on('data', (chunk: Buffer) => chunks.push(chunk));
 		req.on('end', () => {

@@ -10,8 +10,7 @@
  * - every field the schema names, required or not, appears in at least one item of the
  *   operation's runs: a schema cannot name a field the node never outputs.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { fs, path } from '../host';
 
 /** The part of JSON Schema these files use (the part n8n's editor reads, plus `required`). */
 export interface JsonSchema {
@@ -42,7 +41,7 @@ export function schemaFile(
 }
 
 export function readSchema(file: string): JsonSchema {
-	return JSON.parse(readFileSync(file, 'utf8')) as JsonSchema;
+	return JSON.parse(fs.readFileSync(file, 'utf8')) as JsonSchema;
 }
 
 function typesOf(schema: JsonSchema): string[] {

@@ -3,6 +3,8 @@
  * reset before each test, closed after all. Gives the credentials that point
  * the node at it.
  */
+import { net } from '../host';
+import type { AddressInfo } from '../host';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator';
 import type { SimCredentials } from './engine';
 
@@ -57,19 +59,18 @@ export function rl(value: string, mode: 'list' | 'id' | 'url' = 'id') {
 
 /** A port on 127.0.0.1 that nothing listens on (bound, then closed). */
 export async function closedPort(): Promise<number> {
-	const net = await import('node:net');
 	return await new Promise<number>((resolve, reject) => {
 		const server = net.createServer();
 		server.once('error', reject);
 		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as import('node:net').AddressInfo;
+			const { port } = server.address() as AddressInfo;
 			server.close(() => resolve(port));
 		});
 	});
 }
 
 /** GET from the simulator directly (not through the node), with valid credentials; not left in the request log. */
-export async function simGet<T = any>(
+export async function simGet<T = unknown>(
 	handle: SimHandle,
 	path: string,
 	query: Record<string, string | number> = {},
@@ -85,7 +86,7 @@ export async function simGet<T = any>(
 }
 
 /** Every record of a paged simulator list (bare array pages), read directly. */
-export async function simGetAll<T = any>(
+export async function simGetAll<T = unknown>(
 	handle: SimHandle,
 	path: string,
 	query: Record<string, string | number> = {},
@@ -99,7 +100,7 @@ export async function simGetAll<T = any>(
 }
 
 /** POST to the simulator directly (not through the node), with valid credentials; not left in the request log. */
-export async function simPost<T = any>(handle: SimHandle, path: string, body: unknown): Promise<T> {
+export async function simPost<T = unknown>(handle: SimHandle, path: string, body: unknown): Promise<T> {
 	const before = handle.sim.requests.length;
 	const response = await fetch(new URL(path, handle.sim.url), {
 		method: 'POST',

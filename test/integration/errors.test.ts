@@ -3,12 +3,13 @@
  * simulator: BHuman's error answers, retries, Continue On Fail, and that no
  * error or output ever carries the API key secret.
  */
+import { randomBytes } from 'node:crypto';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { runBHuman, type RunResult, type SimCredentials } from '../helpers/engine';
 import { closedPort, rl, withSimulator } from '../helpers/sim';
 
-const SECRET = 'S3cr3t-value-that-must-never-leak-7f2c';
-const WRONG_SECRET = 'Wr0ng-secret-that-must-never-leak-9d1e';
+const SECRET = `secret-value-that-must-never-leak-${randomBytes(8).toString('hex')}`;
+const WRONG_SECRET = `wrong-secret-that-must-never-leak-${randomBytes(8).toString('hex')}`;
 const h = withSimulator({ keyId: 'test-key-id', keySecret: SECRET });
 
 const basic = (id: string, secret: string) => Buffer.from(`${id}:${secret}`).toString('base64');

@@ -5,7 +5,7 @@
  * ai-agent-bhuman-tool (LangChain agent and model) need n8n-nodes-base and n8n's AI nodes, which
  * are not dependencies: `npm run test:e2e` imports and runs all three in a real n8n.
  */
-import path from 'node:path';
+import { evaluate, fromRoot, path } from '../host';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType } from 'n8n-workflow';
 import { nodeOutputs, readWorkflowFixture, registerNodeType, runWorkflow } from '../helpers/engine';
 import { withSimulator } from '../helpers/sim';
@@ -35,10 +35,10 @@ class CodeStandIn implements INodeType {
 		const run = (itemIndex: number) => {
 			const proxy = this.getWorkflowDataProxy(itemIndex) as unknown as IDataObject;
 			const code = this.getNodeParameter('jsCode', itemIndex) as string;
-			return new Function(...names, code)(...names.map((name) => proxy[name]));
+			return evaluate(names, code, names.map((name) => proxy[name]));
 		};
-		if (this.getNodeParameter('mode', 0) !== 'runOnceForEachItem') return [run(0)];
-		return [this.getInputData().map((_, item) => ({ ...run(item), pairedItem: { item } }))];
+		if (this.getNodeParameter('mode', 0) !== 'runOnceForEachItem') return [run(0) as INodeExecutionData[]];
+		return [this.getInputData().map((_, item) => ({ ...(run(item) as INodeExecutionData), pairedItem: { item } }))];
 	}
 }
 
@@ -57,7 +57,7 @@ registerNodeType('n8n-nodes-base.code', new CodeStandIn());
 registerNodeType('n8n-nodes-base.stickyNote', stickyNote);
 
 const h = withSimulator();
-const examples = path.join(__dirname, '../../examples');
+const examples = fromRoot('examples');
 
 describe('examples/sheet-to-videos.json', () => {
 	test('each sheet row comes out with its own succeeded video, in order', async () => {

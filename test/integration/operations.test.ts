@@ -13,7 +13,7 @@ import type {
 	INodeExecutionData,
 	INodeParameters,
 } from 'n8n-workflow';
-import { Workflow } from 'n8n-workflow';
+import { sleep, Workflow } from 'n8n-workflow';
 import { BhumanApi } from '../../credentials/BhumanApi.credentials';
 import { nodeTypes, runBHuman, TestCredentialsHelper, type RunResult } from '../helpers/engine';
 import { rl, simGetAll, simPost, withSimulator } from '../helpers/sim';
@@ -215,7 +215,7 @@ describe('Video → Get Many (generated videos of an instance)', () => {
 			variables: ['name', 'company'],
 			names,
 		});
-		await new Promise((resolve) => setTimeout(resolve, 150));
+		await sleep(150);
 	});
 
 	test('Return All walks the pages with video_instance_id and returns every video, normalized', async () => {

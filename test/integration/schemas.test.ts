@@ -5,9 +5,9 @@
  * test/helpers/schema.ts): `required` fields are in every item, the others may be absent, and
  * every field a schema names shows up in some run of its operation.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { fromRoot, fs, path } from '../host';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
 import { Bhuman } from '../../nodes/Bhuman/Bhuman.node';
 import { nodeMap } from '../../nodes/Bhuman/actions/node.type';
 import { BhumanTrigger } from '../../nodes/BhumanTrigger/BhumanTrigger.node';
@@ -25,10 +25,10 @@ import { startTriggerListener } from '../trigger/harness';
 
 const h = withSimulator();
 
-const NODE_DIR = path.resolve(__dirname, '../../nodes/Bhuman');
+const NODE_DIR = fromRoot('nodes', 'Bhuman');
 /** Where n8n reads them: the build copies the one set of the node's schemas for each version. */
-const BUILT_NODE_DIR = path.resolve(__dirname, '../../dist/nodes/Bhuman');
-const TRIGGER_DIR = path.resolve(__dirname, '../../nodes/BhumanTrigger');
+const BUILT_NODE_DIR = fromRoot('dist', 'nodes', 'Bhuman');
+const TRIGGER_DIR = fromRoot('nodes', 'BhumanTrigger');
 const NODE_VERSIONS = new Bhuman().description.version as number[];
 const NODE_VERSION = NODE_VERSIONS[NODE_VERSIONS.length - 1];
 const TRIGGER_VERSIONS = new BhumanTrigger().description.version as number[];
@@ -241,7 +241,7 @@ const nodeSchema = (operation: string) =>
 
 /** Every file below a folder, relative to it. */
 const filesBelow = (dir: string) =>
-	readdirSync(dir, { recursive: true, withFileTypes: true })
+	fs.readdirSync(dir, { recursive: true, withFileTypes: true })
 		.filter((entry) => entry.isFile())
 		.map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
 		.sort();
@@ -264,7 +264,7 @@ describe('the schema files', () => {
 		for (const op of OPERATIONS) {
 			const [resource, operation] = op.split('.');
 			const texts = NODE_VERSIONS.map((version) =>
-				readFileSync(schemaFile(BUILT_NODE_DIR, version, resource, operation), 'utf8'),
+				fs.readFileSync(schemaFile(BUILT_NODE_DIR, version, resource, operation), 'utf8'),
 			);
 			expect(texts[1]).toBe(texts[0]);
 		}
@@ -362,7 +362,7 @@ describe('BHuman Trigger: its callbacks against its schema, both ways', () => {
 			// succeeded and failed; a WhatsApp campaign's succeeded video then sends whatsapp.ready
 			const expected = target === 'campaign' ? 3 : 2;
 			for (const end = Date.now() + 10_000; listener.runs.length < expected && Date.now() < end; )
-				await new Promise((resolve) => setTimeout(resolve, 20));
+				await sleep(20);
 			expect(listener.runs).toHaveLength(expected);
 			const items = listener.runs.flatMap((run) =>
 				run.data.resultData.runData['BHuman Trigger'][0].data!.main[0]!.map((item) => item.json),

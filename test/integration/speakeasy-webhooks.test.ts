@@ -4,7 +4,7 @@
  * against the simulator: bodies sent, BHuman's answer passed through, input checked before any
  * request, never retried (by the node or by n8n's Retry On Fail).
  */
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { INodeParameters } from 'n8n-workflow';
 import { searchSpeakeasyProjects } from '../../nodes/Bhuman/methods/listSearch';
 import { loadOptionsContext, runBHuman } from '../helpers/engine';
 import { rl, withSimulator } from '../helpers/sim';

@@ -3,7 +3,7 @@
  * pinData, the API requests in `requests`), run through n8n's engine against the seeded simulator
  * the way n8n's packages/core/nodes-testing runs its nodes' fixtures.
  */
-import path from 'node:path';
+import { fromRoot } from '../host';
 import { testWorkflowFixtures } from '../helpers/engine';
 import { withSimulator } from '../helpers/sim';
 
@@ -11,7 +11,7 @@ import { withSimulator } from '../helpers/sim';
 const h = withSimulator({ sizes: { generatedVideosPerCampaign: 130 } });
 
 describe('workflow fixtures', () => {
-	const files = testWorkflowFixtures(path.join(__dirname, '../workflows'), h);
+	const files = testWorkflowFixtures(fromRoot('test', 'workflows'), h);
 
 	test('there is a fixture for every read operation', () => {
 		expect(files.length).toBeGreaterThanOrEqual(20);

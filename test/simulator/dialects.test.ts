@@ -2,13 +2,11 @@
  * The simulator's dialects (the forms BHuman's public sources disagree on) and the campaign
  * generate fields those sources add, over real HTTP with Node's fetch.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { startSimulator, type Simulator } from '../../simulator';
+import { childProcess, fromRoot, fs, http, os, path, process } from '../host';
+import type { AddressInfo } from '../host';
+import { startSimulator, type DialectSpec, type GeneratedVideo, type Simulator } from '../../simulator';
+import { parseJson, readJson, type ParsedJson } from '../helpers/http';
+import { sleep } from 'n8n-workflow';
 
 let sim: Simulator;
 
@@ -30,11 +28,7 @@ async function call(
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});
 	const text = await res.text();
-	let json: any = text;
-	try {
-		json = JSON.parse(text);
-	} catch {}
-	return { status: res.status, body: json, headers: res.headers };
+	return { status: res.status, body: parseJson(text), headers: res.headers };
 }
 
 const api = (path: string, opts?: Parameters<typeof call>[2]) => call(sim, path, opts);
@@ -134,12 +128,12 @@ describe('campaign generate fields', () => {
 
 /** A local receiver of callbacks, recording the raw request URL (path and query) of each. */
 async function receiver() {
-	const got: Array<{ url: string; body: any }> = [];
+	const got: Array<{ url: string; body: ParsedJson }> = [];
 	const server = http.createServer((req, res) => {
 		const chunks: Buffer[] = [];
 		req.on('data', (c: Buffer) => chunks.push(c));
 		req.on('end', () => {
-			got.push({ url: req.url!, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+			got.push({ url: req.url!, body: parseJson(Buffer.concat(chunks).toString('utf8')) });
 			res.end('ok');
 		});
 	});
@@ -162,7 +156,6 @@ async function receiver() {
 	return hook;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One row rendered through try_sample; its id. */
 async function renderOne(row: string, callbackUrl?: string) {
@@ -469,9 +462,9 @@ describe('successState', () => {
 		const list = await api(
 			`${S}/generated_video_by_video_instance_id?video_instance_id=${sim.data.videoInstances[0].id}`,
 		);
-		const statuses = new Map(list.body.map((g: any) => [g.id, g.status]));
+		const statuses = new Map(list.body.map((g: GeneratedVideo) => [g.id, g.status]));
 		expect([statuses.get(id), statuses.get(failed)]).toEqual(['completed', 'failed']);
-		expect(list.body.filter((g: any) => g.status === 'succeeded')).toEqual([]);
+		expect(list.body.filter((g: GeneratedVideo) => g.status === 'succeeded')).toEqual([]);
 	});
 
 	it('completeGeneration and the control route take completed as well as succeeded and failed', async () => {
@@ -485,7 +478,7 @@ describe('successState', () => {
 				method: 'POST',
 				body: JSON.stringify({ status }),
 			});
-			return { status: r.status, body: (await r.json()) as any };
+			return { status: r.status, body: await readJson(r) };
 		};
 		expect((await forced(b, 'succeeded')).body.status).toBe('completed');
 		expect((await forced(c, 'failed')).body.status).toBe('failed');
@@ -517,7 +510,7 @@ async function control(target: Simulator, path: string, body?: unknown) {
 		method: body === undefined ? 'GET' : 'POST',
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});
-	return { status: res.status, body: (await res.json()) as any };
+	return { status: res.status, body: await readJson(res) };
 }
 
 describe('presets', () => {
@@ -558,11 +551,11 @@ describe('presets', () => {
 			successState: 'succeeded',
 		});
 		expect(sim.setDialect({ preset: 'swagger-2023', envelope: 'all' }).name).toBe('swagger-2023');
-		expect(() => sim.setDialect('reference-2026' as any)).toThrow(TypeError);
-		expect(() => sim.setDialect({ envelope: 'some' } as any)).toThrow(
+		expect(() => sim.setDialect('reference-2026' as unknown as DialectSpec)).toThrow(TypeError);
+		expect(() => sim.setDialect({ envelope: 'some' } as unknown as DialectSpec)).toThrow(
 			'dialect envelope must be one of none, records, all; got "some"',
 		);
-		expect(() => sim.setDialect({ listauth: 'bearer' } as any)).toThrow(TypeError);
+		expect(() => sim.setDialect({ listauth: 'bearer' } as unknown as DialectSpec)).toThrow(TypeError);
 		expect(sim.dialect.name).toBe('swagger-2023');
 	});
 
@@ -670,18 +663,18 @@ describe('control route, start options and reset', () => {
 		} finally {
 			await Promise.all(started.map((s) => s.close()));
 		}
-		await expect(startSimulator({ dialect: 'nope' as any })).rejects.toThrow(TypeError);
+		await expect(startSimulator({ dialect: 'nope' as unknown as DialectSpec })).rejects.toThrow(TypeError);
 	});
 });
 
 describe('command line', () => {
-	const CLI = path.join(__dirname, '../../simulator/cli.js');
+	const CLI = fromRoot('simulator', 'cli.js');
 
 	/** Starts the CLI with `args`; its URL once SIM_READY_FILE appears, and a stop function. */
 	async function startCli(args: string[]) {
 		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sim-cli-'));
 		const ready = path.join(dir, 'ready.json');
-		const child = spawn(process.execPath, [CLI, '--port', '0', '--quiet', ...args], {
+		const child = childProcess.spawn(process.execPath, [CLI, '--port', '0', '--quiet', ...args], {
 			env: { ...process.env, SIM_READY_FILE: ready },
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
@@ -730,7 +723,7 @@ describe('command line', () => {
 			'completed',
 		]);
 		try {
-			const state = (await (await fetch(`${cli.url}/__sim/state`)).json()) as any;
+			const state = await readJson(await fetch(`${cli.url}/__sim/state`));
 			expect(state.dialect).toEqual({
 				name: 'custom',
 				envelope: 'records',
@@ -744,7 +737,7 @@ describe('command line', () => {
 	});
 
 	it('lists the flags in --help and refuses bad values with exit code 2', () => {
-		const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
+		const help = childProcess.spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
 		for (const flag of [
 			'--dialect',
 			'--envelope',
@@ -755,7 +748,7 @@ describe('command line', () => {
 			expect(help.stdout).toContain(flag);
 		}
 		expect(help.stdout).toContain('reference-2026-10');
-		const bad = spawnSync(process.execPath, [CLI, '--port', '0', '--envelope', 'some'], {
+		const bad = childProcess.spawnSync(process.execPath, [CLI, '--port', '0', '--envelope', 'some'], {
 			encoding: 'utf8',
 		});
 		expect(bad.status).toBe(2);

@@ -1,14 +1,22 @@
 /**
  * Tests of the local BHuman API simulator itself, over real HTTP with Node's fetch.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { startSimulator, type Simulator } from '../../simulator';
+import { http, setTimeout } from '../host';
+import type { AddressInfo } from '../host';
+import {
+	startSimulator,
+	type Campaign,
+	type GeneratedVideo,
+	type RequestLogEntry,
+	type Simulator,
+	type VideoInstance,
+} from '../../simulator';
+import { parseJson, readJson, type ParsedJson } from '../helpers/http';
+import { sleep } from 'n8n-workflow';
 
 let sim: Simulator;
 let auth: string;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function api(
 	path: string,
@@ -28,21 +36,17 @@ async function api(
 					: JSON.stringify(init.body),
 	});
 	const text = await res.text();
-	let body: any = text;
-	try {
-		body = JSON.parse(text);
-	} catch {}
-	return { status: res.status, body, headers: res.headers };
+	return { status: res.status, body: parseJson(text), headers: res.headers };
 }
 
 /** A local receiver for callbacks; answers after answerDelayMs. */
 async function listener({ answerDelayMs = 0 } = {}) {
-	const received: Array<{ url: string; body: any }> = [];
+	const received: Array<{ url: string; body: ParsedJson }> = [];
 	const server = http.createServer((req, res) => {
 		let data = '';
 		req.on('data', (c) => (data += c));
 		req.on('end', () => {
-			received.push({ url: req.url!, body: JSON.parse(data) });
+			received.push({ url: req.url!, body: parseJson(data) });
 			if (answerDelayMs > 0) setTimeout(() => res.end('ok'), answerDelayMs);
 			else res.end('ok');
 		});
@@ -106,7 +110,7 @@ describe('read routes', () => {
 		expect(pages.map((p) => p.body.instances.length)).toEqual([100, 100, 50, 0]);
 		expect(pages[0].body.total).toBe(250);
 		const all = pages.flatMap((p) => p.body.instances);
-		const times = all.map((i: any) => Date.parse(i.created_at));
+		const times = all.map((i: VideoInstance) => Date.parse(i.created_at));
 		expect([...times].sort((a, b) => b - a)).toEqual(times);
 		expect(Object.keys(all[0])).toEqual(
 			expect.arrayContaining([
@@ -203,7 +207,7 @@ describe('read routes', () => {
 	it('serves campaigns and their generated videos', async () => {
 		const list = await api('/api/ai_studio/campaigns');
 		expect(list.body.total).toBe(12);
-		expect(list.body.campaigns.filter((c: any) => c.whatsapp_enabled)).toHaveLength(4);
+		expect(list.body.campaigns.filter((c: Campaign) => c.whatsapp_enabled)).toHaveLength(4);
 		const c = list.body.campaigns[0];
 		expect((await api(`/api/ai_studio/campaign?id=${c.id}`)).body).toEqual(c);
 		expect((await api(`/api/ai_studio/campaign?id=${UNKNOWN}`)).status).toBe(404);
@@ -330,13 +334,13 @@ describe('try_sample and the render state machine', () => {
 		const listed = await api(
 			`/api/ai_studio/generated_video_by_video_instance_id?video_instance_id=${instance().id}`,
 		);
-		expect(listed.body.slice(-3).map((g: any) => g.id)).toEqual([ok, bad, never]);
+		expect(listed.body.slice(-3).map((g: GeneratedVideo) => g.id)).toEqual([ok, bad, never]);
 		// forced completion through the control surface
 		const forced = await fetch(`${sim.url}/__sim/generations/${never}/complete`, {
 			method: 'POST',
 			body: JSON.stringify({ status: 'failed' }),
 		});
-		expect(((await forced.json()) as any).status).toBe('failed');
+		expect((await readJson(forced)).status).toBe('failed');
 		expect((await api('/api/ai_studio/generated_video_by_id?id=bad')).status).toBe(422);
 		expect((await api(`/api/ai_studio/generated_video_by_id?id=${UNKNOWN}`)).status).toBe(404);
 	});
@@ -550,11 +554,11 @@ describe('faults, latency and control surface', () => {
 	});
 
 	it('adds latency and exposes the control surface over HTTP', async () => {
-		const ctl = (p: string, method = 'GET', body?: unknown): Promise<any> =>
+		const ctl = (p: string, method = 'GET', body?: unknown) =>
 			fetch(sim.url + p, {
 				method,
 				body: body === undefined ? undefined : JSON.stringify(body),
-			}).then((r) => r.json());
+			}).then(readJson);
 		await ctl('/__sim/latency', 'POST', { ms: 120 });
 		const t0 = Date.now();
 		await api('/api/store/settings');
@@ -563,7 +567,7 @@ describe('faults, latency and control surface', () => {
 		expect((await api('/api/workspace')).status).toBe(503);
 		expect((await api('/api/workspace')).status).toBe(503);
 		const log = await ctl('/__sim/requests');
-		expect(log.map((e: any) => e.path)).toEqual([
+		expect(log.map((e: RequestLogEntry) => e.path)).toEqual([
 			'/api/store/settings',
 			'/api/workspace',
 			'/api/workspace',

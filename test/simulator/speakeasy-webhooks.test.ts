@@ -2,6 +2,7 @@
  * The simulator's Speakeasy project and saved webhook routes (shapes assumed, see the README).
  */
 import { startSimulator, type Simulator } from '../../simulator';
+import { readJson } from '../helpers/http';
 
 let sim: Simulator;
 let auth: string;
@@ -19,7 +20,7 @@ async function api(path: string, body?: unknown) {
 		headers: { authorization: auth, 'content-type': 'application/json' },
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});
-	return { status: res.status, body: (await res.json()) as any };
+	return { status: res.status, body: await readJson(res) };
 }
 
 const S = '/api/ai_studio';

@@ -12,9 +12,8 @@
  * `BHuman Trigger → Collect`, run after the answer was sent, and static data is
  * saved when it ends, as n8n does.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { parse as parseQueryString } from 'node:querystring';
+import { http, querystring } from '../host';
+import type { AddressInfo, IncomingMessage, ServerResponse } from '../host';
 import { WebhookContext } from 'n8n-core';
 import type {
 	IDataObject,
@@ -26,7 +25,7 @@ import type {
 	IWebhookResponseData,
 	IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
-import { Workflow } from 'n8n-workflow';
+import { sleep, Workflow } from 'n8n-workflow';
 import { BhumanTrigger } from '../../nodes/BhumanTrigger/BhumanTrigger.node';
 import { clearDeliveryCache, rememberedKeys } from '../../nodes/BhumanTrigger/deliveries';
 import {
@@ -37,7 +36,7 @@ import {
 	registerNodeType,
 	type SimCredentials,
 } from '../helpers/engine';
-import { captureAnswer } from '../helpers/http';
+import { captureAnswer, type ParsedJson } from '../helpers/http';
 
 export const TRIGGER_TYPE = 'n8n-nodes-bhuman.bhumanTrigger';
 export const WEBHOOK_ID = '5b7c1f0e-7f5e-4d8a-9a55-0c6f2b1d9e11';
@@ -51,7 +50,7 @@ export interface Delivery {
 	/** Status the listener answered. */
 	status: number;
 	/** Body it answered, parsed when JSON. */
-	response: any;
+	response: ParsedJson;
 	/** What `webhook()` returned (undefined when it threw or the parser refused the body). */
 	result?: IWebhookResponseData;
 	/** The items of the execution it started, if it started one. */
@@ -89,7 +88,6 @@ export interface TriggerListener {
 	close(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const DUMMY_CREDENTIALS: SimCredentials = {
 	apiKeyId: 'unused',
@@ -99,7 +97,7 @@ const DUMMY_CREDENTIALS: SimCredentials = {
 
 /** n8n's body parser (packages/cli/src/middlewares/body-parser.ts), for the content types a callback may use. */
 function parseBody(
-	req: http.IncomingMessage,
+	req: IncomingMessage,
 	rawBody: Buffer,
 ): { body: unknown } | { error: string } {
 	const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -118,7 +116,7 @@ function parseBody(
 	return { body: body ?? {} };
 }
 
-function send(res: http.ServerResponse, status: number, data: unknown) {
+function send(res: ServerResponse, status: number, data: unknown) {
 	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
 	res.end(JSON.stringify(data));
 }
@@ -165,8 +163,8 @@ export async function startTriggerListener(options: {
 	const workflowId = `trigger-test-${++listeners}`;
 
 	async function handle(
-		req: http.IncomingMessage,
-		res: http.ServerResponse,
+		req: IncomingMessage,
+		res: ServerResponse,
 	): Promise<Omit<Delivery, 'status' | 'response'>> {
 		const chunks: Buffer[] = [];
 		for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -185,7 +183,7 @@ export async function startTriggerListener(options: {
 		Object.assign(req, {
 			body: parsed.body,
 			rawBody,
-			query: parseQueryString(url.search.slice(1)),
+			query: querystring.parse(url.search.slice(1)),
 			params: {},
 		});
 

@@ -4,18 +4,19 @@
  * BHuman Trigger; the simulator renders and calls back; each accepted callback
  * runs an execution `BHuman Trigger → Collect`.
  */
+import { randomBytes } from 'node:crypto';
 import { deliveryKey } from '../../nodes/BhumanTrigger/deliveries';
 import { startSimulator, type Simulator } from '../../simulator';
 import { runBHuman, type SimCredentials } from '../helpers/engine';
 import { startTriggerListener, type TriggerListener } from './harness';
+import { sleep } from 'n8n-workflow';
 
-const TOKEN = 'loop-token-5e0c7a';
+const TOKEN = `loop-token-${randomBytes(8).toString('hex')}`;
 
 let sim: Simulator;
 let credentials: SimCredentials;
 let listener: TriggerListener;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
 	sim = await startSimulator({ render: { queuedMs: 30, processingMs: 60 } });

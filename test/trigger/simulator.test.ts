@@ -3,20 +3,21 @@
  * simulator for the generation, and the simulator's own callbacks (repeated,
  * reordered, whatsapp.ready) are delivered to the trigger's listener.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { deliveryKey } from '../../nodes/BhumanTrigger/deliveries';
 import { startSimulator, type Simulator } from '../../simulator';
 import type { SimCredentials } from '../helpers/engine';
 import { startTriggerListener, type Delivery, type TriggerListener } from './harness';
+import { readJson } from '../helpers/http';
+import { sleep } from 'n8n-workflow';
 
-const TOKEN = 'sim-callback-token-8d41b2';
+const TOKEN = `sim-callback-token-${randomBytes(8).toString('hex')}`;
 const ALL_EVENTS = ['other', 'video.failed', 'video.succeeded', 'whatsapp.ready'];
 
 let sim: Simulator;
 let credentials: SimCredentials;
 let listener: TriggerListener;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
 	sim = await startSimulator({
@@ -34,7 +35,7 @@ afterEach(async () => {
 	await listener?.close();
 });
 
-async function api(path: string, body?: unknown): Promise<any> {
+async function api(path: string, body?: unknown) {
 	const response = await fetch(sim.url + path, {
 		method: body === undefined ? 'GET' : 'POST',
 		headers: {
@@ -43,7 +44,7 @@ async function api(path: string, body?: unknown): Promise<any> {
 		},
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});
-	const data = await response.json();
+	const data = await readJson(response);
 	if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(data)}`);
 	return data;
 }

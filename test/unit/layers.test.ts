@@ -4,11 +4,9 @@
  * node's transport and helpers. Nothing imports upward. Bare imports (n8n-workflow, crypto) are
  * left to the lint rules and the package test.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { fs, path, repoRoot as ROOT } from '../host';
 import ts from 'typescript';
 
-const ROOT = path.join(__dirname, '../..');
 
 /** Layer of a source file (path relative to the repo, without extension). */
 function layerOf(file: string): string {
@@ -50,7 +48,7 @@ function importProblem(from: string, to: string): string | undefined {
 }
 
 function sources(dir: string): string[] {
-	return readdirSync(path.join(ROOT, dir), { withFileTypes: true, recursive: true })
+	return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true, recursive: true })
 		.filter(
 			(entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'),
 		)
@@ -59,7 +57,7 @@ function sources(dir: string): string[] {
 
 function relativeImports(file: string): string[] {
 	const { importedFiles } = ts.preProcessFile(
-		readFileSync(path.join(ROOT, file), 'utf8'),
+		fs.readFileSync(path.join(ROOT, file), 'utf8'),
 		true,
 		true,
 	);
@@ -69,7 +67,7 @@ function relativeImports(file: string): string[] {
 		.map((specifier) => {
 			const target = path.join(path.dirname(file), specifier);
 			// A folder import means its index.
-			const isFolder = readdirSync(path.join(ROOT, path.dirname(target))).includes(
+			const isFolder = fs.readdirSync(path.join(ROOT, path.dirname(target))).includes(
 				path.basename(target),
 			);
 			return isFolder ? path.join(target, 'index') : target;

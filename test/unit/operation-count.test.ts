@@ -1,8 +1,7 @@
 /**
  * The README's operation count (and list of resources) follows the node's description.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { fromRoot, fs } from '../host';
 import type { INodePropertyOptions } from 'n8n-workflow';
 import { Bhuman } from '../../nodes/Bhuman/Bhuman.node';
 
@@ -16,7 +15,7 @@ test("the README states the node's number of operations and resources", () => {
 			(sum, p) => sum + (p.options?.length ?? 0) * (p.displayOptions?.show?.resource?.length ?? 0),
 			0,
 		);
-	const readme = readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+	const readme = fs.readFileSync(fromRoot('README.md'), 'utf8');
 	expect(readme).toContain(`${operations} operations on ${resources.length} resources`);
 	for (const resource of resources) expect(readme).toContain(`${resource.name} (`);
 });

@@ -4,13 +4,9 @@
  * the class name from the file name), with its codex and icons beside it.
  * Needs `npm run build` first (npm test does it).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { childProcess, fs, path, repoRoot as root } from '../host';
 
-const root = path.resolve(__dirname, '../..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pkg = require(path.join(root, 'package.json'));
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 const entries: Array<[string, string]> = [
 	...pkg.n8n.credentials.map((file: string) => ['credentials', file]),
@@ -26,29 +22,27 @@ test('package.json names the credential and both nodes, with no runtime dependen
 	expect(pkg.files).toEqual(['dist']);
 });
 
-test.each(entries)('%s %s loads the way n8n loads it', (kind, file) => {
+test.each(entries)('%s %s loads the way n8n loads it', async (kind, file) => {
 	const full = path.join(root, file);
-	expect(existsSync(full)).toBe(true);
+	expect(fs.existsSync(full)).toBe(true);
 	const className = path.basename(file).replace(/\.(node|credentials)\.js$/, '');
-	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const exported = require(full)[className];
+	const exported = (await import(full))[className];
 	expect(typeof exported).toBe('function');
 	const instance = new exported();
 	const icon = kind === 'nodes' ? instance.description.icon : instance.icon;
 	for (const variant of [icon.light, icon.dark]) {
-		expect(existsSync(path.resolve(path.dirname(full), variant.replace(/^file:/, '')))).toBe(true);
+		expect(fs.existsSync(path.resolve(path.dirname(full), variant.replace(/^file:/, '')))).toBe(true);
 	}
 	if (kind === 'nodes') {
 		const codex = full.replace(/\.js$/, '.json');
-		expect(existsSync(codex)).toBe(true);
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		expect(require(codex).node).toBe(`n8n-nodes-bhuman.${instance.description.name}`);
+		expect(fs.existsSync(codex)).toBe(true);
+		expect(JSON.parse(fs.readFileSync(codex, 'utf8')).node).toBe(`n8n-nodes-bhuman.${instance.description.name}`);
 	}
 });
 
-test('index.js exports the classes', () => {
-	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const index = require(path.join(root, 'index.js'));
+test('index.js exports the classes', async () => {
+	// the module's exports as n8n's loader requires them (import() adds a `default` beside them)
+	const index = (await import(path.join(root, 'index.js'))).default;
 	expect(Object.keys(index).sort()).toEqual(['Bhuman', 'BhumanApi', 'BhumanTrigger']);
 	expect(new index.Bhuman().description.name).toBe('bhuman');
 	expect(new index.BhumanTrigger().description.name).toBe('bhumanTrigger');
@@ -69,7 +63,7 @@ test('the credential keeps authenticate in the list n8n builds of credential typ
 });
 
 test("the nodes' output schemas are in dist beside the node files, and in npm pack's tarball", () => {
-	const schemas = (readdirSync(path.join(root, 'nodes'), { recursive: true }) as string[])
+	const schemas = (fs.readdirSync(path.join(root, 'nodes'), { recursive: true }) as string[])
 		.filter((file) => file.split(path.sep).includes('__schema__') && file.endsWith('.json'))
 		.map((file) => `nodes/${file.split(path.sep).join('/')}`);
 	// which ones there are is checked by test/integration/schemas.test.ts
@@ -80,11 +74,11 @@ test("the nodes' output schemas are in dist beside the node files, and in npm pa
 		]),
 	);
 	for (const file of schemas) {
-		expect(readFileSync(path.join(root, 'dist', file), 'utf8')).toBe(
-			readFileSync(path.join(root, file), 'utf8'),
+		expect(fs.readFileSync(path.join(root, 'dist', file), 'utf8')).toBe(
+			fs.readFileSync(path.join(root, file), 'utf8'),
 		);
 	}
-	const out = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8' });
+	const out = childProcess.execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8' });
 	const packed = (
 		JSON.parse(out.slice(out.indexOf('['))) as Array<{ files: Array<{ path: string }> }>
 	)[0].files.map((file) => file.path);

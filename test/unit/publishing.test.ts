@@ -3,11 +3,9 @@
  * because they cannot run here: the GitHub workflows (CI and the provenance publish), the package
  * metadata that provenance ties to the repository, and the README's manual install.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { fs, path, repoRoot as REPO } from '../host';
 import { parseDocument } from 'yaml';
 
-const REPO = path.resolve(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
 
 type Step = { uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, unknown> };
