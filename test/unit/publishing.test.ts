@@ -95,9 +95,8 @@ describe('package metadata for provenance and the manual install', () => {
 		expect(pkg.dependencies ?? {}).toEqual({});
 	});
 
-	it('the README shows the manual install the e2e suite runs (scripts/lib/n8n.js readmeInstallScript)', () => {
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		const { readmeInstallScript } = require('../../scripts/lib/n8n');
+	it('the README shows the manual install the e2e suite runs (scripts/lib/n8n.js readmeInstallScript)', async () => {
+		const { readmeInstallScript } = await import('../../scripts/lib/n8n');
 		expect(readmeInstallScript()).toEqual(['mkdir -p ~/.n8n/nodes && cd ~/.n8n/nodes', 'npm install n8n-nodes-bhuman']);
 	});
 
