@@ -99,12 +99,12 @@ export const cases: ResumeCase[] = [
 		concern: 'resume',
 		input: 'The first video of two is final, the other still renders',
 		outcome:
-			'answered 200 "waiting" after one request to BHuman (the other video); the run keeps waiting',
+			'answered 200 "waiting" after two requests to BHuman (its own video, whose record has not caught up with the callback yet, then the other video, still rendering); the run keeps waiting',
 		token: 'run',
 		body: ([first]) => done(first),
 		status: 200,
 		answer: { result: 'waiting' },
-		bhumanRequests: 1,
+		bhumanRequests: 2,
 	},
 	{
 		concern: 'resume',
@@ -127,7 +127,7 @@ export const cases: ResumeCase[] = [
 		body: ([first]) => ({ ...done(first), id: undefined }),
 		status: 200,
 		answer: { result: 'waiting' },
-		bhumanRequests: 1,
+		bhumanRequests: 2,
 	},
 	{
 		concern: 'resume',
@@ -139,7 +139,7 @@ export const cases: ResumeCase[] = [
 		body: ([first]) => ({ ...done(first), id: undefined }),
 		status: 200,
 		answer: { result: 'waiting' },
-		bhumanRequests: 1,
+		bhumanRequests: 2,
 	},
 	{
 		concern: 'resume',

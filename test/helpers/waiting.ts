@@ -16,6 +16,9 @@
  *   `line: 1` (the default) has neither, as n8n 1.x.
  * - `expire(id)` resumes an execution as n8n's wait tracker does at its waitTill: without running
  *   node code.
+ * - `queueResumes(true)` holds each resume a webhook returns, the execution still waiting, as n8n
+ *   does under its production concurrency limit while every slot is taken; `releaseResumes()`
+ *   runs them in order.
  * - `retry(id)` runs a failed execution again as n8n's ExecutionService.retry does (Executions →
  *   Retry, read in 1.123.81 and 2.40.7): a new execution in mode `retry` with the failed one's
  *   data (run data, stack, node contexts), its error removed and the failed node's last run
@@ -23,9 +26,8 @@
  *
  * The simulator calls the listener back for real (`callback_url`).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { parse as parseQueryString } from 'node:querystring';
+import { http, querystring, report } from '../host';
+import type { AddressInfo, IncomingMessage, ServerResponse } from '../host';
 import { WebhookContext } from 'n8n-core';
 import type {
 	IDataObject,
@@ -39,7 +41,7 @@ import type {
 	IWorkflowExecuteAdditionalData,
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
-import { Workflow } from 'n8n-workflow';
+import { sleep, Workflow } from 'n8n-workflow';
 import {
 	additionalDataFor,
 	COLLECT_TYPE,
@@ -80,6 +82,13 @@ export interface WaitingServer {
 	baseUrl: string;
 	/** Stops answering: each call gets a 409 from then on, as while n8n has not saved the wait. */
 	busy(on: boolean): void;
+	/**
+	 * As n8n under its production concurrency limit with every slot taken: a resume a webhook
+	 * returns waits in a queue, the execution still reads waiting (and takes more callbacks).
+	 */
+	queueResumes(on: boolean): void;
+	/** Frees the slot: runs the queued resumes in order (a second one on 1.x runs the rest again); how many. */
+	releaseResumes(): Promise<number>;
 	executions: Map<string, StoredExecution>;
 	calls: WaitingCall[];
 	/**
@@ -113,12 +122,10 @@ export interface WaitingServer {
 	close(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Execution ids are unique in the process, as in n8n's database (the node keeps per-run state by id). */
 let executionCounter = 0;
 
-function send(res: http.ServerResponse, status: number, data: unknown) {
+function send(res: ServerResponse, status: number, data: unknown) {
 	if (res.headersSent) return;
 	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
 	res.end(JSON.stringify(data));
@@ -138,6 +145,8 @@ export async function startWaitingServer(options: {
 	const calls: WaitingCall[] = [];
 	let baseUrl = '';
 	let busy = false;
+	/** Resumes held as n8n's concurrency queue holds them (`queueResumes`), in order. */
+	let queued: Array<() => Promise<void>> | undefined;
 
 	const workflowOf = (id: string) => {
 		const { nodes, connections, settings } = workflows.get(id)!;
@@ -169,7 +178,7 @@ export async function startWaitingServer(options: {
 		return stored;
 	}
 
-	async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<WaitingCall> {
+	async function handle(req: IncomingMessage, res: ServerResponse): Promise<WaitingCall> {
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
 		const [, prefix, executionId, suffix] = url.pathname.split('/');
 		const call: WaitingCall = { executionId, status: 0, response: undefined };
@@ -220,7 +229,12 @@ export async function startWaitingServer(options: {
 				return call;
 			}
 		} else if (rawBody.length && contentType === 'text/plain') body = rawBody.toString('utf8');
-		Object.assign(req, { body, rawBody, query: parseQueryString(url.search.slice(1)), params: {} });
+		Object.assign(req, {
+			body,
+			rawBody,
+			query: querystring.parse(url.search.slice(1)),
+			params: {},
+		});
 
 		const additionalData = additionalDataFor(credentials, undefined, {
 			executionId,
@@ -253,14 +267,21 @@ export async function startWaitingServer(options: {
 			send(res, 200, call.result.webhookResponse ?? { message: 'Webhook call received' });
 		}
 		if (call.result.workflowData !== undefined) {
-			if (line === 2 && stored.status !== 'waiting') {
-				// 2.x: the resume is a compare-and-set on status "waiting".
-				return call;
-			}
-			const entry = data.executionData!.nodeExecutionStack[0];
-			entry.data.main = call.result.workflowData;
-			entry.metadata = { ...entry.metadata, forwardAllOutputs: true };
-			await run(stored, data);
+			const workflowData = call.result.workflowData;
+			const resume = async () => {
+				if (line === 2 && stored.status !== 'waiting') {
+					// 2.x: the resume is a compare-and-set on status "waiting".
+					return;
+				}
+				const entry = data.executionData!.nodeExecutionStack[0];
+				entry.data.main = workflowData;
+				entry.metadata = { ...entry.metadata, forwardAllOutputs: true };
+				await run(stored, data);
+			};
+			// Under n8n's production concurrency limit the resume waits in n8n's queue, the
+			// execution still waiting, until a slot frees (active-executions.js add()).
+			if (queued) queued.push(resume);
+			else await resume();
 		}
 		return call;
 	}
@@ -272,8 +293,7 @@ export async function startWaitingServer(options: {
 		handle(req, res).then(record, (error: Error) => {
 			send(res, 500, { message: error.message });
 			record({ executionId: '?', status: 500, response: undefined });
-			// eslint-disable-next-line no-console
-			console.error('waiting server:', error);
+			report('waiting server:', error);
 		});
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -284,6 +304,15 @@ export async function startWaitingServer(options: {
 		baseUrl,
 		busy(on) {
 			busy = on;
+		},
+		queueResumes(on) {
+			queued = on ? [] : undefined;
+		},
+		async releaseResumes() {
+			const held = queued ?? [];
+			queued = undefined;
+			for (const resume of held) await resume();
+			return held.length;
 		},
 		executions,
 		calls,

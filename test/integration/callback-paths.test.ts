@@ -7,10 +7,8 @@
  * Nothing here calls n8n's own URLs but BHuman (the simulator) and the test itself.
  */
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
-import { createHook } from 'node:async_hooks';
-import { sep } from 'node:path';
-import { runInNewContext } from 'node:vm';
-import { setFlagsFromString } from 'node:v8';
+import { sleep } from 'n8n-workflow';
+import { asyncHooks, path, process, report, setImmediate, v8, vm } from '../host';
 import { clock, TRACKER_MARGIN_MS } from '../../nodes/Bhuman/helpers/callbacks';
 import { startServer } from '../helpers/hostile';
 import { withSimulator } from '../helpers/sim';
@@ -46,7 +44,12 @@ const pendingOf = (started: { runs: Array<{ data: IDataObject }> }) =>
 			}
 		).resultData.runData.BHuman[0].data.main[0],
 	);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The callback URL an execution's generate request carried (its resume URL). */
+const callbackUrlOf = (executionId: string) =>
+	s.sim.requests
+		.filter((r) => r.path === '/api/ai_studio/try_sample')
+		.map((r) => r.body.callback_url as string)
+		.find((url) => new URL(url).pathname.split('/')[2] === executionId)!;
 /** The callback URL of the last generate request (this execution's resume URL). */
 const callbackUrl = () =>
 	[...s.sim.requests].reverse().find((r) => r.path === '/api/ai_studio/try_sample')!.body
@@ -245,6 +248,48 @@ describe('the last callback while BHuman cannot answer', () => {
 	}, 30_000);
 });
 
+describe("n8n's production concurrency limit: a resume waits in n8n's queue", () => {
+	test('n8n 1.x: the resume queued, the execution still waiting; 6 minutes on, after another run resumed, the final callback again resumes nothing: one run of the rest (was two)', async () => {
+		const realNow = Date.now;
+		server.queueResumes(true);
+		try {
+			const first = await server.start({ parameters: params(), items: leads('Don') });
+			const [id] = pendingOf(first as never);
+			await until(
+				() => server.calls.some((call) => (call.response as IDataObject)?.result === 'resumed'),
+				10_000,
+				'the resume',
+			);
+			expect(server.executions.get(first.id)!.status).toBe('waiting');
+			// Other runs hold n8n's slots for 6 minutes; meanwhile another wait of this process resumes.
+			Date.now = () => realNow() + 6 * 60_000;
+			const other = await server.start({ parameters: params(), items: leads('Ada') });
+			await until(
+				() =>
+					server.calls.filter((call) => (call.response as IDataObject)?.result === 'resumed')
+						.length === 2,
+				10_000,
+				'the other resume',
+			);
+			const again = await post(callbackUrlOf(first.id), { id, status: 'succeeded' });
+			expect(again.body).toMatchObject({
+				result: 'ignored',
+				reason: 'this run has resumed already',
+			});
+			Date.now = realNow;
+			expect(await server.releaseResumes()).toBe(2);
+			for (const started of [first, other]) {
+				const done = await server.settle(started.id);
+				expect(done.status).toBe('success');
+				expect(done.runs).toHaveLength(2); // the wait, then one resume
+			}
+		} finally {
+			Date.now = realNow;
+			server.queueResumes(false);
+		}
+	}, 30_000);
+});
+
 describe("BHuman's word, not a callback's body", () => {
 	test('a one-row run asks BHuman about its video; URLs the callback body names are not in the output', async () => {
 		s.sim.setCallbacks({ repeat: 0 });
@@ -385,8 +430,8 @@ describe('Max Wait, from a minute to a day', () => {
 describe('what a burst of callbacks leaves behind', () => {
 	/** n8n's own gc, as `node --expose-gc` gives it. */
 	function collect() {
-		setFlagsFromString('--expose-gc');
-		(runInNewContext('gc') as () => void)();
+		v8.setFlagsFromString('--expose-gc');
+		(vm.runInNewContext('gc') as () => void)();
 	}
 
 	test('500 final callbacks of one run within a second: one resume, heap growth bounded, no timer left after the answers', async () => {
@@ -417,11 +462,14 @@ describe('what a burst of callbacks leaves behind', () => {
 		// set after every answer. Sockets' keep-alive timers of this process are not the node's, nor
 		// the 1-s cache of the Date header Node's HTTP server sets when an answer is written.
 		const nodeTimers = new Map<number, string>();
-		const hook = createHook({
+		const hook = asyncHooks.createHook({
 			init(asyncId, type) {
 				if (type !== 'Timeout') return;
 				const { stack } = new Error();
-				if (stack?.includes(`nodes${sep}Bhuman`) && !/at utcDate \(node:internal\/http/.test(stack))
+				if (
+					stack?.includes(`nodes${path.sep}Bhuman`) &&
+					!/at utcDate \(node:internal\/http/.test(stack)
+				)
 					nodeTimers.set(asyncId, stack);
 			},
 			destroy(asyncId) {
@@ -444,10 +492,7 @@ describe('what a burst of callbacks leaves behind', () => {
 		});
 		await new Promise((resolve) => setImmediate(resolve)); // destroy hooks run batched
 		hook.disable();
-		// eslint-disable-next-line no-console
-		console.log(
-			`500 final callbacks answered in ${ms} ms; heap growth ${(growth / 1e6).toFixed(2)} MB`,
-		);
+		report(`500 final callbacks answered in ${ms} ms; heap growth ${(growth / 1e6).toFixed(2)} MB`);
 		const results = answers.map((answer) => answer?.body.result);
 		expect(results.filter((result) => result === 'resumed')).toHaveLength(1);
 		expect(answers.every((answer) => answer !== null && answer.status < 500)).toBe(true);

@@ -7,9 +7,15 @@
 import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
 import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
-import { Workflow } from 'n8n-workflow';
+import { sleep, Workflow } from 'n8n-workflow';
 import { MAX_CALLBACK_ROWS } from '../../nodes/Bhuman/helpers/callbacks';
-import { BHUMAN_TYPE, nodeTypes, runBHuman, TestCredentialsHelper } from '../helpers/engine';
+import {
+	BHUMAN_TYPE,
+	Collect,
+	nodeTypes,
+	runBHuman,
+	TestCredentialsHelper,
+} from '../helpers/engine';
 import { withSimulator } from '../helpers/sim';
 import { callbackParams, startWaitingServer, type WaitingServer } from '../helpers/waiting';
 
@@ -140,7 +146,7 @@ describe('the run waits, then resumes once every video is final', () => {
 		// Two callbacks come and go (together: one is checked, the other asks for one more check);
 		// the run still waits for the third video.
 		const end = Date.now() + 5000;
-		while (server.calls.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+		while (server.calls.length < 2 && Date.now() < end) await sleep(20);
 		const results = server.calls.map((call) => (call.response as IDataObject).result);
 		expect(results).toContain('waiting');
 		expect(results.every((result) => result === 'waiting' || result === 'checking')).toBe(true);
@@ -166,8 +172,7 @@ describe('callbacks that arrive together', () => {
 		);
 		// Every callback answered (those after the resume too) before anything is counted.
 		const end = Date.now() + 10000;
-		while (server.calls.length < names.length && Date.now() < end)
-			await new Promise((r) => setTimeout(r, 20));
+		while (server.calls.length < names.length && Date.now() < end) await sleep(20);
 		expect(server.calls).toHaveLength(names.length);
 		// Without the shared memory, callbacks that arrive together would ask about every other
 		// video: up to 40 × 39 requests.
@@ -237,7 +242,7 @@ describe('what a callback must carry', () => {
 		const started = await server.start({ parameters: params(), items: leads('Don', 'Ada') });
 		await server.settle(started.id);
 		const end = Date.now() + 5000;
-		while (server.calls.length < 4 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+		while (server.calls.length < 4 && Date.now() < end) await sleep(20);
 		expect(server.executions.get(started.id)!.runs).toHaveLength(2);
 		const resumed = server.calls.filter((call) => call.result?.workflowData !== undefined);
 		expect(resumed).toHaveLength(1);
@@ -333,29 +338,68 @@ describe('Max Wait, downloads, limits and n8n settings', () => {
 		expect(s.sim.requests).toHaveLength(0);
 	});
 
-	test('BHuman down while the last callback asks about the others: answered 503, the run keeps waiting; Max Wait ends it with every id', async () => {
+	/** 3 leads; the first `done` succeed and call back; BHuman's status route then answers 500 for good. */
+	async function downAfter(done: number) {
 		const started = await server.start({
 			parameters: params(),
 			items: leads('sim:never', 'sim:never', 'sim:never'),
 		});
-		const [first, second, third] = ids(
-			started.runs[0].data.resultData.runData.BHuman[0].data!.main[0]!,
-		);
-		s.sim.completeGeneration(first, 'succeeded');
-		s.sim.completeGeneration(second, 'succeeded');
+		const all = ids(started.runs[0].data.resultData.runData.BHuman[0].data!.main[0]!);
+		for (const id of all.slice(0, done)) s.sim.completeGeneration(id, 'succeeded');
 		const end = Date.now() + 5000;
-		while (server.calls.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+		while (server.calls.length < done && Date.now() < end) await sleep(20);
 		s.sim.inject({
 			method: 'GET',
 			path: '/api/ai_studio/generated_video_by_id',
 			status: 500,
 			times: -1,
 		});
+		return { started, ids: all };
+	}
+
+	async function callbackOf(id: string) {
+		const sent = () => s.sim.callbacksSent.filter((entry) => entry.body.id === id);
+		const end = Date.now() + 15000;
+		while (sent().length === 0 && Date.now() < end) await sleep(20);
+		expect(sent()).toHaveLength(1);
+		return sent()[0];
+	}
+
+	test("BHuman down during the last callback, no repeat: the run resumes at once; the last lead unconfirmed, timed out, with no link; the others with BHuman's records", async () => {
+		const { started, ids: all } = await downAfter(2);
+		const [first, second, third] = all;
+		s.sim.completeGeneration(third, 'succeeded');
+		expect(await callbackOf(third)).toMatchObject({ status: 200 });
+		expect(server.calls.at(-1)?.response).toMatchObject({
+			result: 'resumed',
+			unconfirmed: [third],
+		});
+		const done = await server.settle(started.id);
+		expect(done.status).toBe('success');
+		const out = server.output(done.id, 'Collect');
+		expect(out.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		for (const [index, id] of [first, second].entries()) {
+			expect(out[index].json).toMatchObject({ id, status: 'succeeded', timedOut: false });
+			expect(out[index].json.pageUrl).toBe(`${s.sim.url}/share/${id}`);
+		}
+		// Nothing of the callback's body: no state, no link.
+		expect(out[2].json).toMatchObject({
+			id: third,
+			status: 'accepted',
+			timedOut: true,
+			unconfirmed: true,
+		});
+		expect(out[2].json.pollError).toMatch(/BHuman could not confirm this video .*Video → Get/);
+		expect([out[2].json.pageUrl, out[2].json.mp4Url]).toEqual([undefined, undefined]);
+		expect(s.sim.callbacksSent.filter((entry) => entry.body.id === third)).toHaveLength(1);
+	});
+
+	test('BHuman down during a callback that is not the last: answered 503, the run keeps waiting; Max Wait ends it with every id', async () => {
+		const { started, ids: all } = await downAfter(1);
+		const [first, second, third] = all;
+		// The second still renders, as far as anyone here knows: the third is not the last.
 		s.sim.completeGeneration(third, 'failed');
-		const sent = () => s.sim.callbacksSent.find((entry) => entry.body.id === third);
-		const end2 = Date.now() + 15000;
-		while (!sent() && Date.now() < end2) await new Promise((r) => setTimeout(r, 20));
-		expect(sent()).toMatchObject({ status: 503 });
+		expect(await callbackOf(third)).toMatchObject({ status: 503 });
 		expect(server.calls.find((call) => call.status === 503)?.response).toMatchObject({
 			result: 'error',
 			reason: expect.stringMatching(/BHuman could not be asked .*The run keeps waiting/),
@@ -370,6 +414,81 @@ describe('Max Wait, downloads, limits and n8n settings', () => {
 			[second, true],
 			[third, true],
 		]);
+	});
+});
+
+describe('each lead its own item after a resume (n8n pairs a resumed output by position)', () => {
+	/** Two companies, each with its contacts; JSON input mode names the rows from each item. */
+	const companies = (contacts: number) =>
+		['Apple', 'Google'].map((company) => ({
+			company,
+			contacts: Array.from({ length: contacts }, (_, i) => `${company} contact ${i}`),
+		}));
+	const json = () =>
+		params({
+			inputMode: 'json',
+			variablesJson: '["name", "company"]',
+			namesJson: '={{ JSON.stringify($json.contacts.map((name) => [name, $json.company])) }}',
+		});
+
+	beforeEach(() => {
+		Collect.readLeads = true;
+		Collect.leads = [];
+	});
+	afterEach(() => {
+		Collect.readLeads = false;
+	});
+
+	test('JSON input, 2 items × 2 rows: refused before paying, naming the item and the field', async () => {
+		const result = await server.start({ parameters: json(), items: companies(2) });
+		expect(result.status).toBe('error');
+		const error = result.runs[0].data.resultData.error!;
+		expect(error.message).toBe(
+			'Invalid item 0: Names (JSON) has 2 rows, and Until BHuman Calls Back takes one row per item',
+		);
+		expect((error as unknown as IDataObject).description).toMatch(
+			/^Nothing was sent to BHuman\. .*by position.*Split Out.*By Polling BHuman/,
+		);
+		expect(generatePosts()).toHaveLength(0);
+	});
+
+	test.each([
+		['by callback', 'callback'],
+		['at Max Wait', 'expire'],
+	])(
+		'JSON input, 2 items × 1 row, resumed %s: a step reading $("Items").item gets each video\'s own company',
+		async (_, how) => {
+			const items = companies(1);
+			const started = await server.start({ parameters: json(), items });
+			expect(started.status).toBe('waiting');
+			const waiting = ids(started.runs[0].data.resultData.runData.BHuman[0].data!.main[0]!);
+			// The second company's video first: the order BHuman finishes in is not the items' order.
+			if (how === 'callback') {
+				for (const id of [...waiting].reverse()) s.sim.completeGeneration(id, 'succeeded');
+			}
+			const done =
+				how === 'callback' ? await server.settle(started.id) : await server.expire(started.id);
+			expect(done.status).toBe('success');
+			const out = server.output(done.id, 'Collect');
+			expect(out.map((item) => item.json.variables)).toEqual([
+				{ name: 'Apple contact 0', company: 'Apple' },
+				{ name: 'Google contact 0', company: 'Google' },
+			]);
+			expect(out.map((item) => item.json.timedOut)).toEqual(
+				how === 'callback' ? [false, false] : [true, true],
+			);
+			expect(Collect.leads).toEqual(items);
+		},
+	);
+
+	test('Map Each Item to a Row, 3 leads, resumed by callback: each step reads its own lead', async () => {
+		const items = leads('Don', 'Ada', 'Grace');
+		const started = await server.start({ parameters: params(), items });
+		const waiting = ids(started.runs[0].data.resultData.runData.BHuman[0].data!.main[0]!);
+		for (const id of [...waiting].reverse()) s.sim.completeGeneration(id, 'succeeded');
+		const done = await server.settle(started.id);
+		expect(server.output(done.id, 'Collect').map((item) => item.json.id)).toEqual(waiting);
+		expect(Collect.leads).toEqual(items);
 	});
 });
 

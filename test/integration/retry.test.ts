@@ -6,6 +6,8 @@
  * again (a new execution, the next pass of a loop, Execute step) sends every row, as before.
  */
 import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
+import { report, setTimeout } from '../host';
 import { stringify } from 'flatted';
 import { CONTEXT_KEY, type GenerateContext } from '../../nodes/Bhuman/helpers/context';
 import { Flaky } from '../helpers/engine';
@@ -24,7 +26,6 @@ afterEach(async () => {
 });
 
 const TRY_SAMPLE = '/api/ai_studio/try_sample';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const CAMPAIGN = '/api/ai_studio/pipeline/campaign';
 const leads = (...names: string[]) =>
 	names.map((name, i) => ({ first_name: name, company: `Company ${i}` }));
@@ -324,8 +325,7 @@ describe('what the record costs', () => {
 		delete data.executionData.contextData['node:BHuman'];
 		const without = stringify(data).length;
 		const perRow = (withContext - without) / 8000;
-		// eslint-disable-next-line no-console
-		console.log(
+		report(
 			`10,000 rows, 8,000 accepted: the saved execution ${(withContext / 1e6).toFixed(2)} MB, of which the record ${((withContext - without) / 1e6).toFixed(2)} MB (${perRow.toFixed(0)} bytes a row)`,
 		);
 		expect(perRow).toBeLessThan(70);

@@ -66,14 +66,17 @@ async function generationId(
 	return found.id as string;
 }
 
-/** Rows of a generate run, in JSON mode: one succeeds, one fails (the simulator's `sim:fail`). */
+/** Rows of a generate run: one succeeds, one fails (the simulator's `sim:fail`). */
+const ROWS = [
+	['Ada', 'Acme'],
+	['Bo', 'sim:fail'],
+];
+
+/** The rows in JSON mode, all from one item. */
 const rows = (target: IDataObject): INodeParameters => ({
 	inputMode: 'json',
 	variablesJson: '["name", "company"]',
-	namesJson: JSON.stringify([
-		['Ada', 'Acme'],
-		['Bo', 'sim:fail'],
-	]),
+	namesJson: JSON.stringify(ROWS),
 	...target,
 });
 
@@ -222,7 +225,14 @@ async function checkOperation(operation: string, schema: JsonSchema): Promise<Sc
 async function runWaiting(parameters: INodeParameters, resumedBy: 'callbacks' | 'maxWait') {
 	const server = await startWaitingServer({ credentials: h.credentials });
 	try {
-		const started = await server.start({ parameters, items: [{}] });
+		// One row per item: Until BHuman Calls Back refuses an item with more.
+		const started = await server.start({
+			parameters: {
+				...parameters,
+				namesJson: '={{ JSON.stringify([[$json.name, $json.company]]) }}',
+			},
+			items: ROWS.map(([name, company]) => ({ name, company })),
+		});
 		const done =
 			resumedBy === 'maxWait' ? await server.expire(started.id) : await server.settle(started.id);
 		return {
@@ -241,7 +251,8 @@ const nodeSchema = (operation: string) =>
 
 /** Every file below a folder, relative to it. */
 const filesBelow = (dir: string) =>
-	fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+	fs
+		.readdirSync(dir, { recursive: true, withFileTypes: true })
 		.filter((entry) => entry.isFile())
 		.map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
 		.sort();

@@ -253,9 +253,10 @@ async function askBHuman(
 
 /**
  * BHuman's records of `ids` (lower case) when every one is final, else the first that is not.
- * Asks in growing rounds (1, 2, 4 … ASK_CONCURRENCY at once) and stops at the first video still
- * rendering: while videos render a check costs one request. Every answer comes from a request
- * sent after this call began. Throws when BHuman cannot answer before `deadline`.
+ * Asks in rounds of 1, 1, 2, 4 … ASK_CONCURRENCY at once and stops at the first video still
+ * rendering: while videos render, a callback's check (its own video, then the next) costs two
+ * requests. Every answer comes from a request sent after this call began. Throws when BHuman
+ * cannot answer before `deadline`.
  */
 async function allFinal(
 	this: AskContext,
@@ -268,7 +269,7 @@ async function allFinal(
 	for (
 		let start = 0;
 		start < ids.length;
-		start += size, size = Math.min(size * 2, ASK_CONCURRENCY)
+		start += size, size = start === 1 ? 1 : Math.min(size * 2, ASK_CONCURRENCY)
 	) {
 		const round = ids.slice(start, start + size);
 		const answers = await Promise.all(round.map((id) => askBHuman.call(this, id, deadline, since)));
@@ -326,19 +327,20 @@ export function respond(
 }
 
 /**
- * Waits this process has resumed, by token: n8n 1.x resumes an execution as often as its resume
- * URL is called while it still reads as waiting, so two final callbacks at once would run it
- * twice (n8n 2.x refuses a second resume itself). Needed only until n8n has marked the run as
- * running (then it answers 409); kept a few minutes, bounded in size.
+ * Waits this process has resumed: token → when the wait ends (Max Wait and the margin). n8n 1.x
+ * resumes an execution as often as its resume URL is called while it still reads as waiting, so
+ * two final callbacks would run it twice (n8n 2.x refuses a second resume itself). Under n8n's
+ * production concurrency limit a resume may sit in n8n's queue, the execution still waiting, for
+ * as long as other runs hold the slots: so a claim is kept until its wait ends, not for a fixed
+ * time. Bounded in size (the oldest claims go first).
  */
 const resumed = new Map<string, number>();
-const RESUMED_MS = 5 * 60_000;
 const RESUMED_MAX = 10_000;
 
-function claimResume(token: string): boolean {
-	forgetOld(resumed, (at) => at, RESUMED_MS, RESUMED_MAX);
-	if (resumed.has(token)) return false;
-	resumed.set(token, Date.now());
+function claimResume(state: WaitState): boolean {
+	forgetOld(resumed, (endsAt) => endsAt, 0, RESUMED_MAX, clock.now());
+	if (resumed.has(state.token)) return false;
+	resumed.set(state.token, state.deadline + TRACKER_MARGIN_MS);
 	return true;
 }
 
@@ -391,7 +393,7 @@ async function handleCallback(this: IWebhookFunctions): Promise<IWebhookResponse
 	// Every video is final (or the last one unconfirmed): the run resumes, once, with BHuman's records.
 	const resume = (records: Map<string, IDataObject>, unconfirmed?: Unconfirmed) => {
 		if (clock.now() > state.deadline) return late();
-		if (!claimResume(state.token))
+		if (!claimResume(state))
 			return answer(200, { result: 'ignored', id, event, reason: 'this run has resumed already' });
 		const said: IDataObject = { result: 'resumed', id, event, videos: state.ids.length };
 		if (unconfirmed) said.unconfirmed = [unconfirmed.id];
@@ -404,15 +406,17 @@ async function handleCallback(this: IWebhookFunctions): Promise<IWebhookResponse
 	// last callback resume even when BHuman cannot answer then), then the others, the next ones
 	// first (BHuman finishes a batch roughly in order). One deadline for the whole callback.
 	const at = state.ids.indexOf(id);
-	const asked = [id, ...state.ids.slice(at + 1), ...state.ids.slice(0, at)];
+	const others = [...state.ids.slice(at + 1), ...state.ids.slice(0, at)];
 	const deadline = Date.now() + ASK_WITHIN_MS;
 	let outcome: Awaited<ReturnType<typeof allFinal>>;
 	try {
-		outcome = await allFinal.call(this, asked, deadline);
-		for (const pause of RECHECK_PAUSES_MS) {
+		outcome = await allFinal.call(this, [id, ...others], deadline);
+		// BHuman's record may lag its callback: the others first then, and this one again (after
+		// pauses) only while every other is final.
+		for (const pause of [0, ...RECHECK_PAUSES_MS]) {
 			if (outcome.unfinished !== id) break;
-			await sleep(pause);
-			outcome = await allFinal.call(this, asked, deadline);
+			if (pause > 0) await sleep(pause);
+			outcome = await allFinal.call(this, [...others, id], deadline);
 		}
 	} catch (error) {
 		const reason = (error as Error).message;
@@ -420,7 +424,6 @@ async function handleCallback(this: IWebhookFunctions): Promise<IWebhookResponse
 		// The wait's last video (this process holds BHuman's final record of every other one): the
 		// run resumes with it unconfirmed rather than wait for Max Wait on a repeated callback,
 		// which BHuman does not promise. Its item has no link: a Video → Get reads it later.
-		const others = state.ids.filter((other) => other !== id);
 		if (others.every((other) => finals.has(other))) {
 			return resume(new Map(others.map((other) => [other, finals.get(other)!])), { id, reason });
 		}
