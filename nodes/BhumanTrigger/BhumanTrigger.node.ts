@@ -7,15 +7,15 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
-import { respond } from '../Bhuman/helpers/callbacks';
-import { fetchGeneration } from '../Bhuman/helpers/video';
+import { respond } from '../shared/respond';
+import { fetchGeneration } from '../shared/video';
 import {
 	callbackQuery,
 	parseCallback,
 	videoEvent,
 	type CallbackRequest,
-} from '../Bhuman/helpers/callbackBody';
-import { checkToken, tokenProblem } from '../Bhuman/helpers/token';
+} from '../shared/callbackBody';
+import { checkToken, tokenProblem } from '../shared/token';
 import { callbackOutput, filterOf, WHATSAPP_READY } from './callback';
 import { cacheScope, deliveryKey, remember, seenBefore } from './deliveries';
 import { isSaved, requireCredential, save, saveUrlProperty } from './register';

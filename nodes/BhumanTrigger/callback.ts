@@ -1,10 +1,10 @@
 /**
- * The trigger's view of BHuman's callbacks (read by ../Bhuman/helpers/callbackBody): which Events
+ * The trigger's view of BHuman's callbacks (read by ../shared/callbackBody): which Events
  * choice they fall under, and the same output shape as the BHuman node's video records.
  */
 import type { IDataObject } from 'n8n-workflow';
-import { WHATSAPP_READY } from '../Bhuman/helpers/callbackBody';
-import { normalizeVideo } from '../Bhuman/helpers/video';
+import { WHATSAPP_READY } from '../shared/callbackBody';
+import { normalizeVideo } from '../shared/video';
 
 export { WHATSAPP_READY };
 

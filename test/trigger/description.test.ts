@@ -10,7 +10,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeHelpers, resetSafeRegexEngine, safeRegex, setSafeRegexEngine } from 'n8n-workflow';
 import { BhumanTrigger } from '../../nodes/BhumanTrigger/BhumanTrigger.node';
-import { eventOf, parseCallback } from '../../nodes/Bhuman/helpers/callbackBody';
+import { eventOf, parseCallback } from '../../nodes/shared/callbackBody';
 import { filterOf } from '../../nodes/BhumanTrigger/callback';
 import {
 	CACHE_MAX_KEYS,
@@ -22,7 +22,7 @@ import {
 	rememberedKeys,
 	seenBefore,
 } from '../../nodes/BhumanTrigger/deliveries';
-import { checkToken, tokenProblem, tokensEqual } from '../../nodes/Bhuman/helpers/token';
+import { checkToken, tokenProblem, tokensEqual } from '../../nodes/shared/token';
 
 const trigger = new BhumanTrigger();
 const { description } = trigger;

@@ -1,12 +1,11 @@
 /**
  * The direction of imports in nodes/ and credentials/ (the map in docs/development.md):
- * node → actions → helpers → transport, methods → helpers/transport, the trigger → the BHuman
- * node's transport and helpers. Nothing imports upward. Bare imports (n8n-workflow, crypto) are
+ * node → actions → helpers → shared → transport, methods → helpers/shared/transport, the
+ * trigger → shared and the transport (never the action node's helpers). Nothing imports upward. Bare imports (n8n-workflow, crypto) are
  * left to the lint rules and the package test.
  */
 import { fs, path, repoRoot as ROOT } from '../host';
 import ts from 'typescript';
-
 
 /** Layer of a source file (path relative to the repo, without extension). */
 function layerOf(file: string): string {
@@ -14,6 +13,7 @@ function layerOf(file: string): string {
 	const [top, folder, sub] = parts;
 	if (top === 'credentials') return 'credentials';
 	if (folder === 'BhumanTrigger') return 'trigger';
+	if (folder === 'shared') return 'shared';
 	if (sub === 'actions') {
 		if (parts.length > 4) return 'actions/resource'; // actions/<resource>/<file>
 		return parts[3] === 'common.descriptions' ? 'actions/common' : 'actions';
@@ -24,13 +24,14 @@ function layerOf(file: string): string {
 /** Which layers each layer may import from (its own layer is always allowed, except resources). */
 const ALLOWED: Record<string, string[]> = {
 	node: ['actions', 'actions/resource', 'methods'],
-	actions: ['actions/resource', 'helpers', 'transport'],
-	'actions/resource': ['actions/common', 'helpers', 'transport'],
+	actions: ['actions/resource', 'helpers', 'shared', 'transport'],
+	'actions/resource': ['actions/common', 'helpers', 'shared', 'transport'],
 	'actions/common': ['helpers'],
-	methods: ['helpers', 'transport'],
-	helpers: ['transport'],
+	methods: ['helpers', 'shared', 'transport'],
+	helpers: ['shared', 'transport'],
+	shared: ['transport'],
 	transport: [],
-	trigger: ['helpers', 'transport'],
+	trigger: ['shared', 'transport'],
 	credentials: ['transport'],
 };
 
@@ -48,7 +49,8 @@ function importProblem(from: string, to: string): string | undefined {
 }
 
 function sources(dir: string): string[] {
-	return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true, recursive: true })
+	return fs
+		.readdirSync(path.join(ROOT, dir), { withFileTypes: true, recursive: true })
 		.filter(
 			(entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'),
 		)
@@ -67,9 +69,9 @@ function relativeImports(file: string): string[] {
 		.map((specifier) => {
 			const target = path.join(path.dirname(file), specifier);
 			// A folder import means its index.
-			const isFolder = fs.readdirSync(path.join(ROOT, path.dirname(target))).includes(
-				path.basename(target),
-			);
+			const isFolder = fs
+				.readdirSync(path.join(ROOT, path.dirname(target)))
+				.includes(path.basename(target));
 			return isFolder ? path.join(target, 'index') : target;
 		});
 }
@@ -103,8 +105,11 @@ test('the check refuses upward and sideways imports', () => {
 		/another resource/,
 	);
 	expect(importProblem(op, 'nodes/Bhuman/actions/common.descriptions')).toBeUndefined();
-	expect(importProblem(op, 'nodes/Bhuman/helpers/video')).toBeUndefined();
+	expect(importProblem(op, 'nodes/shared/video')).toBeUndefined();
+	expect(importProblem('nodes/BhumanTrigger/callback', 'nodes/shared/video')).toBeUndefined();
+	// The trigger has a room of its own: the action node's helpers are not its.
 	expect(
-		importProblem('nodes/BhumanTrigger/callback', 'nodes/Bhuman/helpers/video'),
-	).toBeUndefined();
+		importProblem('nodes/BhumanTrigger/BhumanTrigger.node', 'nodes/Bhuman/helpers/callbacks'),
+	).toMatch(/may not import/);
+	expect(importProblem('nodes/shared/video', 'nodes/Bhuman/helpers/ids')).toMatch(/may not/);
 });

@@ -26,14 +26,20 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
-import { callbackQuery, parseCallback, WHATSAPP_READY, type CallbackRequest } from './callbackBody';
+import {
+	callbackQuery,
+	parseCallback,
+	WHATSAPP_READY,
+	type CallbackRequest,
+} from '../../shared/callbackBody';
 import { forgetOld } from '../transport/bounded';
 import { CONTEXT_KEY, type GenerateContext, type WaitState } from './context';
 import { itemLabel } from './ids';
 import type { Row } from './rows';
-import { checkToken } from './token';
+import { respond } from '../../shared/respond';
+import { checkToken } from '../../shared/token';
 import { hasBaseUrl, isLoopbackHost } from '../transport';
-import { normalizeVideo, fetchGeneration, isFinal } from './video';
+import { normalizeVideo, fetchGeneration, isFinal } from '../../shared/video';
 
 /** Rows one run may wait for this way: see the README's measurement (cost of a callback as the run grows). */
 export const MAX_CALLBACK_ROWS = 1000;
@@ -303,28 +309,6 @@ export async function finalNow(
 }
 
 // ---------------------------------------------------------------- the resume URL's webhook
-
-/** The part of n8n's response object a webhook answers with. */
-export interface WebhookAnswer {
-	writeHead(status: number, headers: Record<string, string>): unknown;
-	end(body: string): unknown;
-}
-
-/**
- * Answers the call here, with our status and JSON body, and tells n8n not to answer again; with
- * `workflowData`, n8n still starts (or resumes) the execution.
- */
-export function respond(
-	this: IWebhookFunctions,
-	status: number,
-	body: IDataObject,
-	workflowData?: INodeExecutionData[][],
-): IWebhookResponseData {
-	const res = this.getResponseObject() as unknown as WebhookAnswer;
-	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
-	res.end(JSON.stringify(body));
-	return { noWebhookResponse: true, ...(workflowData ? { workflowData } : {}) };
-}
 
 /**
  * Waits this process has resumed: token → when the wait ends (Max Wait and the margin). n8n 1.x

@@ -18,7 +18,7 @@ import { generateContext, PRINT_LENGTH, type AcceptedBatch } from './context';
 import { itemLabel } from './ids';
 import { readRows, toBatches, type Row, type RowOptions } from './rows';
 import { errorJson, explain, listIds, refuseRetryOnFail, toNodeError } from './utils';
-import { isSucceeded } from './video';
+import { isSucceeded } from '../../shared/video';
 import {
 	downloadGenerated,
 	readMaxDownloadBytes,

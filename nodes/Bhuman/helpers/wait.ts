@@ -4,7 +4,7 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 import { downloadMedia } from '../transport';
 import { itemLabel } from './ids';
 import { explain, toNodeError } from './utils';
-import { fetchGeneration, isFinal } from './video';
+import { fetchGeneration, isFinal } from '../../shared/video';
 
 /** Max Download Size's default, in MB (1 MB = 1,000,000 bytes). */
 export const DEFAULT_MAX_DOWNLOAD_MB = 500;

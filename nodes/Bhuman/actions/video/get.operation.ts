@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { downloadVideoProperties } from '../common.descriptions';
 import { getIdParameter } from '../../helpers/ids';
 import { errorJson, toNodeError } from '../../helpers/utils';
-import { fetchGeneration, isSucceeded, normalizeVideo } from '../../helpers/video';
+import { fetchGeneration, isSucceeded, normalizeVideo } from '../../../shared/video';
 import { attachVideo, readMaxDownloadBytes } from '../../helpers/wait';
 
 const generationIdProperty: INodeProperties = {

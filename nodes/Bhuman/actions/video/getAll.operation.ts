@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { returnAllOrLimit, videoInstanceLocator } from '../common.descriptions';
 import { getIdParameter } from '../../helpers/ids';
 import { forEachItem, getLimit } from '../../helpers/utils';
-import { normalizeVideo } from '../../helpers/video';
+import { normalizeVideo } from '../../../shared/video';
 import { bhumanApiRequestAllItems } from '../../transport';
 
 export const description: INodeProperties[] = updateDisplayOptions(

@@ -1,5 +1,5 @@
 import type { IDataObject } from 'n8n-workflow';
-import { bhumanApiRecord, type BHumanContext } from '../transport';
+import { bhumanApiRecord, type BHumanContext } from '../Bhuman/transport';
 
 /**
  * Render states after which BHuman does not change a generation any more. BHuman's sources name
