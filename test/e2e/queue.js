@@ -11,7 +11,8 @@
 //
 // Knobs: E2E_QUEUE_BURST (rows of the burst, default 300; 2000 for the figure in the README),
 // E2E_QUEUE_SINGLE=0 (skip the single-process comparison), E2E_CHECKS=<group>,… (only these
-// groups: operations, download, loop, bhuman forms, queue wait, queue burst, queue crash;
+// groups: operations, download, loop, bhuman forms, retry, n8n3, queue wait, queue burst,
+// queue crash;
 // registration always runs).
 
 const fs = require('node:fs');
@@ -31,6 +32,8 @@ const CHECKS = [
 	['loop', require('./checks/loop')],
 	['bhuman forms', require('./checks/forms')],
 	['retry', require('./checks/retry')],
+	// n8n 3.0's manual runs on workers (before the check that every execution ran on the worker)
+	['n8n3', require('./checks/n8n3-queue')],
 ];
 
 const OWNER = { email: 'e2e-owner@example.com', password: 'E2e-Bhuman-Passw0rd', firstName: 'E2E', lastName: 'Owner' };

@@ -9,7 +9,8 @@
 // (simulated render time, default 300), E2E_SKIP_BUILD=1 (pack dist as it is),
 // E2E_BURST_2000=1 (the trigger's 2,000-callback burst too),
 // E2E_KEEP_WORK=1 (keep the temporary work folder, with n8n's logs, after a green run),
-// E2E_CHECKS=<group>,… (only these groups of checks, e.g. "callback wait"; registration always runs).
+// E2E_CHECKS=<group>,… (only these groups of checks, e.g. "callback wait"; registration always runs;
+// "n8n3": what n8n 3.0 changes, on the line's n8n set to behave as 3.0).
 
 const fs = require('node:fs');
 const os = require('node:os');
@@ -35,6 +36,8 @@ const CHECKS = [
 	['bhuman forms', require('./checks/forms')],
 	['trigger', require('./checks/trigger')],
 	['examples', require('./checks/examples')],
+	// last: it restarts n8n with n8n 3.0's settings
+	['n8n3', require('./checks/n8n3')],
 ];
 
 const OWNER = { email: 'e2e-owner@example.com', password: 'E2e-Bhuman-Passw0rd', firstName: 'E2E', lastName: 'Owner' };
@@ -70,16 +73,19 @@ async function runLine(suite, line, { tarball, workRoot, keep }) {
 	ctx.proxy = await startWebhookProxy();
 	(ctx.cleanups ||= []).push(() => ctx.proxy.close());
 	const port = await freePort();
-	const start = async ({ tarball: packed, logFile }) => {
+	const start = async ({ tarball: packed, logFile, env }) => {
 		const webhookUrl = { [line === 1 ? 'WEBHOOK_URL' : 'N8N_WEBHOOK_URL']: `${ctx.proxy.url}/` };
-		ctx.n8n = await L.startN8n({ line, tarball: packed, userFolder: path.join(dir, 'user'), logFile, port, env: webhookUrl });
+		ctx.n8n = await L.startN8n({ line, tarball: packed, userFolder: path.join(dir, 'user'), logFile, port, env: { ...webhookUrl, ...env } });
 		ctx.proxy.target = ctx.n8n.url;
 	};
-	/** Stops n8n and starts it again on the same user folder and port (a restart, a deploy). */
-	ctx.restartN8n = async () => {
+	/**
+	 * Stops n8n and starts it again on the same user folder and port (a restart, a deploy); `env`:
+	 * settings for the new start only (checks/n8n3.js: n8n 3.0's defaults).
+	 */
+	ctx.restartN8n = async (env) => {
 		const t = Date.now();
 		await ctx.n8n.stop();
-		await start({ logFile: path.join(dir, `n8n-restart-${Date.now()}.log`) });
+		await start({ logFile: path.join(dir, `n8n-restart-${Date.now()}.log`), env });
 		return Math.round((Date.now() - t) / 1000);
 	};
 	const up = await check(

@@ -44,12 +44,21 @@ function isMp4(buf) {
 	return Buffer.isBuffer(buf) && buf.length > 12 && buf.subarray(4, 8).toString('latin1') === 'ftyp';
 }
 
-module.exports = async function download(ctx, check) {
+/**
+ * `binaryMode` (checks/n8n3.js: n8n restarted with N8N_DEFAULT_BINARY_DATA_MODE=filesystem, n8n
+ * 3.0's default): the checks' names say so, and each MP4 must be stored that way (the binary's
+ * id names the mode, e.g. `filesystem-v2:…`; kept in memory, a binary has no id).
+ */
+module.exports = async function download(ctx, check, { binaryMode } = {}) {
 	const { client, sim } = ctx;
 	const data = await sim.data();
 	let generated;
+	const named = (name) => (binaryMode ? `${name} (N8N_DEFAULT_BINARY_DATA_MODE=${binaryMode})` : name);
+	const stored = (bin, what) => {
+		if (binaryMode) expect(String(bin.id || '').startsWith(binaryMode), `${what} is not stored in ${binaryMode} mode: id ${bin.id}`);
+	};
 
-	await check('wait for completion + Download Video: the MP4 binary in a real execution', async () => {
+	await check(named('wait for completion + Download Video: the MP4 binary in a real execution'), async () => {
 		const wf = operationWorkflow('e2e generate wait download', generateParams(data), ctx.credential, {
 			prefix: [codeNode([{ name: 'Cleo', company: 'Initech' }, { name: 'Dan', company: 'Hooli' }])],
 			responseData: 'firstEntryBinary',
@@ -66,15 +75,16 @@ module.exports = async function download(ctx, check) {
 			expect(bin, `generation ${it.json.id} has no binary property "data"`, JSON.stringify(it.json).slice(0, 300));
 			expect(bin.mimeType === 'video/mp4', `binary mimeType ${bin.mimeType}`);
 			expect(bin.fileName === `${it.json.id}.mp4`, `binary fileName ${bin.fileName}`);
+			stored(bin, `generation ${it.json.id}'s MP4`);
 		}
 		generated = items.map((it) => it.json);
 		const expected = await mp4Of(sim, generated[0].mp4Url);
 		expect(isMp4(output), 'the webhook did not answer with MP4 bytes', Buffer.isBuffer(output) ? output.subarray(0, 40).toString('hex') : JSON.stringify(output).slice(0, 200));
 		expect(Buffer.compare(output, expected) === 0, `the MP4 n8n holds (${output.length} bytes) differs from the simulator's (${expected.length} bytes)`);
-		return `${items.length} MP4s, ${output.length} bytes each`;
+		return `${items.length} MP4s, ${output.length} bytes each${binaryMode ? `, stored as ${items[0].binary.data.id}` : ''}`;
 	});
 
-	await check('wait for completion: a failed render comes out failed, with its message and no binary', async () => {
+	await check(named('wait for completion: a failed render comes out failed, with its message and no binary'), async () => {
 		const wf = operationWorkflow('e2e generate wait failed', generateParams(data), ctx.credential, {
 			prefix: [codeNode([{ name: 'Eve', company: 'sim:fail' }])],
 		});
@@ -86,7 +96,7 @@ module.exports = async function download(ctx, check) {
 		return out[0].message;
 	});
 
-	await check('operation video.get with Download Video: the MP4 binary', async () => {
+	await check(named('operation video.get with Download Video: the MP4 binary'), async () => {
 		if (!generated) throw new CheckError('needs the generation of the previous check');
 		const wf = operationWorkflow(
 			'e2e video get download',
@@ -95,8 +105,14 @@ module.exports = async function download(ctx, check) {
 			{ responseData: 'firstEntryBinary' },
 		);
 		wf.workflow.nodes[0].parameters.responseBinaryPropertyName = 'video';
-		const output = answerBytes((await runWebhookWorkflow(client, wf, { expectBinary: true })).output);
+		const { wf: saved, output: answer } = await runWebhookWorkflow(client, wf, { expectBinary: true });
+		const output = answerBytes(answer);
 		const expected = await mp4Of(sim, generated[1].mp4Url);
 		expect(isMp4(output) && Buffer.compare(output, expected) === 0, 'the MP4 differs from the simulator\'s');
+		if (!binaryMode) return undefined;
+		const [item] = nodeOutput(await latestExecution(client, saved.id), 'BHuman') || [];
+		expect(item?.binary?.video, 'the execution shows no binary "video"');
+		stored(item.binary.video, 'the MP4');
+		return `${output.length} bytes, stored as ${item.binary.video.id}`;
 	});
 };
