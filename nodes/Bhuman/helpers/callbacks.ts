@@ -6,15 +6,18 @@
  *    BHuman's callback URL, asks BHuman once whether every video is final already, and if not,
  *    puts the execution to wait (`putExecutionToWait`) with its output at Max Wait as the node's
  *    input on the stack: n8n passes that input through when the wait runs out, without running
- *    node code. The wait's state (token, ids, pairing, Max Wait) goes into the node's context.
+ *    node code. The wait's state (token, ids, Max Wait) goes into the node's context. n8n pairs
+ *    a resumed node's output with its input by position, so each item must give one row.
  * 2. Each callback POSTed to the resume URL runs the node's `webhook()` (a `restartWebhook`): it
  *    checks the token and the generation, asks BHuman (never the callback's body) whether every
  *    video of the wait is final, and if so returns `workflowData`: n8n resumes the execution with
- *    it as the node's output, each item with BHuman's record of its video. Otherwise it answers,
- *    and n8n saves nothing.
+ *    it as the node's output, each item with BHuman's record of its video (the last video
+ *    unconfirmed, when BHuman cannot answer at its callback). Otherwise it answers, and n8n saves
+ *    nothing.
  *
  * Nothing runs outside a callback's own request: no timer, no request from n8n to its own URLs.
- * What a process keeps in memory (BHuman's final records, the waits it resumed) only saves work.
+ * What a process keeps in memory (BHuman's final records, the waits it resumed) saves work and
+ * guards what n8n does not (see each).
  */
 import { randomBytes } from 'crypto';
 import type {
