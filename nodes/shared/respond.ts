@@ -2,12 +2,7 @@
  * How the BHuman node's waiting webhook and the trigger answer a callback: with their own status
  * and JSON body, written here, so that n8n does not answer again.
  */
-import type {
-	IDataObject,
-	INodeExecutionData,
-	IWebhookFunctions,
-	IWebhookResponseData,
-} from 'n8n-workflow';
+import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 /** The part of n8n's response object a webhook answers with. */
 export interface WebhookAnswer {
@@ -16,17 +11,16 @@ export interface WebhookAnswer {
 }
 
 /**
- * Answers the call here, with our status and JSON body, and tells n8n not to answer again; with
- * `workflowData`, n8n still starts (or resumes) the execution.
+ * Answers the call here, with our status and JSON body, and tells n8n not to answer again: for a
+ * callback that starts or resumes nothing.
  */
 export function respond(
 	this: IWebhookFunctions,
 	status: number,
 	body: IDataObject,
-	workflowData?: INodeExecutionData[][],
 ): IWebhookResponseData {
 	const res = this.getResponseObject() as unknown as WebhookAnswer;
 	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
 	res.end(JSON.stringify(body));
-	return { noWebhookResponse: true, ...(workflowData ? { workflowData } : {}) };
+	return { noWebhookResponse: true };
 }

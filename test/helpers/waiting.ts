@@ -263,16 +263,19 @@ export async function startWaitingServer(options: {
 		// n8n 2.x reports a webhook() that throws as an error of the resumed execution; the node
 		// must never do that, so here it fails the test's call loudly.
 		call.result = await nodeType.webhook!.call(context);
-		if (call.result.noWebhookResponse !== true) {
-			send(res, 200, call.result.webhookResponse ?? { message: 'Webhook call received' });
-		}
-		if (call.result.workflowData !== undefined) {
-			const workflowData = call.result.workflowData;
+		const { workflowData, webhookResponse, noWebhookResponse } = call.result;
+		const answer = () => send(res, 200, webhookResponse ?? { message: 'Workflow was started' });
+		// n8n 1.x answers (responseMode onReceived) before it resumes the run; 2.x once the resume
+		// is taken (its concurrency queue, its compare-and-set), as it does for its Wait node.
+		if (noWebhookResponse !== true && (workflowData === undefined || line === 1)) answer();
+		if (workflowData !== undefined) {
 			const resume = async () => {
 				if (line === 2 && stored.status !== 'waiting') {
-					// 2.x: the resume is a compare-and-set on status "waiting".
+					// 2.x: the resume is a compare-and-set on status "waiting"; n8n answers the error.
+					send(res, 409, { message: `The execution "${executionId}" is already being resumed` });
 					return;
 				}
+				if (line === 2) answer();
 				const entry = data.executionData!.nodeExecutionStack[0];
 				entry.data.main = workflowData;
 				entry.metadata = { ...entry.metadata, forwardAllOutputs: true };

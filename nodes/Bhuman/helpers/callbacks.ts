@@ -384,9 +384,13 @@ async function handleCallback(this: IWebhookFunctions): Promise<IWebhookResponse
 			return answer(200, { result: 'ignored', id, event, reason: 'this run has resumed already' });
 		const said: IDataObject = { result: 'resumed', id, event, videos: state.ids.length };
 		if (unconfirmed) said.unconfirmed = [unconfirmed.id];
-		return respond.call(this, 200, said, [
-			resumedItems(readItems.call(this), records, unconfirmed),
-		]);
+		// n8n answers with this itself, as for its Wait node: n8n 2.x once it has taken the resume
+		// (after its concurrency queue and its check that the run still waits: an error if not),
+		// 1.x at once.
+		return {
+			webhookResponse: said,
+			workflowData: [resumedItems(readItems.call(this), records, unconfirmed)],
+		};
 	};
 
 	// 3. BHuman's word on every video of the wait: this one first (its final record, kept, lets the
