@@ -5,7 +5,7 @@
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 /** The part of n8n's response object a webhook answers with. */
-export interface WebhookAnswer {
+interface WebhookAnswer {
 	writeHead(status: number, headers: Record<string, string>): unknown;
 	end(body: string): unknown;
 }

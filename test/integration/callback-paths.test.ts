@@ -44,16 +44,16 @@ const pendingOf = (started: { runs: Array<{ data: IDataObject }> }) =>
 			}
 		).resultData.runData.BHuman[0].data.main[0],
 	);
-/** The callback URL an execution's generate request carried (its resume URL). */
-const callbackUrlOf = (executionId: string) =>
+/** The callback URLs the generate requests carried (each its execution's resume URL), in order. */
+const callbackUrls = () =>
 	s.sim.requests
 		.filter((r) => r.path === '/api/ai_studio/try_sample')
-		.map((r) => r.body.callback_url as string)
-		.find((url) => new URL(url).pathname.split('/')[2] === executionId)!;
-/** The callback URL of the last generate request (this execution's resume URL). */
-const callbackUrl = () =>
-	[...s.sim.requests].reverse().find((r) => r.path === '/api/ai_studio/try_sample')!.body
-		.callback_url as string;
+		.map((r) => r.body.callback_url as string);
+/** The callback URL of the last generate request. */
+const callbackUrl = () => callbackUrls().at(-1)!;
+/** The callback URL of an execution's generate request. */
+const callbackUrlOf = (executionId: string) =>
+	callbackUrls().find((url) => new URL(url).pathname.split('/')[2] === executionId)!;
 
 async function until(what: () => boolean, ms: number, label: string) {
 	const end = Date.now() + ms;
