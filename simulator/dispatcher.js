@@ -158,6 +158,14 @@ async function dispatch(sim, routes, req, res) {
     if (sim.latencyMs > 0) await sim._sleep(sim.latencyMs);
     if (sim._closed) return;
     if (fault) {
+      // A lost answer: BHuman acted on the request (its answer or error is discarded).
+      if (fault.handled && !(route.auth && !authorized(sim, req.headers.authorization))) {
+        try {
+          route.handler({ sim, req, res, method, path, pathname: u.pathname, query, raw, match: matchPath(route, path) });
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw err;
+        }
+      }
       if (fault.drop) {
         entry.status = 0;
         req.socket.destroy();

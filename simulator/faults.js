@@ -1,12 +1,14 @@
 // @ts-check
 'use strict';
 // Injected faults: which request they hit (method, exact path or prefix*, after n, times) and
-// what they answer (status, body, headers, or a dropped socket). Decided on arrival of a request.
+// what they answer (status, body, headers, or a dropped socket). Decided on arrival of a request;
+// a `handled` fault lets the route act first (a generate creates its generations) and then answers
+// in its place: a gateway or connection that lost BHuman's answer.
 
 /**
  * @typedef {import('./index').Fault} Fault
  * @typedef {{ method: string | null, path: string | null, status: number, body: unknown,
- *   headers: Record<string, string>, drop: boolean, times: number, after: number,
+ *   headers: Record<string, string>, drop: boolean, handled: boolean, times: number, after: number,
  *   seen: number, fired: number }} ActiveFault
  */
 
@@ -42,6 +44,7 @@ function normalizeFault(f) {
     body: f.body,
     headers,
     drop: Boolean(f.drop),
+    handled: Boolean(f.handled),
     times,
     after,
     seen: 0,

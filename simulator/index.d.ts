@@ -65,6 +65,8 @@ export type DialectSpec =
   | DialectName
   | (Partial<DialectKnobs> & { preset?: DialectName; dialect?: DialectName; name?: DialectName | 'custom' });
 
+export type ListOrder = 'oldest' | 'newest';
+
 export interface SimulatorOptions extends Partial<DialectKnobs> {
   /** 0 = any free port (default). The host is always 127.0.0.1. */
   port?: number;
@@ -77,6 +79,11 @@ export interface SimulatorOptions extends Partial<DialectKnobs> {
   callbacks?: Partial<CallbackOptions>;
   /** Default true; false logs one line per API request to stdout. */
   quiet?: boolean;
+  /**
+   * The order of the generated-video lists (BHuman documents none): `oldest` first (default, the
+   * order of creation) or `newest` first. reset() restores it.
+   */
+  listOrder?: ListOrder;
   /**
    * Default `guide` (today's answers). Knobs given at the top level of the options override it.
    * A preset's callback repeat count yields to `callbacks.repeat`.
@@ -112,6 +119,12 @@ export interface Fault {
   headers?: Record<string, string>;
   /** Destroy the socket without answering. */
   drop?: boolean;
+  /**
+   * The route acts on the request first (a generate creates its generations, callbacks and all),
+   * then the fault answers (or drops) in its place: a gateway or connection that lost BHuman's
+   * answer. Default false: the request never reaches BHuman.
+   */
+  handled?: boolean;
   /** How many matching requests fail (default 1; -1 or Infinity = forever). */
   times?: number;
   /** How many matching requests pass first (default 0). */
@@ -323,6 +336,9 @@ export declare class Simulator {
   setLatency(ms: number): void;
   setCallbacks(opts: Partial<CallbackOptions>): void;
   setRender(opts: Partial<RenderOptions>): void;
+  /** The order of the generated-video lists from now on (reset() restores the start's). */
+  setListOrder(order: ListOrder): void;
+  readonly listOrder: ListOrder;
   /**
    * Switch the dialect (TypeError for an unknown name or value). A preset that sets a callback
    * repeat count (reference-2026-10: 1) sets callbacks.repeat too.

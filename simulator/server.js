@@ -76,6 +76,10 @@ class Simulator {
     this.latencyMs = 0;
     this.setLatency(options.latencyMs ?? 0);
     this.quiet = options.quiet ?? true;
+    /** @type {import('./index').ListOrder} */
+    this.listOrder = 'oldest';
+    this.setListOrder(options.listOrder ?? 'oldest');
+    this._startListOrder = this.listOrder;
 
     /** Set by start(), as `data` and the lookups below; routes only run after it. */
     this.url = '';
@@ -207,6 +211,12 @@ class Simulator {
     return dialect;
   }
 
+  /** @param {import('./index').ListOrder} order */
+  setListOrder(order) {
+    if (order !== 'oldest' && order !== 'newest') throw new TypeError(`listOrder must be oldest or newest; got ${JSON.stringify(order)}`);
+    this.listOrder = order;
+  }
+
   /** @param {Partial<import('./index').RenderOptions>} [opts] */
   setRender(opts = {}) {
     for (const k of ['queuedMs', 'processingMs', 'staggerMs']) {
@@ -220,6 +230,7 @@ class Simulator {
   /** Back to the seeded state: logs, faults, live generations, pending callbacks, created folders/instances. */
   reset() {
     this.dialect = this._startDialect;
+    this.listOrder = this._startListOrder;
     if (this._presetRepeat) {
       this.callbackOptions = { ...this.callbackOptions, repeat: this._startRepeat };
       this._presetRepeat = false;

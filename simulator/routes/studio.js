@@ -20,7 +20,9 @@ function generatedFor(/** @type {RouteContext} */ { sim, query }, /** @type {'ca
   else sim._instanceOr404(id);
   const index = param === 'campaign_id' ? sim._byCampaign : sim._byInstance;
   const now = Date.now();
-  return p.slice(index.get(id) || []).map((g) => sim._record(g, now));
+  const all = index.get(id) || [];
+  // Kept in creation order; listOrder newest shows them the other way round.
+  return p.slice(sim.listOrder === 'newest' ? [...all].reverse() : all).map((g) => sim._record(g, now));
 }
 
 function trySample(/** @type {RouteContext} */ { sim, raw }) {

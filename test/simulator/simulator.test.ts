@@ -17,7 +17,6 @@ import { sleep } from 'n8n-workflow';
 let sim: Simulator;
 let auth: string;
 
-
 async function api(
 	path: string,
 	init: { method?: string; body?: unknown; auth?: string | null } = {},
@@ -551,6 +550,36 @@ describe('faults, latency and control surface', () => {
 		await expect(api('/api/store/settings')).rejects.toThrow();
 		expect(sim.requests.map((r) => r.status)).toEqual([429, 0]);
 		expect((await api('/api/store/settings')).status).toBe(200);
+	});
+
+	it('a handled fault lets BHuman act, then answers in its place (a lost answer); without it BHuman never sees the request', async () => {
+		const made = () => [...sim.generations.values()].filter((g) => !g.seeded).length;
+		sim.inject({ method: 'POST', path: '/api/ai_studio/try_sample', status: 502 });
+		expect((await post()).status).toBe(502);
+		expect(made()).toBe(0);
+		sim.inject({ method: 'POST', path: '/api/ai_studio/try_sample', status: 502, handled: true });
+		expect((await post()).status).toBe(502);
+		expect(made()).toBe(1);
+		sim.inject({ method: 'POST', path: '/api/ai_studio/try_sample', drop: true, handled: true });
+		await expect(post()).rejects.toThrow();
+		expect(made()).toBe(2);
+	});
+
+	it('lists generated videos oldest first, or newest first with listOrder (reset restores it)', async () => {
+		const id = instance().id;
+		const list = async () =>
+			(
+				(await api(`/api/ai_studio/generated_video_by_video_instance_id?video_instance_id=${id}`))
+					.body as GeneratedVideo[]
+			).map((video) => video.created_at);
+		const oldest = await list();
+		expect(oldest.length).toBeGreaterThan(1);
+		expect([...oldest].sort()).toEqual(oldest);
+		sim.setListOrder('newest');
+		expect(await list()).toEqual([...oldest].reverse());
+		expect(() => sim.setListOrder('random' as 'newest')).toThrow(TypeError);
+		sim.reset();
+		expect(sim.listOrder).toBe('oldest');
 	});
 
 	it('adds latency and exposes the control surface over HTTP', async () => {
