@@ -122,6 +122,23 @@ function generateCases(target: () => IDataObject): Case[] {
 				: {}),
 		})),
 		{
+			// The same rows made by a run before: the videos BHuman made are reused (reused: true).
+			name: 'Reuse Videos BHuman Already Made, after a run of the same rows',
+			parameters: async () => {
+				const first = await runBHuman({
+					parameters: {
+						resource: 'campaignId' in target() ? 'campaign' : 'video',
+						operation: 'generate',
+						...rows(target()),
+					},
+					items: [{}],
+					credentials: h.credentials,
+				});
+				if (first.error) throw first.error;
+				return { ...rows(target()), options: { reuseVideos: true } };
+			},
+		},
+		{
 			name: 'waiting while BHuman refuses every poll, until Max Wait',
 			parameters: () => ({ ...rows(target()), ...WAITING[0].parameters, maxWait: 0.02 }),
 			before: () => h.sim.inject({ method: 'GET', path: POLL, status: 400, times: -1 }),

@@ -3,7 +3,12 @@
  * and the rows and delivery of the generate operations.
  */
 import type { INodeProperties } from 'n8n-workflow';
-import { MAX_BATCH_SIZE, MAX_CALLBACK_ROWS } from '../helpers/generate';
+import {
+	DEFAULT_REUSE_HOURS,
+	MAX_BATCH_SIZE,
+	MAX_CALLBACK_ROWS,
+	MAX_REUSE_HOURS,
+} from '../helpers/generate';
 import { CAMPAIGN_URL_REGEX, INSTANCE_URL_REGEX, UUID } from '../helpers/ids';
 import { DEFAULT_MAX_DOWNLOAD_MB } from '../helpers/wait';
 
@@ -369,6 +374,31 @@ export const deliveryProperties: INodeProperties[] = [
 				typeOptions: { minValue: 1, maxValue: 100 },
 				default: 20,
 				description: 'How many generations are polled at once while waiting',
+			},
+			{
+				displayName: 'Reuse Videos BHuman Already Made',
+				name: 'reuseVideos',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether a row gets a video BHuman already made instead of a new, paid one: same video instance or campaign, same values, made within Reuse Window. A succeeded video is taken first, else one still rendering (waited for like a new one); a failed one is never reused, a new one is made. Reused items have reused: true and batch 0. BHuman compares values only (not assets or backgrounds). Needs BHuman to serve its list of generated videos to the API key: where it does not, the run stops before sending anything.',
+			},
+			{
+				displayName: 'Reuse Window (Hours)',
+				name: 'reuseWindow',
+				type: 'number',
+				typeOptions: { minValue: 0.01, maxValue: MAX_REUSE_HOURS, numberPrecision: 2 },
+				default: DEFAULT_REUSE_HOURS,
+				description:
+					'With Reuse Videos BHuman Already Made: how far back a video counts as already made',
+			},
+			{
+				displayName: 'Send Unsure Rows Again',
+				name: 'sendUnsureRows',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether a retry sends rows whose earlier send got no clear answer (no answer, a 5xx, a timeout) when BHuman does not let the API key read its list to check them. BHuman may have made them: they may be paid twice. Off, such a retry stops before sending anything and names the rows.',
 			},
 		],
 	},

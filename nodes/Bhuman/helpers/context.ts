@@ -2,9 +2,12 @@
  * Generate's node context: what a Generate run must remember outside its own call. n8n saves the
  * node context with the execution (also when the run fails) and carries it into a retry of the
  * execution (Executions → Retry, both "with original" and "with currently saved workflow"). It
- * holds two things of one run of the node:
- * - `accepted`: the rows BHuman accepted, so that a retry of the run sends only the others
- *   (generate.ts);
+ * holds what one run of the node must remember:
+ * - `started`: when the run's first try started: a retry reads BHuman's list of generated videos
+ *   from then on (ledger.ts);
+ * - `accepted`: the batches sent and what became of them (accepted with their ids, received
+ *   without ids, or `unsure`: no clear answer), so that a retry of the run sends only the rows
+ *   BHuman has not got (generate.ts);
  * - `wait`: what the resume URL's webhook reads while the execution waits until BHuman calls
  *   back (callbacks.ts).
  * `run` is the node's run index: every run of the node (a new execution, the next pass of a loop)
@@ -20,11 +23,12 @@ export const CONTEXT_KEY = 'bhuman';
 export const PRINT_LENGTH = 16;
 
 /**
- * One batch BHuman accepted, its rows in the order sent, packed (a 10,000-row run is saved with
- * every execution of it): each row's position among the run's rows, its fingerprint (what was
- * sent for it, PRINT_LENGTH characters each, one after the other) and its generation id (space
- * separated). A batch BHuman received without saying which generation is whose has no ids and
- * the ids BHuman `returned`.
+ * One batch sent, its rows in the order sent, packed (a 10,000-row run is saved with every
+ * execution of it): each row's position among the run's rows, its fingerprint (what was sent for
+ * it, PRINT_LENGTH characters each, one after the other) and its generation id (space separated).
+ * A batch BHuman received without saying which generation is whose has no ids and the ids BHuman
+ * `returned`; a batch that got no clear answer (no HTTP answer, a 5xx, a timeout) has no ids and
+ * `unsure` (when it was sent, and what came back).
  */
 export interface AcceptedBatch {
 	batch: number;
@@ -32,6 +36,7 @@ export interface AcceptedBatch {
 	prints: string;
 	ids: string;
 	returned?: string[];
+	unsure?: { at: number; answer: string };
 }
 
 /** The wait of Until BHuman Calls Back, for the resume URL's webhook. */
@@ -46,6 +51,8 @@ export interface WaitState {
 
 export interface GenerateContext {
 	run: number;
+	/** When the first try of this run started (ms since the epoch); absent in older executions. */
+	started?: number;
 	accepted: AcceptedBatch[];
 	wait?: WaitState;
 }
@@ -57,17 +64,20 @@ function runIndex(this: IExecuteFunctions): number {
 }
 
 /**
- * The context of this run of the node: the one a failed run left, when n8n retries that run;
- * otherwise a new one (which replaces what an earlier run of the node left).
+ * The context of this run of the node: the one a failed run left, when n8n retries that run
+ * (`retried`); otherwise a new one (which replaces what an earlier run of the node left).
  */
-export function generateContext(this: IExecuteFunctions): GenerateContext {
+export function generateContext(this: IExecuteFunctions): {
+	context: GenerateContext;
+	retried: boolean;
+} {
 	const node = this.getContext('node');
 	const run = runIndex.call(this);
 	const earlier = node[CONTEXT_KEY] as GenerateContext | undefined;
 	if (this.getMode() === 'retry' && earlier?.run === run && Array.isArray(earlier.accepted)) {
-		return earlier;
+		return { context: earlier, retried: true };
 	}
-	const context: GenerateContext = { run, accepted: [] };
+	const context: GenerateContext = { run, started: Date.now(), accepted: [] };
 	node[CONTEXT_KEY] = context;
-	return context;
+	return { context, retried: false };
 }

@@ -1,11 +1,11 @@
 /**
  * What Video → Generate and Campaign → Generate share (their parameters are in
- * actions/common.descriptions.ts): batching, the never-retried generate POST, waiting and downloading.
+ * actions/common.descriptions.ts): reading and checking the rows, finding what BHuman already has
+ * (the run's record, record.ts; BHuman's list, ledger.ts), sending the rest (batches.ts), waiting
+ * and downloading.
  */
-import { createHash } from 'crypto';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import { bhumanApiRequest, readIds } from '../transport';
 import {
 	callbackTarget,
 	checkCallbackWait,
@@ -14,11 +14,20 @@ import {
 	waitForCallbacks,
 	withRecord,
 } from './callbacks';
-import { generateContext, PRINT_LENGTH, type AcceptedBatch } from './context';
+import {
+	acceptedSummary,
+	RETRY_SENDS_NONE,
+	sendBatches,
+	type Accepted,
+	type GenerateTarget,
+} from './batches';
+import { generateContext, type GenerateContext } from './context';
 import { itemLabel } from './ids';
-import { readRows, toBatches, type Row, type RowOptions } from './rows';
+import { CLOCK_SKEW_MS, readLedger, type LedgerWindows } from './ledger';
+import { fingerprint, matchEarlier, type Earlier } from './record';
+import { readRows, type Row } from './rows';
 import { errorJson, explain, listIds, refuseRetryOnFail, toNodeError } from './utils';
-import { isSucceeded } from '../../shared/video';
+import { isFinal, isSucceeded } from '../../shared/video';
 import {
 	downloadGenerated,
 	readMaxDownloadBytes,
@@ -29,26 +38,12 @@ import {
 /** BHuman takes at most this many rows in one generate request. */
 export const MAX_BATCH_SIZE = 2000;
 
+/** Reuse Window (Hours): its default, and the longest (a year). */
+export const DEFAULT_REUSE_HOURS = 24;
+export const MAX_REUSE_HOURS = 8760;
+
 export { MAX_CALLBACK_ROWS };
-
-export interface GenerateTarget extends RowOptions {
-	path: string;
-	/** Field of the request body that names the target (video_instance_id, campaign_id). */
-	bodyField: string;
-	/** Field of the output items that names the target (videoInstanceId, campaignId). */
-	outputField: string;
-	/** The operation that lists every generation of a target: "Video → Get Many for video instance". */
-	listAll: string;
-	/** Extra body fields of a batch (campaign: assets, backgrounds, lip sync). */
-	extraBody?: (batch: Row[]) => IDataObject;
-}
-
-interface Accepted {
-	row: Row;
-	id: string;
-	batch: number;
-	rowIndex: number;
-}
+export type { GenerateTarget };
 
 /** Retry On Fail would send batches BHuman already accepted, paid for, again: refused. */
 export function refuseGenerateRetry(this: IExecuteFunctions) {
@@ -58,73 +53,6 @@ export function refuseGenerateRetry(this: IExecuteFunctions) {
 		'send paid batches',
 		'Generation requests are never retried; read requests (polling, downloads) are retried by the node itself.',
 	);
-}
-
-/** What BHuman accepted in this run, for an error that stops the node: 20 IDs at most, and where to find all. */
-function acceptedSummary(accepted: Accepted[], when: string, target: GenerateTarget): string {
-	if (accepted.length === 0) return 'BHuman accepted no generation in this run.';
-	const targets = [...new Set(accepted.map((entry) => entry.row.targetId))];
-	return `BHuman accepted ${accepted.length} generations ${when}; do not send them again:\n${listIds(
-		accepted.map((entry) => `${itemLabel(entry.row.itemIndex)}: ${entry.id}`),
-	)}\nAll of them: ${target.listAll} ${targets.join(', ')}.`;
-}
-
-/** What n8n's Retry of the failed execution does (it continues this run: see context.ts). */
-const RETRY_SENDS_NONE =
-	'Retrying this execution (Executions → Retry) does not send the rows BHuman accepted again.';
-
-/**
- * What was sent for a row, as a short digest: a retry recognises the rows BHuman accepted by it
- * (a row changed before the retry is a new row). The callback URL is left out (each wait has its
- * own); nothing of the credential is in it.
- */
-function fingerprint(target: GenerateTarget, variables: string[], row: Row): string {
-	const sent = [
-		target.path,
-		row.targetId,
-		variables,
-		row.values,
-		target.extraBody?.([row]) ?? null,
-	];
-	const digest = createHash('sha256').update(JSON.stringify(sent)).digest('base64url');
-	return digest.slice(0, PRINT_LENGTH);
-}
-
-interface Earlier {
-	position: number;
-	id: string;
-	batch: number;
-	rowIndex: number;
-	returned?: string[];
-}
-
-/**
- * The rows of this run that an earlier try of it (a failed execution n8n retries) sent and BHuman
- * accepted: matched by fingerprint, at the same position first.
- */
-function matchEarlier(batches: AcceptedBatch[], prints: string[], rows: Row[]): Map<Row, Earlier> {
-	const byPrint = new Map<string, Earlier[]>();
-	for (const { batch, positions, prints: sent, ids, returned } of batches) {
-		const known = ids === '' ? [] : ids.split(' ');
-		positions.forEach((position, rowIndex) => {
-			const print = sent.slice(rowIndex * PRINT_LENGTH, (rowIndex + 1) * PRINT_LENGTH);
-			const entry = { position, id: known[rowIndex] ?? '', batch, rowIndex, returned };
-			const list = byPrint.get(print);
-			if (list) list.push(entry);
-			else byPrint.set(print, [entry]);
-		});
-	}
-	const matched = new Map<Row, Earlier>();
-	rows.forEach((row, position) => {
-		const candidates = byPrint.get(prints[position]);
-		if (!candidates?.length) return;
-		const at = Math.max(
-			0,
-			candidates.findIndex((entry) => entry.position === position),
-		);
-		matched.set(row, candidates.splice(at, 1)[0]);
-	});
-	return matched;
 }
 
 /** Settings of the whole run (read at item 0), checked before anything is sent. */
@@ -140,6 +68,10 @@ interface RunSettings {
 	binaryPropertyName: string;
 	/** Max Download Size in bytes (0 when not downloading). */
 	maxDownloadBytes: number;
+	/** Reuse Videos BHuman Already Made: its window in ms (undefined when off). */
+	reuseWindowMs?: number;
+	/** Send Unsure Rows Again: a retry sends rows of unknown outcome it cannot check. */
+	sendUnsure: boolean;
 }
 
 type WaitMethod = 'poll' | 'callback';
@@ -211,6 +143,7 @@ function readRunSettings(this: IExecuteFunctions): RunSettings {
 		(value) => Number.isInteger(value) && value >= 1 && value <= MAX_BATCH_SIZE,
 	);
 	const wait = flag('waitForCompletion', 'Wait for Completion');
+	const reuse = flag('options.reuseVideos', 'Reuse Videos BHuman Already Made');
 	const settings: RunSettings = {
 		batchSize,
 		wait,
@@ -221,6 +154,16 @@ function readRunSettings(this: IExecuteFunctions): RunSettings {
 		download: false,
 		binaryPropertyName: '',
 		maxDownloadBytes: 0,
+		reuseWindowMs: reuse
+			? number(
+					'options.reuseWindow',
+					'Reuse Window (Hours)',
+					DEFAULT_REUSE_HOURS,
+					`it must be a number of hours above 0, at most ${MAX_REUSE_HOURS}`,
+					(value) => Number.isFinite(value) && value > 0 && value <= MAX_REUSE_HOURS,
+				) * 3_600_000
+			: undefined,
+		sendUnsure: flag('options.sendUnsureRows', 'Send Unsure Rows Again'),
 	};
 	if (!wait) return settings;
 	const method = read('waitMethod', 'How to Wait', 'poll');
@@ -271,17 +214,19 @@ function readRunSettings(this: IExecuteFunctions): RunSettings {
 }
 
 /**
- * Validates all items and the run's settings, sends the rows in batches,
- * optionally waits and downloads, and returns one output item per row in input
- * order. Nothing is sent until everything has been read and checked. A retry of
- * a failed run (n8n's Executions → Retry) sends only the rows BHuman has not
- * accepted in it.
+ * Generate, as a story in four steps:
+ * 1. read and check every item and the run's settings: nothing is sent before all are read;
+ * 2. find what BHuman already has: the rows an earlier try of this run got accepted (its record),
+ *    then, in a retry or with Reuse Videos BHuman Already Made, BHuman's own list of videos;
+ * 3. send the other rows in batches (never sent twice by the node: generation is paid);
+ * 4. wait (if asked), download (if asked) and output one item per row, in input order.
  */
 export async function executeGenerate(
 	this: IExecuteFunctions,
 	items: INodeExecutionData[],
 	target: GenerateTarget,
 ): Promise<INodeExecutionData[]> {
+	// 1. Read and check.
 	refuseGenerateRetry.call(this);
 	const continueOnFail = this.continueOnFail();
 	// Until BHuman Calls Back: every row's callback URL is this execution's resume URL.
@@ -290,149 +235,55 @@ export async function executeGenerate(
 		...target,
 		callbackUrl: callback?.url,
 	});
-
-	if (invalid.size > 0 && !continueOnFail) {
-		const [first] = invalid.values();
-		if (invalid.size > 1) {
-			first.description = `${first.description ?? ''} ${invalid.size - 1} other items are invalid too: ${[
-				...invalid.keys(),
-			]
-				.slice(1, 21)
-				.map(itemLabel)
-				.join(', ')}${invalid.size > 21 ? ', …' : ''}.`;
-		}
-		throw first;
-	}
-
+	if (invalid.size > 0 && !continueOnFail) throw firstInvalid(invalid);
 	const settings = readRunSettings.call(this);
 	const started = Date.now();
 	const waitForCallback = settings.wait && settings.waitMethod === 'callback' && callback;
 	if (waitForCallback) await checkCallbackWait.call(this, callback.url, rows);
 
-	// What BHuman accepted in an earlier try of this run (n8n's retry of a failed execution) is not
-	// sent again: those rows come out with their generation ids.
-	const context = generateContext.call(this);
+	// 2. What BHuman already has.
+	const { context, retried } = generateContext.call(this);
 	delete context.wait;
 	const prints = rows.map((row) => fingerprint(target, variables, row));
-	const position = new Map(rows.map((row, index) => [row, index]));
-	const earlier = matchEarlier(context.accepted, prints, rows);
+	const known = await alreadyMade.call(this, {
+		target,
+		rows,
+		prints,
+		settings,
+		context,
+		retried,
+		continueOnFail,
+	});
+	const { accepted, failedRows } = known;
 
-	const accepted: Accepted[] = [];
-	const acceptedByRow = new Map<Row, Accepted>();
-	// With Continue On Fail each failed row carries a short error (no list of accepted IDs:
-	// at 10,000 rows that list in every failed item made the execution too big to save).
-	const failedRows = new Map<Row, IDataObject>();
-	const received: Row[] = [];
-	for (const [row, entry] of earlier) {
-		if (entry.id === '') {
-			received.push(row);
-			continue;
-		}
-		const reused = { row, id: entry.id, batch: entry.batch, rowIndex: entry.rowIndex };
-		accepted.push(reused);
-		acceptedByRow.set(row, reused);
-	}
-	if (received.length > 0) {
-		const error = receivedError.call(this, received, earlier);
-		if (!continueOnFail) throw explain(error, 'Nothing was sent to BHuman in this try', []);
-		for (const row of received) failedRows.set(row, errorJson(error));
-	}
-
-	// Waiting until BHuman calls back, rows accepted by the try before call back that execution,
-	// not this one: they are read here until final (or Max Wait), before anything new is sent.
+	// Waiting until BHuman calls back, videos of earlier tries (or found on BHuman) call back
+	// another execution, or none: they are read here until final (or Max Wait), before anything new
+	// is sent.
 	let waited: Map<string, WaitResult> | undefined;
-	if (waitForCallback && accepted.length > 0) {
+	const earlierRendering = stillRendering(accepted);
+	if (waitForCallback && earlierRendering.length > 0) {
 		waited = await waitForGenerations.call(
 			this,
-			accepted.map((entry) => entry.id),
+			earlierRendering.map((entry) => entry.id),
 			{ pollIntervalMs: RETRY_POLL_MS, maxWaitMs: settings.maxWaitMs, concurrency: 20, now: true },
 		);
 	}
 
-	const toSend = rows.filter((row) => !earlier.has(row));
-	const batches = toBatches(toSend, settings.batchSize);
-	const firstBatch = Math.max(0, ...context.accepted.map((entry) => entry.batch)) + 1;
-	const sent: Accepted[] = [];
-	for (const [index, batch] of batches.entries()) {
-		const number = firstBatch + index;
-		const label = `Batch ${number} of ${firstBatch + batches.length - 1}`;
-		const record = (ids: string[]): AcceptedBatch => ({
-			batch: number,
-			positions: batch.map((row) => position.get(row)!),
-			prints: batch.map((row) => prints[position.get(row)!]).join(''),
-			ids: ids.join(' '),
-		});
-		const body: IDataObject = {
-			[target.bodyField]: batch[0].targetId,
-			variables,
-			names: batch.map((row) => row.values),
-			...(batch[0].callbackUrl ? { callback_url: batch[0].callbackUrl } : {}),
-			...target.extraBody?.(batch),
-		};
-		let error: NodeApiError | NodeOperationError;
-		let returned: string[] | undefined;
-		try {
-			const response = await bhumanApiRequest.call(this, 'POST', target.path, {
-				body,
-				itemIndex: batch[0].itemIndex,
-				notFound: `${target.locator.displayName} ${batch[0].targetId}`,
-			});
-			const ids = readIds(response);
-			if (ids && ids.length === batch.length) {
-				context.accepted.push(record(ids));
-				batch.forEach((row, rowIndex) => {
-					const entry = { row, id: ids[rowIndex], batch: number, rowIndex };
-					accepted.push(entry);
-					sent.push(entry);
-					acceptedByRow.set(row, entry);
-				});
-				continue;
-			}
-			returned = ids ?? [];
-			// BHuman did receive this batch: a retry must not send it again.
-			context.accepted.push({ ...record([]), returned });
-			error = new NodeOperationError(
-				this.getNode(),
-				`BHuman answered ${ids?.length ?? 'no'} generation IDs for ${batch.length} rows`,
-				{
-					itemIndex: batch[0].itemIndex,
-					description: `BHuman received this batch${
-						returned.length > 0
-							? ` and created these generations:\n${listIds(returned)}`
-							: `; its answer: ${JSON.stringify(response)?.slice(0, 300)}`
-					}\nWhich rows they belong to is unknown, so the batch's items are reported as failed. It was not sent again, since generation is paid, and a retry of this execution does not send it again either: check these generations (Video → Get) before re-running these items.`,
-				},
-			);
-		} catch (caught) {
-			error = toNodeError.call(this, caught, batch[0].itemIndex);
-			// No HTTP status (n8n puts a network code such as ECONNRESET there): no answer came.
-			if (!/^\d{3}$/.test(String((error as NodeApiError).httpCode))) {
-				error.description = [
-					error.description,
-					`BHuman may or may not have received batch ${number}. It was not sent again, since generation is paid: check BHuman before re-running these items.`,
-				]
-					.filter(Boolean)
-					.join('\n\n');
-			}
-		}
-		if (!continueOnFail) {
-			throw explain(error, `${label} failed`, [
-				acceptedSummary(accepted, 'before this batch', target),
-				returned
-					? RETRY_SENDS_NONE
-					: `Retrying this execution (Executions → Retry) sends batch ${number} and the rows after it again, and none of the rows BHuman accepted.`,
-			]);
-		}
-		const json = errorJson(explain(error, `${label} failed`, []));
-		batch.forEach((row, rowIndex) =>
-			// The IDs BHuman did return are kept once, on the batch's first item.
-			failedRows.set(
-				row,
-				rowIndex === 0 && returned?.length ? { ...json, returnedIds: returned } : { ...json },
-			),
-		);
-	}
+	// 3. Send the rest.
+	const { sent, failed } = await sendBatches.call(this, {
+		target,
+		variables,
+		rows: known.toSend,
+		batchSize: settings.batchSize,
+		context,
+		position: new Map(rows.map((row, index) => [row, index])),
+		prints,
+		accepted,
+		continueOnFail,
+	});
+	for (const [row, error] of failed) failedRows.set(row, error);
 
+	// 4. Wait and output.
 	const state: RunState = {
 		target,
 		settings,
@@ -440,7 +291,6 @@ export async function executeGenerate(
 		rows,
 		invalid,
 		accepted,
-		acceptedByRow,
 		failedRows,
 		continueOnFail,
 		waited,
@@ -488,6 +338,125 @@ export async function executeGenerate(
 /** How often a retry waiting until BHuman calls back reads the rows the try before sent (BHuman's suggested cadence). */
 const RETRY_POLL_MS = 10_000;
 
+/** The first invalid item's error, naming the others. */
+function firstInvalid(invalid: Map<number, NodeOperationError>): NodeOperationError {
+	const [first] = invalid.values();
+	if (invalid.size > 1) {
+		first.description = `${first.description ?? ''} ${invalid.size - 1} other items are invalid too: ${[
+			...invalid.keys(),
+		]
+			.slice(1, 21)
+			.map(itemLabel)
+			.join(', ')}${invalid.size > 21 ? ', …' : ''}.`;
+	}
+	return first;
+}
+
+/** Accepted videos that may still be rendering (a video found final on BHuman's list is not waited for). */
+function stillRendering(accepted: Accepted[]): Accepted[] {
+	return accepted.filter((entry) => !(entry.listed && isFinal(entry.listed.status)));
+}
+
+/** What step 2 finds: the rows with their generations, the rows to send, the rows that fail. */
+interface Known {
+	accepted: Accepted[];
+	toSend: Row[];
+	/** With Continue On Fail, rows that are not sent, each with its error. */
+	failedRows: Map<Row, IDataObject>;
+}
+
+/**
+ * What BHuman already has of these rows. First the run's own record (an earlier try of this
+ * run, when n8n retries it): rows BHuman accepted come out with their ids. Then, for the other
+ * rows, in a retry or with Reuse Videos BHuman Already Made, BHuman's list (ledger.ts): a row
+ * that matches a listed video gets that video, `reused`. The rest is sent, except rows BHuman
+ * received without ids (an error, as before the list), and, when BHuman refuses its list to the
+ * key, rows of unknown outcome (unless Send Unsure Rows Again) and every row with Reuse on.
+ */
+async function alreadyMade(
+	this: IExecuteFunctions,
+	run: {
+		target: GenerateTarget;
+		rows: Row[];
+		prints: string[];
+		settings: RunSettings;
+		context: GenerateContext;
+		retried: boolean;
+		continueOnFail: boolean;
+	},
+): Promise<Known> {
+	const { target, rows, settings, context } = run;
+	const earlier = matchEarlier(context.accepted, run.prints, rows);
+	const known: Known = { accepted: [], toSend: [], failedRows: new Map() };
+	const rest: Row[] = [];
+	for (const row of rows) {
+		const entry = earlier.get(row);
+		if (entry?.id) {
+			known.accepted.push({ row, id: entry.id, batch: entry.batch, rowIndex: entry.rowIndex });
+		} else rest.push(row);
+	}
+
+	const windows: LedgerWindows = {
+		retrySince:
+			run.retried && context.started !== undefined ? context.started - CLOCK_SKEW_MS : undefined,
+		reuseSince:
+			settings.reuseWindowMs !== undefined ? Date.now() - settings.reuseWindowMs : undefined,
+	};
+	let found = new Map<Row, IDataObject>();
+	if (rest.length > 0 && (windows.retrySince ?? windows.reuseSince) !== undefined) {
+		const ids = context.accepted.flatMap((batch) => [
+			...batch.ids.split(' ').filter(Boolean),
+			...(batch.returned ?? []),
+		]);
+		const ledger = await readLedger.call(
+			this,
+			target.list,
+			rest,
+			windows,
+			new Set(ids.map((id) => id.toLowerCase())),
+		);
+		if ('refused' in ledger) {
+			if (settings.reuseWindowMs !== undefined) throw reuseRefused.call(this, ledger.refused, rows);
+			const unsure = rest.filter((row) => earlier.get(row)?.unsure);
+			if (unsure.length > 0 && !settings.sendUnsure) {
+				const error = unsureError.call(this, unsure, earlier, known.accepted, target);
+				if (!run.continueOnFail) throw error;
+				for (const row of unsure) known.failedRows.set(row, errorJson(error));
+			}
+		} else {
+			found = ledger.found;
+			if (ledger.readAll.length > 0) {
+				this.logger.info(
+					`BHuman's list of generated videos of ${ledger.readAll.join(', ')} was read to its end (${ledger.requests} requests): its order could not be told from created_at`,
+				);
+			}
+		}
+	}
+
+	const received: Row[] = [];
+	for (const row of rest) {
+		const listed = found.get(row);
+		if (listed) {
+			const rowIndex = typeof listed.row_index === 'number' ? listed.row_index : 0;
+			known.accepted.push({
+				row,
+				id: listed.id as string,
+				batch: 0,
+				rowIndex,
+				reused: true,
+				listed,
+			});
+		} else if (earlier.get(row)?.returned) received.push(row);
+		else if (!known.failedRows.has(row)) known.toSend.push(row);
+	}
+	if (received.length > 0) {
+		const error = receivedError.call(this, received, earlier);
+		if (!run.continueOnFail) throw explain(error, 'Nothing was sent to BHuman in this try', []);
+		for (const row of received) known.failedRows.set(row, errorJson(error));
+	}
+	return known;
+}
+
 /** Rows an earlier try sent and BHuman received without saying which generation is whose. */
 function receivedError(this: IExecuteFunctions, rows: Row[], earlier: Map<Row, Earlier>) {
 	const returned = [...new Set(rows.flatMap((row) => earlier.get(row)?.returned ?? []))];
@@ -496,9 +465,63 @@ function receivedError(this: IExecuteFunctions, rows: Row[], earlier: Map<Row, E
 		`BHuman received ${rows.length} of these rows in an earlier try of this execution, without saying which generation is whose`,
 		{
 			itemIndex: rows[0].itemIndex,
-			description: `They are not sent again (generation is paid). ${
+			description: `They are not sent again (generation is paid), and BHuman's list of generated videos shows none of them. ${
 				returned.length > 0 ? `BHuman created these generations:\n${listIds(returned)}\n` : ''
 			}Check them with Video → Get; to render these items again, run them in a new execution.`,
+		},
+	);
+}
+
+/** Items of rows, for an error: 20 at most. */
+function itemsOf(rows: Row[]): string {
+	const labels = [...new Set(rows.map((row) => itemLabel(row.itemIndex)))];
+	return `${labels.slice(0, 20).join(', ')}${labels.length > 20 ? `, … (${labels.length} items)` : ''}`;
+}
+
+/**
+ * A retry with rows of unknown outcome (an earlier try's batch got no clear answer) where
+ * BHuman refuses its list to the key: nothing is sent, the rows and batches to check are named.
+ */
+function unsureError(
+	this: IExecuteFunctions,
+	rows: Row[],
+	earlier: Map<Row, Earlier>,
+	accepted: Accepted[],
+	target: GenerateTarget,
+) {
+	const batches = new Map<number, Earlier>();
+	for (const row of rows) {
+		const entry = earlier.get(row)!;
+		batches.set(entry.batch, entry);
+	}
+	const sentAt = [...batches.values()].map(
+		({ batch, unsure }) =>
+			`batch ${batch}, sent ${new Date(unsure!.at).toISOString()}, answered ${unsure!.answer}`,
+	);
+	const targets = [...new Set(rows.map((row) => row.targetId))];
+	return new NodeOperationError(
+		this.getNode(),
+		`Nothing was sent to BHuman in this try: ${rows.length} rows may have reached BHuman in an earlier try (${itemsOf(rows)}), and BHuman does not let this API key read its list of generated videos to check`,
+		{
+			itemIndex: rows[0].itemIndex,
+			description: [
+				`Their batches got no clear answer: ${sentAt.join('; ')}. BHuman may have made these videos; sending them again would pay for them twice.`,
+				`Check in the BHuman app (or with ${target.listAll} ${targets.join(', ')}) for videos with these items' values made since then.`,
+				acceptedSummary(accepted, 'in earlier tries', target),
+				'If BHuman has none of them, turn on Options → Send Unsure Rows Again and retry this execution: they are sent. Rows no try sent, or that BHuman refused, are sent either way.',
+			].join('\n\n'),
+		},
+	);
+}
+
+/** Reuse Videos BHuman Already Made needs BHuman's list, which BHuman refuses to the key. */
+function reuseRefused(this: IExecuteFunctions, refused: NodeApiError, rows: Row[]) {
+	return new NodeOperationError(
+		this.getNode(),
+		`Nothing was sent to BHuman: Reuse Videos BHuman Already Made needs BHuman's list of generated videos, which BHuman does not serve to this API key (${refused.httpCode})`,
+		{
+			itemIndex: rows[0]?.itemIndex ?? 0,
+			description: `BHuman answered ${refused.httpCode} to its list of generated videos: its API reference of 2026-10-02 serves result lists to its own app only. Without the list the node cannot tell which videos exist. Turn Reuse Videos BHuman Already Made off to send every row (videos made before are then made, and paid, again).`,
 		},
 	);
 }
@@ -513,7 +536,6 @@ interface RunState {
 	rows: Row[];
 	invalid: Map<number, NodeOperationError>;
 	accepted: Accepted[];
-	acceptedByRow: Map<Row, Accepted>;
 	failedRows: Map<Row, IDataObject>;
 	continueOnFail: boolean;
 	/** BHuman's records of the videos known so far (polled, or final before the wait). */
@@ -528,12 +550,14 @@ async function outputItems(
 	items: INodeExecutionData[],
 	state: RunState,
 ): Promise<INodeExecutionData[]> {
-	const { target, settings, variables, accepted, acceptedByRow, continueOnFail } = state;
+	const { target, settings, variables, accepted, continueOnFail } = state;
+	const acceptedByRow = new Map(accepted.map((entry) => [entry.row, entry]));
 	let waited = state.waited;
-	if (settings.wait && settings.waitMethod === 'poll' && accepted.length > 0) {
+	const unfinished = stillRendering(accepted);
+	if (settings.wait && settings.waitMethod === 'poll' && unfinished.length > 0) {
 		waited = await waitForGenerations.call(
 			this,
-			accepted.map((entry) => entry.id),
+			unfinished.map((entry) => entry.id),
 			{
 				pollIntervalMs: settings.pollIntervalMs,
 				maxWaitMs: settings.maxWaitMs,
@@ -575,12 +599,15 @@ async function outputItems(
 				status: 'accepted',
 				rowIndex: entry.rowIndex,
 				batch: entry.batch,
+				...(entry.reused ? { reused: true } : {}),
 				...sent,
 			};
 			let json = own;
 			if (result?.record) {
 				json = withRecord(own, result.record, result.polls);
 				json.timedOut = result.timedOut;
+			} else if (entry.listed) {
+				json = withRecord(own, entry.listed, 0);
 			} else if (result) {
 				Object.assign(json, { timedOut: result.timedOut, polls: result.polls });
 			} else if (state.pending) {

@@ -754,3 +754,149 @@ function pagingError(
 ) {
 	return new NodeOperationError(this.getNode(), message, { description, itemIndex });
 }
+
+/** What bhumanApiListSince read: the records created since the time asked, and what it cost. */
+export interface ListSince {
+	/** The records created at or after `since` (each id once), in no particular order. */
+	records: IDataObject[];
+	/** Pages requested. */
+	requests: number;
+	/** The list's order as read (`unknown`: every record read had the same or no created_at). */
+	order: 'newest' | 'oldest' | 'unknown';
+	/** Whether every page was read (the order did not allow stopping early). */
+	readAll: boolean;
+}
+
+/** A record's created_at in ms since the epoch, if it has one. */
+function createdMs(record: IDataObject): number | undefined {
+	const time = typeof record.created_at === 'string' ? Date.parse(record.created_at) : NaN;
+	return Number.isNaN(time) ? undefined : time;
+}
+
+/**
+ * The records of a paged list created at or after `since` (ms since the epoch), reading as few
+ * pages as the list's order allows. BHuman documents no order for its lists of generated videos,
+ * so the order is read from the records' created_at: newest first stops at the first page that
+ * reaches before `since`; oldest first jumps ahead (pages 1, 2, 4 … then halving back) to the
+ * first page that reaches `since` and reads from there to the end, so 10,000 older videos cost
+ * about 15 requests, not 100. A list whose order cannot be told is read to its end. Records
+ * without a created_at are left out (nothing says they are recent).
+ */
+export async function bhumanApiListSince(
+	this: BHumanContext,
+	path: string,
+	options: RequestOptions & { since: number },
+): Promise<ListSince> {
+	const { since, ...requestOptions } = options;
+	const size = PAGE_SIZE;
+	const pages = new Map<number, IDataObject[]>();
+	const seenPages = new Map<string, number>();
+	let total: number | undefined;
+	const read = async (page: number): Promise<IDataObject[]> => {
+		const known = pages.get(page);
+		if (known) return known;
+		if (page >= MAX_PAGES) {
+			throw pagingError.call(
+				this,
+				`BHuman's list ${path} has more than ${MAX_PAGES} pages`,
+				'Narrow the Reuse Window, or check the Base URL of the BHuman credential.',
+				options.itemIndex,
+			);
+		}
+		const list = await bhumanApiList.call(this, path, {
+			...requestOptions,
+			qs: { ...requestOptions.qs, page, size },
+		});
+		if (list.total !== undefined) total = list.total;
+		const key = pageKey(list.records);
+		const same = seenPages.get(key);
+		if (list.records.length > 0 && same !== undefined) {
+			throw pagingError.call(
+				this,
+				`BHuman returned the same records for page ${page} as for page ${same} of ${path}`,
+				'The server seems to ignore the page parameter. Check the Base URL of the BHuman credential (a proxy must pass the query string on).',
+				options.itemIndex,
+			);
+		}
+		seenPages.set(key, page);
+		pages.set(page, list.records);
+		return list.records;
+	};
+	const isLast = (page: number, records: IDataObject[]) =>
+		records.length === 0 ||
+		(total !== undefined ? (page + 1) * size >= total : records.length < size);
+	/** The last created_at of a page (the newest of an oldest-first page), if any. */
+	const lastTime = (records: IDataObject[]) => {
+		for (let index = records.length - 1; index >= 0; index--) {
+			const time = createdMs(records[index]);
+			if (time !== undefined) return time;
+		}
+		return undefined;
+	};
+	/** The order of the records read so far, page by page: the first two times that differ. */
+	const orderOf = (upTo: number): ListSince['order'] => {
+		let previous: number | undefined;
+		for (let page = 0; page <= upTo; page++) {
+			for (const record of pages.get(page) ?? []) {
+				const time = createdMs(record);
+				if (time === undefined) continue;
+				if (previous !== undefined && time !== previous)
+					return time < previous ? 'newest' : 'oldest';
+				previous = time;
+			}
+		}
+		return 'unknown';
+	};
+	const result = (order: ListSince['order'], readAll: boolean): ListSince => {
+		const records = new Map<string, IDataObject>();
+		for (const list of pages.values()) {
+			for (const record of list) {
+				const time = createdMs(record);
+				if (time !== undefined && time >= since) records.set(pageKey([record]), record);
+			}
+		}
+		return { records: [...records.values()], requests: pages.size, order, readAll };
+	};
+
+	// From page 0 until the order is known: every page read so far may hold recent videos.
+	let order: ListSince['order'] = 'unknown';
+	let page = 0;
+	for (; ; page++) {
+		const records = await read(page);
+		order = orderOf(page);
+		const last = lastTime(records);
+		if (isLast(page, records)) return result(order, order === 'unknown');
+		if (order === 'newest' && last !== undefined && last < since) return result(order, false);
+		if (order === 'oldest' && last !== undefined && last < since) break;
+	}
+
+	// Oldest first, page `page` all older than `since`: find the first page that reaches it.
+	const before = async (at: number) => {
+		const records = await read(at);
+		const last = lastTime(records);
+		return records.length > 0 && last !== undefined && last < since && !isLast(at, records);
+	};
+	let low = page;
+	let high: number | undefined;
+	for (let step = 1; high === undefined; step *= 2) {
+		const lastPage = total !== undefined ? Math.ceil(total / size) - 1 : Infinity;
+		const probe = Math.min(low + step, lastPage);
+		if (probe <= low) return result(order, false);
+		const records = await read(probe);
+		const last = lastTime(records);
+		if (records.length > 0 && last !== undefined && last < since && isLast(probe, records))
+			return result(order, false);
+		if (await before(probe)) low = probe;
+		else high = probe;
+	}
+	while (high - low > 1) {
+		const middle = Math.floor((low + high) / 2);
+		if (await before(middle)) low = middle;
+		else high = middle;
+	}
+	// From there to the end: all of it is recent.
+	for (page = high; ; page++) {
+		const records = await read(page);
+		if (isLast(page, records)) return result(order, false);
+	}
+}

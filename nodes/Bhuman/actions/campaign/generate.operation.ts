@@ -310,6 +310,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		bodyField: 'campaign_id',
 		outputField: 'campaignId',
 		listAll: 'Campaign → Get Generated Videos for campaign',
+		list: { path: '/api/ai_studio/generated_video_by_campaign_id', param: 'campaign_id' },
 		locator: campaignLocator,
 		assetsPerRow: backgrounds.length,
 		extraBody: (batch) => ({

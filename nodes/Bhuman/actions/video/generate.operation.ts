@@ -19,6 +19,10 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		bodyField: 'video_instance_id',
 		outputField: 'videoInstanceId',
 		listAll: 'Video → Get Many for video instance',
+		list: {
+			path: '/api/ai_studio/generated_video_by_video_instance_id',
+			param: 'video_instance_id',
+		},
 		locator: videoInstanceLocator,
 	});
 }
