@@ -763,7 +763,7 @@ export interface ListSince {
 	requests: number;
 	/** The list's order as read (`unknown`: every record read had the same or no created_at). */
 	order: 'newest' | 'oldest' | 'unknown';
-	/** Whether every page was read (the order did not allow stopping early). */
+	/** Whether more than one page was read to the end because the order could not be told. */
 	readAll: boolean;
 }
 
@@ -777,10 +777,11 @@ function createdMs(record: IDataObject): number | undefined {
  * The records of a paged list created at or after `since` (ms since the epoch), reading as few
  * pages as the list's order allows. BHuman documents no order for its lists of generated videos,
  * so the order is read from the records' created_at: newest first stops at the first page that
- * reaches before `since`; oldest first jumps ahead (pages 1, 2, 4 … then halving back) to the
- * first page that reaches `since` and reads from there to the end, so 10,000 older videos cost
- * about 15 requests, not 100. A list whose order cannot be told is read to its end. Records
- * without a created_at are left out (nothing says they are recent).
+ * reaches before `since`; oldest first reads back from the last page when the list gives a total,
+ * else jumps ahead (pages 1, 2, 4 … then halving back) to the first page that reaches `since` and
+ * reads from there to the end, so 10,000 older videos cost about 15 requests, not 101. A list
+ * whose order cannot be told is read to its end. Records without a created_at are left out
+ * (nothing says they are recent).
  */
 export async function bhumanApiListSince(
 	this: BHumanContext,
@@ -865,12 +866,23 @@ export async function bhumanApiListSince(
 		const records = await read(page);
 		order = orderOf(page);
 		const last = lastTime(records);
-		if (isLast(page, records)) return result(order, order === 'unknown');
+		// Read to the end: a cost only when the order was never told and there was more than a page.
+		if (isLast(page, records)) return result(order, order === 'unknown' && page > 0);
 		if (order === 'newest' && last !== undefined && last < since) return result(order, false);
 		if (order === 'oldest' && last !== undefined && last < since) break;
 	}
 
-	// Oldest first, page `page` all older than `since`: find the first page that reaches it.
+	// Oldest first, page `page` all older than `since`. With a total, back from the last page until
+	// a page starts before `since`.
+	if (total !== undefined) {
+		for (let back = Math.ceil(total / size) - 1; back > page; back--) {
+			const records = await read(back);
+			const first = records.map(createdMs).find((time) => time !== undefined);
+			if (first !== undefined && first < since) break;
+		}
+		return result(order, false);
+	}
+	// Without one, find the first page that reaches it: pages 1, 2, 4 … ahead, then halving back.
 	const before = async (at: number) => {
 		const records = await read(at);
 		const last = lastTime(records);
@@ -879,9 +891,7 @@ export async function bhumanApiListSince(
 	let low = page;
 	let high: number | undefined;
 	for (let step = 1; high === undefined; step *= 2) {
-		const lastPage = total !== undefined ? Math.ceil(total / size) - 1 : Infinity;
-		const probe = Math.min(low + step, lastPage);
-		if (probe <= low) return result(order, false);
+		const probe = low + step;
 		const records = await read(probe);
 		const last = lastTime(records);
 		if (records.length > 0 && last !== undefined && last < since && isLast(probe, records))
