@@ -20,6 +20,8 @@ import { callbackParams } from '../helpers/waiting';
 const s = withSimulator({ render: { queuedMs: 50, processingMs: 150 } });
 const n8n = withWaitingServer(s);
 const LIST = '/api/ai_studio/generated_video_by_video_instance_id';
+const CAMPAIGN = '/api/ai_studio/pipeline/campaign';
+const CAMPAIGN_LIST = '/api/ai_studio/generated_video_by_campaign_id';
 const leads = (...names: string[]) =>
 	names.map((name, i) => ({ first_name: name, company: `Company ${i}` }));
 
@@ -31,7 +33,18 @@ const generate = (extra: INodeParameters = {}): INodeParameters => ({
 	...extra,
 });
 
-const sentNames = () => sent(s.sim);
+/** Campaign → Generate of the simulator's first campaign, the same variables, not waiting. */
+const campaignGenerate = (extra: INodeParameters = {}): INodeParameters => {
+	const parameters = generate(extra);
+	delete parameters.videoInstanceId;
+	return {
+		...parameters,
+		resource: 'campaign',
+		campaignId: { __rl: true, mode: 'id', value: s.sim.data.campaigns[0].id },
+	};
+};
+
+const sentNames = (path = TRY_SAMPLE) => sent(s.sim, path);
 const idsOf = (name: string) => madeFor(s.sim, name);
 
 /** How many videos BHuman made of each name. */
@@ -47,6 +60,8 @@ function errorOf(id: string) {
 }
 
 const out = (id: string) => n8n.server.output(id, 'BHuman');
+/** Which output items got a video BHuman had already made. */
+const reusedOf = (id: string) => out(id).map((item) => item.json.reused ?? false);
 const names = (items: INodeExecutionData[]) =>
 	items.map((item) => (item.json.variables as IDataObject).name);
 
@@ -106,12 +121,7 @@ describe('a retry asks BHuman before it pays', () => {
 		expect(out(second.id).map((item) => item.json.id)).toEqual(
 			out(first.id).map((item) => item.json.id),
 		);
-		expect(out(second.id).map((item) => item.json.reused ?? false)).toEqual([
-			false,
-			false,
-			true,
-			true,
-		]);
+		expect(reusedOf(second.id)).toEqual([false, false, true, true]);
 	});
 
 	const LOST: Array<[string, Fault]> = [
@@ -154,12 +164,7 @@ describe('a retry asks BHuman before it pays', () => {
 			expect(retried.status).toBe('success');
 			expect(sentNames().slice(2)).toEqual([['R2', 'R3']]);
 			expect(paid('R0', 'R1', 'R2', 'R3')).toEqual([1, 1, 1, 1]);
-			expect(out(retried.id).map((item) => item.json.reused ?? false)).toEqual([
-				false,
-				false,
-				false,
-				false,
-			]);
+			expect(reusedOf(retried.id)).toEqual([false, false, false, false]);
 		});
 
 		test("BHuman's list refuses the API key (bearer-token routes): the retry stops before paying and names the rows; Send Unsure Rows Again sends them", async () => {
@@ -183,6 +188,52 @@ describe('a retry asks BHuman before it pays', () => {
 			// Paid twice: BHuman had them, and the user chose to send them again.
 			expect(paid('R0', 'R1', 'R2', 'R3')).toEqual([1, 1, 2, 2]);
 		});
+	});
+
+	test('Until BHuman Calls Back, batch 2 answered 502 after BHuman received it: the retry sends nothing and outputs every video with its record at once', async () => {
+		s.sim.inject({ method: 'POST', path: TRY_SAMPLE, status: 502, after: 1, handled: true });
+		const original = await n8n.server.start({
+			parameters: generate({ waitForCompletion: true, waitMethod: 'callback' }),
+			items: leads('R0', 'R1', 'R2', 'R3'),
+		});
+		expect(original.status).toBe('error');
+		await sleep(500); // rendered; their callbacks went to the failed execution
+		const retried = await n8n.server.retry(original.id);
+		expect(retried.status).toBe('success');
+		expect(sentNames()).toHaveLength(2);
+		expect(paid('R0', 'R1', 'R2', 'R3')).toEqual([1, 1, 1, 1]);
+		const items = out(retried.id);
+		expect(items.map((item) => [item.json.status, item.json.reused ?? false])).toEqual([
+			['succeeded', false],
+			['succeeded', false],
+			['succeeded', true],
+			['succeeded', true],
+		]);
+		expect(items[3].json.mp4Url).toMatch(/\.mp4$/);
+	});
+
+	test("Campaign → Generate: batch 2 answered 502 after BHuman received it; the retry reads the campaign's list and sends nothing", async () => {
+		const campaign = s.sim.data.campaigns[0];
+		s.sim.inject({
+			method: 'POST',
+			path: CAMPAIGN,
+			status: 502,
+			after: 1,
+			handled: true,
+		});
+		const original = await n8n.server.start({
+			parameters: campaignGenerate(),
+			items: leads('C0', 'C1', 'C2', 'C3'),
+		});
+		expect(original.status).toBe('error');
+		const retried = await n8n.server.retry(original.id);
+		expect(retried.status).toBe('success');
+		expect(sentNames(CAMPAIGN)).toHaveLength(2);
+		expect(paid('C0', 'C1', 'C2', 'C3')).toEqual([1, 1, 1, 1]);
+		expect(reusedOf(retried.id)).toEqual([false, false, true, true]);
+		expect(
+			s.sim.requests.filter((r) => r.path === CAMPAIGN_LIST && r.query.campaign_id === campaign.id),
+		).toHaveLength(1);
 	});
 
 	test("BHuman's list refuses the key, the batch was refused cleanly (422): the retry sends it as before", async () => {
@@ -273,6 +324,25 @@ describe('Reuse Videos BHuman Already Made', () => {
 		const [item] = out(waited.id);
 		expect(item.json).toMatchObject({ reused: true, status: 'succeeded', timedOut: false });
 		expect(item.json.mp4Url).toMatch(/\.mp4$/);
+	});
+
+	test("Campaign → Generate across two executions: the second reuses the campaign's videos", async () => {
+		const first = await n8n.server.start({
+			parameters: campaignGenerate(),
+			items: leads('K0', 'K1'),
+		});
+		expect(first.status).toBe('success');
+		const second = await n8n.server.start({
+			parameters: campaignGenerate({ options: { reuseVideos: true } }),
+			items: leads('K0', 'K1'),
+		});
+		expect(second.status).toBe('success');
+		expect(sentNames(CAMPAIGN)).toHaveLength(1);
+		expect(out(second.id).map((item) => item.json.id)).toEqual([...idsOf('K0'), ...idsOf('K1')]);
+		expect(out(second.id).map((item) => item.json.campaignId)).toEqual([
+			s.sim.data.campaigns[0].id,
+			s.sim.data.campaigns[0].id,
+		]);
 	});
 
 	test("BHuman's list refuses the API key: the run stops before paying and says so", async () => {
