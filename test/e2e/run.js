@@ -36,7 +36,8 @@ const CHECKS = [
 	['bhuman forms', require('./checks/forms')],
 	['trigger', require('./checks/trigger')],
 	['examples', require('./checks/examples')],
-	// last: it restarts n8n with n8n 3.0's settings
+	// these restart n8n: with the concurrency limit (then its own settings), with n8n 3.0's settings
+	['concurrency', require('./checks/concurrency')],
 	['n8n3', require('./checks/n8n3')],
 ];
 

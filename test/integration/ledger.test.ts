@@ -251,6 +251,22 @@ describe('a retry asks BHuman before it pays', () => {
 		expect(paid('R0', 'R1', 'R2', 'R3')).toEqual([1, 1, 1, 1]);
 	});
 
+	test("BHuman's list cannot be read (500 on every try): the retry stops before paying", async () => {
+		s.sim.inject({ method: 'POST', path: TRY_SAMPLE, status: 502, after: 1, handled: true });
+		const original = await n8n.server.start({
+			parameters: generate(),
+			items: leads('R0', 'R1', 'R2', 'R3'),
+		});
+		s.sim.inject({ method: 'GET', path: LIST, status: 500, times: -1 });
+		const stopped = await n8n.server.retry(original.id);
+		expect(stopped.status).toBe('error');
+		expect(errorOf(stopped.id)!.message).toMatch(
+			/^Nothing was sent to BHuman: its list of generated videos could not be read: BHuman answered with a server error \(500\)/,
+		);
+		expect(sentNames()).toHaveLength(2);
+		expect(listReads()).toBe(4); // the node's own 3 retries of a read
+	}, 20_000);
+
 	test('a first try reads no list (the ledger costs retries and Reuse only)', async () => {
 		const done = await n8n.server.start({ parameters: generate(), items: leads('R0', 'R1') });
 		expect(done.status).toBe('success');
