@@ -49,7 +49,7 @@ module.exports = async function concurrency(ctx, check) {
 	try {
 		await check(`concurrency limit 1: BHuman's callback comes before Max Wait (${MAX_WAIT_S} s) while another run holds the slot until after it; the run resumes once when the slot frees, the lead's video (not timedOut) in the next step, run once; nothing more when n8n's wait tracker comes at the wait's end (Max Wait + ${MARGIN_S} s)`, async () => {
 			const tag = `limit-${randomUUID().slice(0, 6)}`;
-			const lead = { ...LEADS[0], company: `sim:render=${RENDER_MS}`, tag };
+			const lead = { ...LEADS[0], first_name: `Dana ${tag}`, company: `sim:render=${RENDER_MS}` };
 			const wf = waitingWorkflow('e2e concurrency limit', data, ctx.credential, { leads: [lead], extra: { maxWait: MAX_WAIT_S / 60 } });
 			const { saved, waiting, startedAt } = await startWaiting(client, wf);
 
