@@ -251,6 +251,29 @@ describe('a retry asks BHuman before it pays', () => {
 		expect(paid('R0', 'R1', 'R2', 'R3')).toEqual([1, 1, 1, 1]);
 	});
 
+	test('BHuman received batch 2 but answered one id for two rows: the retry finds both rows on its list and sends nothing', async () => {
+		s.sim.inject({
+			method: 'POST',
+			path: TRY_SAMPLE,
+			status: 200,
+			after: 1,
+			handled: true,
+			body: { result: ['7d859e18-dc89-446f-9718-9533bb178a75'] },
+		});
+		const original = await n8n.server.start({
+			parameters: generate(),
+			items: leads('R0', 'R1', 'R2', 'R3'),
+		});
+		expect(errorOf(original.id)!.message).toMatch(/BHuman answered 1 generation IDs for 2 rows/);
+		const retried = await n8n.server.retry(original.id);
+		expect(retried.status).toBe('success');
+		expect(sentNames()).toHaveLength(2);
+		expect(out(retried.id).map((item) => item.json.id)).toEqual(
+			['R0', 'R1', 'R2', 'R3'].flatMap(idsOf),
+		);
+		expect(reusedOf(retried.id)).toEqual([false, false, true, true]);
+	});
+
 	test("BHuman's list cannot be read (500 on every try): the retry stops before paying", async () => {
 		s.sim.inject({ method: 'POST', path: TRY_SAMPLE, status: 502, after: 1, handled: true });
 		const original = await n8n.server.start({

@@ -402,12 +402,10 @@ async function alreadyMade(
 		reuseSince:
 			settings.reuseWindowMs !== undefined ? Date.now() - settings.reuseWindowMs : undefined,
 	};
-	let found = new Map<Row, IDataObject>();
+	let found: Map<Row, IDataObject> | undefined;
 	if (rest.length > 0 && (windows.retrySince ?? windows.reuseSince) !== undefined) {
-		const ids = context.accepted.flatMap((batch) => [
-			...batch.ids.split(' ').filter(Boolean),
-			...(batch.returned ?? []),
-		]);
+		// Ids the record gives rows are theirs; ids BHuman returned without rows are left to match.
+		const ids = context.accepted.flatMap((batch) => batch.ids.split(' ').filter(Boolean));
 		const ledger = await readLedger.call(
 			this,
 			target.list,
@@ -435,7 +433,7 @@ async function alreadyMade(
 
 	const received: Row[] = [];
 	for (const row of rest) {
-		const listed = found.get(row);
+		const listed = found?.get(row);
 		if (listed) {
 			const rowIndex = typeof listed.row_index === 'number' ? listed.row_index : 0;
 			known.accepted.push({
@@ -450,7 +448,7 @@ async function alreadyMade(
 		else if (!known.failedRows.has(row)) known.toSend.push(row);
 	}
 	if (received.length > 0) {
-		const error = receivedError.call(this, received, earlier);
+		const error = receivedError.call(this, received, earlier, found !== undefined);
 		if (!run.continueOnFail) throw explain(error, 'Nothing was sent to BHuman in this try', []);
 		for (const row of received) known.failedRows.set(row, errorJson(error));
 	}
@@ -458,14 +456,19 @@ async function alreadyMade(
 }
 
 /** Rows an earlier try sent and BHuman received without saying which generation is whose. */
-function receivedError(this: IExecuteFunctions, rows: Row[], earlier: Map<Row, Earlier>) {
+function receivedError(
+	this: IExecuteFunctions,
+	rows: Row[],
+	earlier: Map<Row, Earlier>,
+	listRead: boolean,
+) {
 	const returned = [...new Set(rows.flatMap((row) => earlier.get(row)?.returned ?? []))];
 	return new NodeOperationError(
 		this.getNode(),
 		`BHuman received ${rows.length} of these rows in an earlier try of this execution, without saying which generation is whose`,
 		{
 			itemIndex: rows[0].itemIndex,
-			description: `They are not sent again (generation is paid), and BHuman's list of generated videos shows none of them. ${
+			description: `They are not sent again (generation is paid)${listRead ? ", and BHuman's list of generated videos shows none of them" : ''}. ${
 				returned.length > 0 ? `BHuman created these generations:\n${listIds(returned)}\n` : ''
 			}Check them with Video → Get; to render these items again, run them in a new execution.`,
 		},
