@@ -46,9 +46,11 @@ interface Case {
 	after?: () => void;
 	/**
 	 * Until BHuman Calls Back: the run waits in n8n and is resumed by the simulator's callbacks
-	 * (`callbacks`), or by n8n at Max Wait (`maxWait`): its output after the resume is checked.
+	 * (`callbacks`), or by n8n at Max Wait (`maxWait`), or by the last callback while BHuman's
+	 * status route is down (`lastCallbackDown`: that video unconfirmed): its output after the
+	 * resume is checked.
 	 */
-	resumedBy?: 'callbacks' | 'maxWait';
+	resumedBy?: 'callbacks' | 'maxWait' | 'lastCallbackDown';
 }
 
 const data = () => h.sim.data;
@@ -102,6 +104,11 @@ const WAITING: Array<{
 		name: 'Wait for Completion (until BHuman calls back), Max Wait reached',
 		parameters: { waitForCompletion: true, waitMethod: 'callback' },
 		resumedBy: 'maxWait',
+	},
+	{
+		name: 'Wait for Completion (until BHuman calls back), BHuman down at the last callback',
+		parameters: { waitForCompletion: true, waitMethod: 'callback' },
+		resumedBy: 'lastCallbackDown',
 	},
 ];
 
@@ -239,17 +246,28 @@ async function checkOperation(operation: string, schema: JsonSchema): Promise<Sc
 }
 
 /** A run that waits until BHuman calls back, resumed by its callbacks or at Max Wait: the node's output. */
-async function runWaiting(parameters: INodeParameters, resumedBy: 'callbacks' | 'maxWait') {
+async function runWaiting(parameters: INodeParameters, resumedBy: Case['resumedBy']) {
 	const server = await startWaitingServer({ credentials: h.credentials });
+	const down = resumedBy === 'lastCallbackDown';
 	try {
-		// One row per item: Until BHuman Calls Back refuses an item with more.
+		// One row per item: Until BHuman Calls Back refuses an item with more. BHuman down at the
+		// last callback: both renders held, so that the first calls back before BHuman goes down.
 		const started = await server.start({
 			parameters: {
 				...parameters,
 				namesJson: '={{ JSON.stringify([[$json.name, $json.company]]) }}',
 			},
-			items: ROWS.map(([name, company]) => ({ name, company })),
+			items: ROWS.map(([name, company]) => ({ name, company: down ? 'sim:never' : company })),
 		});
+		if (down) {
+			const waiting = started.runs[0].data.resultData.runData.BHuman[0].data!.main[0]!;
+			const [first, last] = waiting.map((item) => item.json.id as string);
+			h.sim.completeGeneration(first, 'succeeded');
+			const end = Date.now() + 5000;
+			while (server.calls.length < 1 && Date.now() < end) await sleep(20);
+			h.sim.inject({ method: 'GET', path: POLL, status: 500, times: -1 });
+			h.sim.completeGeneration(last, 'failed');
+		}
 		const done =
 			resumedBy === 'maxWait' ? await server.expire(started.id) : await server.settle(started.id);
 		return {
@@ -257,6 +275,7 @@ async function runWaiting(parameters: INodeParameters, resumedBy: 'callbacks' | 
 			error: done.runs[done.runs.length - 1].data.resultData.error,
 		};
 	} finally {
+		if (down) h.sim.clearFaults();
 		await server.close();
 	}
 }
