@@ -7,7 +7,7 @@
  */
 import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
-import { report, setTimeout } from '../host';
+import { report } from '../host';
 import { stringify } from 'flatted';
 import { CONTEXT_KEY, type GenerateContext } from '../../nodes/Bhuman/helpers/context';
 import { Flaky } from '../helpers/engine';
@@ -152,41 +152,65 @@ describe('the Retry button continues the failed run: BHuman receives only what i
 		expect(names(out(third.id, 'BHuman'))).toEqual(['R0', 'R1', 'R2', 'R3']);
 	});
 
-	test('Until BHuman Calls Back, the rows of the failed run still rendering at the retry: read to the end before anything new is sent, then the run waits for the new rows only', async () => {
+	/** 4 leads waiting Until BHuman Calls Back, every render held; batch 2 fails: the failed run, retried. */
+	async function retriedWhileRendering() {
 		failSecondBatch();
-		const failed = await server.start({
-			parameters: generate('callback'),
-			items: [
-				{ first_name: 'R0', company: 'sim:never' },
-				{ first_name: 'R1', company: 'sim:never' },
-				...leads('R2', 'R3'),
-			],
-		});
+		const held = ['R0', 'R1', 'R2', 'R3'].map((first_name) => ({ first_name, company: 'sim:never' }));
+		const failed = await server.start({ parameters: generate('callback'), items: held });
 		expect(failed.status).toBe('error');
-		const [first] = idsOf('R0');
-		const [second] = idsOf('R1');
-		// They call back the failed execution, which n8n answers 409 (it has finished).
-		setTimeout(() => s.sim.completeGeneration(first, 'succeeded'), 2_000);
-		setTimeout(() => s.sim.completeGeneration(second, 'failed', 'Not enough credits'), 4_000);
 		const begun = Date.now();
 		const retried = await server.retry(failed.id);
-		expect(Date.now() - begun).toBeGreaterThanOrEqual(4_000);
+		const answeredIn = Date.now() - begun;
+		const [r0, r1, r2, r3] = ['R0', 'R1', 'R2', 'R3'].map((name) => idsOf(name)[0]);
+		return { retried, answeredIn, ids: { r0, r1, r2, r3 } };
+	}
+
+	test("Until BHuman Calls Back, the rows of the failed run still rendering at the retry: they join the wait (nothing polls them), the new rows are sent at once, n8n's Retry is answered as soon as the run waits; it resumes with every video once all are final", async () => {
+		const { retried, answeredIn, ids } = await retriedWhileRendering();
 		expect(retried.status).toBe('waiting');
-		// Sent once the rows before were final: its callbacks come to this execution.
+		expect(answeredIn).toBeLessThan(3_000);
+		// Sent at once, with this execution's callback URL; nothing asked about R0 and R1 since.
 		const newPost = s.sim.requests.filter((r) => r.path === TRY_SAMPLE)[2];
-		expect(new Date(newPost.at).getTime()).toBeGreaterThanOrEqual(begun + 4_000);
+		expect(newPost.body.names).toEqual([
+			['R2', 'sim:never'],
+			['R3', 'sim:never'],
+		]);
 		expect(new URL(newPost.body.callback_url as string).pathname).toBe(
 			`/webhook-waiting/${retried.id}/bhuman`,
 		);
+		s.sim.completeGeneration(ids.r0, 'succeeded');
+		s.sim.completeGeneration(ids.r1, 'failed', 'Not enough credits');
+		s.sim.completeGeneration(ids.r2, 'succeeded');
+		s.sim.completeGeneration(ids.r3, 'succeeded');
 		const done = await server.settle(retried.id);
 		const items = out(done.id);
-		expect(items.map((item) => [item.json.status, item.json.timedOut])).toEqual([
-			['succeeded', false],
-			['failed', false],
-			['succeeded', false],
-			['succeeded', false],
+		expect(items.map((item) => [item.json.id, item.json.status, item.json.timedOut])).toEqual([
+			[ids.r0, 'succeeded', false],
+			[ids.r1, 'failed', false],
+			[ids.r2, 'succeeded', false],
+			[ids.r3, 'succeeded', false],
 		]);
 		expect(items[1].json.message).toBe('Not enough credits');
+	}, 30_000);
+
+	test('Until BHuman Calls Back, a video of the failed run still rendering when the retry\'s own are final: the run resumes at the last callback, that video timed out with a pollError that says no callback comes here for it', async () => {
+		const { retried, ids } = await retriedWhileRendering();
+		expect(retried.status).toBe('waiting');
+		s.sim.completeGeneration(ids.r1, 'succeeded');
+		s.sim.completeGeneration(ids.r2, 'succeeded');
+		s.sim.completeGeneration(ids.r3, 'succeeded');
+		const done = await server.settle(retried.id);
+		const items = out(done.id);
+		expect(items.map((item) => [item.json.id, item.json.status, item.json.timedOut])).toEqual([
+			[ids.r0, 'accepted', true],
+			[ids.r1, 'succeeded', false],
+			[ids.r2, 'succeeded', false],
+			[ids.r3, 'succeeded', false],
+		]);
+		expect(items[0].json.pollError).toMatch(
+			/Still rendering .*BHuman calls back the execution that first sent it.*Video → Get/,
+		);
+		expect(items[0].json.pageUrl).toBeUndefined();
 	}, 30_000);
 
 	test('Campaign → Generate the same: the retry sends only the failed batch', async () => {

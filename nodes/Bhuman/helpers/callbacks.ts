@@ -199,14 +199,12 @@ export async function waitForCallbacks(
 	this: IExecuteFunctions,
 	context: GenerateContext,
 	items: INodeExecutionData[],
-	wait: { token: string; ids: string[]; maxWaitMs: number },
+	wait: { token: string; ids: string[]; silent?: string[]; maxWaitMs: number },
 ): Promise<INodeExecutionData[]> {
 	const deadline = clock.now() + wait.maxWaitMs;
-	context.wait = {
-		token: wait.token,
-		ids: [...new Set(wait.ids.map((id) => id.toLowerCase()))],
-		deadline,
-	};
+	const lower = (ids: string[]) => [...new Set(ids.map((id) => id.toLowerCase()))];
+	context.wait = { token: wait.token, ids: lower(wait.ids), deadline };
+	if (wait.silent?.length) context.wait.silent = lower(wait.silent);
 	// The stack entry n8n saves with the waiting execution, and passes through at Max Wait.
 	this.getExecuteData().data = { main: [items] };
 	await this.putExecutionToWait(new Date(deadline + TRACKER_MARGIN_MS));
@@ -288,6 +286,33 @@ async function allFinal(
 		}
 	}
 	return { records };
+}
+
+/**
+ * BHuman's final records of those of `ids` it says are final now (each asked once; one BHuman
+ * cannot answer about is left out): a retry's earlier videos when nothing of this run calls back.
+ */
+export async function finalRecords(
+	this: IExecuteFunctions,
+	ids: string[],
+): Promise<Map<string, IDataObject>> {
+	const since = Date.now();
+	const deadline = since + ASK_WITHIN_MS;
+	const records = new Map<string, IDataObject>();
+	const lower = ids.map((id) => id.toLowerCase());
+	for (let start = 0; start < lower.length; start += ASK_CONCURRENCY) {
+		await Promise.all(
+			lower.slice(start, start + ASK_CONCURRENCY).map(async (id) => {
+				try {
+					const record = await askBHuman.call(this, id, deadline, since);
+					if (isFinal(record.status)) records.set(id, record);
+				} catch {
+					// Left out: its item says it is not known to be final.
+				}
+			}),
+		);
+	}
+	return records;
 }
 
 /**
@@ -389,25 +414,43 @@ async function handleCallback(this: IWebhookFunctions): Promise<IWebhookResponse
 		// 1.x at once.
 		return {
 			webhookResponse: said,
-			workflowData: [resumedItems(readItems.call(this), records, unconfirmed)],
+			workflowData: [
+				resumedItems(readItems.call(this), records, unconfirmed, new Set(state.silent ?? [])),
+			],
 		};
 	};
 
 	// 3. BHuman's word on every video of the wait: this one first (its final record, kept, lets the
 	// last callback resume even when BHuman cannot answer then), then the others, the next ones
-	// first (BHuman finishes a batch roughly in order). One deadline for the whole callback.
+	// first (BHuman finishes a batch roughly in order), the silent ones last. One deadline for the
+	// whole callback.
+	const silent = new Set(state.silent ?? []);
 	const at = state.ids.indexOf(id);
-	const others = [...state.ids.slice(at + 1), ...state.ids.slice(0, at)];
+	const next = [...state.ids.slice(at + 1), ...state.ids.slice(0, at)];
+	const calling = next.filter((other) => !silent.has(other));
+	const others = [...calling, ...next.filter((other) => silent.has(other))];
 	const deadline = Date.now() + ASK_WITHIN_MS;
 	let outcome: Awaited<ReturnType<typeof allFinal>>;
 	try {
 		outcome = await allFinal.call(this, [id, ...others], deadline);
-		// BHuman's record may lag its callback: the others first then, and this one again (after
-		// pauses) only while every other is final.
+		// BHuman's record may lag its callback: the others that call back first then, and this one
+		// again (after pauses) only while every one of them is final.
 		for (const pause of [0, ...RECHECK_PAUSES_MS]) {
 			if (outcome.unfinished !== id) break;
 			if (pause > 0) await sleep(pause);
-			outcome = await allFinal.call(this, [...others, id], deadline);
+			outcome = await allFinal.call(this, [...calling, id, ...others.slice(calling.length)], deadline);
+		}
+		// Every video that calls back this run is final, and a silent one still renders: no callback
+		// will come for it here, so the run resumes now; its item says it still renders.
+		if (outcome.unfinished !== undefined && silent.has(outcome.unfinished)) {
+			const rest = [...silent].filter((other) => !outcome.records.has(other));
+			const known = await Promise.all(
+				rest.map((other) => askBHuman.call(this, other, deadline, Date.now()).catch(() => undefined)),
+			);
+			known.forEach((record, index) => {
+				if (record && isFinal(record.status)) outcome.records.set(rest[index], record);
+			});
+			return resume(outcome.records);
 		}
 	} catch (error) {
 		const reason = (error as Error).message;
@@ -475,20 +518,29 @@ interface Unconfirmed {
 	reason: string;
 }
 
+/** The item of a silent video (another execution's callback) still rendering when the run goes on. */
+export const SILENT_RENDERING =
+	'Still rendering when this run went on: BHuman calls back the execution that first sent it, not this one. Read it with Video → Get';
+
 /**
  * Each waiting item with its video's record (items of other videos, and errors, as they are). The
- * unconfirmed video's item stays as it was at Max Wait (`timedOut`, no link), marked `unconfirmed`.
+ * unconfirmed video's item stays as it was at Max Wait (`timedOut`, no link), marked `unconfirmed`;
+ * a silent video's still rendering, with a `pollError` that says so.
  */
 function resumedItems(
 	items: INodeExecutionData[],
 	records: Map<string, IDataObject>,
-	unconfirmed?: Unconfirmed,
+	unconfirmed: Unconfirmed | undefined,
+	silent: Set<string>,
 ): INodeExecutionData[] {
 	return items.map((item) => {
 		const id = typeof item.json.id === 'string' ? item.json.id.toLowerCase() : undefined;
 		if (id === undefined || item.json.error !== undefined) return item;
 		const record = records.get(id);
 		if (record) return { json: withRecord(item.json, record, 0), pairedItem: item.pairedItem };
+		if (silent.has(id)) {
+			return { json: { ...item.json, pollError: SILENT_RENDERING }, pairedItem: item.pairedItem };
+		}
 		if (id !== unconfirmed?.id) return item;
 		const pollError = `BHuman could not confirm this video when its callback came (${unconfirmed.reason}): read it with Video → Get`;
 		return { json: { ...item.json, unconfirmed: true, pollError }, pairedItem: item.pairedItem };

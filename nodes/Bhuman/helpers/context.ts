@@ -47,6 +47,11 @@ export interface WaitState {
 	ids: string[];
 	/** Max Wait, in ms since the epoch: no callback resumes the run after it. */
 	deadline: number;
+	/**
+	 * Those of `ids` that call back another execution (an earlier try's, a reused video's) or none:
+	 * asked about at this run's callbacks, never waited for by one.
+	 */
+	silent?: string[];
 }
 
 export interface GenerateContext {

@@ -10,6 +10,8 @@ import {
 	callbackTarget,
 	checkCallbackWait,
 	finalNow,
+	finalRecords,
+	SILENT_RENDERING,
 	MAX_CALLBACK_ROWS,
 	waitForCallbacks,
 	withRecord,
@@ -257,17 +259,9 @@ export async function executeGenerate(
 	const { accepted, failedRows } = known;
 
 	// Waiting until BHuman calls back, videos of earlier tries (or found on BHuman) call back
-	// another execution, or none: they are read here until final (or Max Wait), before anything new
-	// is sent.
-	let waited: Map<string, WaitResult> | undefined;
-	const earlierRendering = stillRendering(accepted);
-	if (waitForCallback && earlierRendering.length > 0) {
-		waited = await waitForGenerations.call(
-			this,
-			earlierRendering.map((entry) => entry.id),
-			{ pollIntervalMs: RETRY_POLL_MS, maxWaitMs: settings.maxWaitMs, concurrency: 20, now: true },
-		);
-	}
+	// another execution, or none: they join this run's wait, asked about at its callbacks; nothing
+	// holds the run (or n8n's Retry request) for them.
+	const silent = waitForCallback ? stillRendering(accepted).map((entry) => entry.id) : [];
 
 	// 3. Send the rest.
 	const { sent, failed } = await sendBatches.call(this, {
@@ -293,13 +287,27 @@ export async function executeGenerate(
 		accepted,
 		failedRows,
 		continueOnFail,
-		waited,
+		waited: undefined,
 		pending: false,
 	};
+	if (waitForCallback && sent.length === 0 && silent.length > 0) {
+		// Nothing of this run calls back: BHuman's word now, and the run goes on.
+		const final = await finalRecords.call(this, silent);
+		state.waited = new Map();
+		for (const id of silent) {
+			const record = final.get(id.toLowerCase());
+			state.waited.set(
+				id,
+				record
+					? { record, polls: 1, timedOut: false }
+					: { polls: 1, timedOut: true, pollError: SILENT_RENDERING },
+			);
+		}
+	}
 	if (waitForCallback && sent.length > 0) {
 		// Renders that end at once (a quota error) may call back before n8n has saved the wait:
 		// when BHuman says every video is final already, the output comes now.
-		const ids = sent.map((entry) => entry.id);
+		const ids = [...sent.map((entry) => entry.id), ...silent];
 		const final = await finalNow.call(this, ids);
 		state.waited ??= new Map();
 		for (const id of ids) {
@@ -314,6 +322,7 @@ export async function executeGenerate(
 			return await waitForCallbacks.call(this, context, pending, {
 				token: waitForCallback.token,
 				ids,
+				silent,
 				maxWaitMs: Math.max(1, started + settings.maxWaitMs - Date.now()),
 			});
 		}
@@ -334,9 +343,6 @@ export async function executeGenerate(
 		]);
 	}
 }
-
-/** How often a retry waiting until BHuman calls back reads the rows the try before sent (BHuman's suggested cadence). */
-const RETRY_POLL_MS = 10_000;
 
 /** The first invalid item's error, naming the others. */
 function firstInvalid(invalid: Map<number, NodeOperationError>): NodeOperationError {
@@ -609,12 +615,15 @@ async function outputItems(
 			if (result?.record) {
 				json = withRecord(own, result.record, result.polls);
 				json.timedOut = result.timedOut;
-			} else if (entry.listed) {
+			} else if (entry.listed && isFinal(entry.listed.status)) {
 				json = withRecord(own, entry.listed, 0);
 			} else if (result) {
 				Object.assign(json, { timedOut: result.timedOut, polls: result.polls });
 			} else if (state.pending) {
 				Object.assign(json, { timedOut: true, polls: 0 });
+			} else if (entry.listed) {
+				// Not waiting: BHuman's word as its list gave it.
+				json = withRecord(own, entry.listed, 0);
 			}
 			if (result?.pollError) json.pollError = result.pollError;
 			const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
