@@ -290,14 +290,15 @@ async function allFinal(
 
 /**
  * BHuman's final records of those of `ids` it says are final now (each asked once; one BHuman
- * cannot answer about is left out): a retry's earlier videos when nothing of this run calls back.
+ * cannot answer about is left out): a retry's silent videos, when nothing of this run calls back
+ * or when every video that does is final.
  */
 export async function finalRecords(
-	this: IExecuteFunctions,
+	this: AskContext,
 	ids: string[],
+	deadline = Date.now() + ASK_WITHIN_MS,
 ): Promise<Map<string, IDataObject>> {
 	const since = Date.now();
-	const deadline = since + ASK_WITHIN_MS;
 	const records = new Map<string, IDataObject>();
 	const lower = ids.map((id) => id.toLowerCase());
 	for (let start = 0; start < lower.length; start += ASK_CONCURRENCY) {
@@ -438,18 +439,18 @@ async function handleCallback(this: IWebhookFunctions): Promise<IWebhookResponse
 		for (const pause of [0, ...RECHECK_PAUSES_MS]) {
 			if (outcome.unfinished !== id) break;
 			if (pause > 0) await sleep(pause);
-			outcome = await allFinal.call(this, [...calling, id, ...others.slice(calling.length)], deadline);
+			outcome = await allFinal.call(
+				this,
+				[...calling, id, ...others.slice(calling.length)],
+				deadline,
+			);
 		}
 		// Every video that calls back this run is final, and a silent one still renders: no callback
 		// will come for it here, so the run resumes now; its item says it still renders.
 		if (outcome.unfinished !== undefined && silent.has(outcome.unfinished)) {
 			const rest = [...silent].filter((other) => !outcome.records.has(other));
-			const known = await Promise.all(
-				rest.map((other) => askBHuman.call(this, other, deadline, Date.now()).catch(() => undefined)),
-			);
-			known.forEach((record, index) => {
-				if (record && isFinal(record.status)) outcome.records.set(rest[index], record);
-			});
+			for (const [other, record] of await finalRecords.call(this, rest, deadline))
+				outcome.records.set(other, record);
 			return resume(outcome.records);
 		}
 	} catch (error) {
